@@ -1,0 +1,55 @@
+/**
+ * One logical connection at the HTTP level: created by negotiate (or by a WebSocket without an
+ * id), registered under its token, and bound to at most one transport at a time.
+ * @module
+ */
+import type { Transport, TransportKind } from '../transports/transport.js';
+
+/** Where a connection is in its life. */
+export type ConnectionState = 'negotiated' | 'active' | 'closed';
+
+/** Who the client is, as established by an authenticator. */
+export interface Principal {
+  /** The id that `clients.user(id)` targets; usually the token's subject. */
+  readonly userIdentifier?: string;
+  /** Every claim of the user (e.g. the verified JWT payload). */
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** What Hubwire keeps of the HTTP request that started the connection. */
+export interface ConnectionRequestInfo {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: URLSearchParams;
+  readonly remoteAddress: string | undefined;
+}
+
+/** The transport-level half of a connection. */
+export class HttpConnection {
+  readonly connectionId: string;
+  /** The secret the client puts in `id=`; equals connectionId for negotiate version 0. */
+  readonly token: string;
+  readonly negotiateVersion: number;
+  readonly createdAt: number;
+  readonly request: ConnectionRequestInfo;
+  principal: Principal | undefined;
+  state: ConnectionState = 'negotiated';
+  transport: Transport | undefined;
+  /** The kind of transport first attached; a connection never changes kinds. */
+  transportKind: TransportKind | undefined;
+
+  constructor(init: {
+    connectionId: string;
+    token: string;
+    negotiateVersion: number;
+    createdAt: number;
+    request: ConnectionRequestInfo;
+    principal: Principal | undefined;
+  }) {
+    this.connectionId = init.connectionId;
+    this.token = init.token;
+    this.negotiateVersion = init.negotiateVersion;
+    this.createdAt = init.createdAt;
+    this.request = init.request;
+    this.principal = init.principal;
+  }
+}

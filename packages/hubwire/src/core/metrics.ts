@@ -1,0 +1,59 @@
+/**
+ * The metrics seam. Hubwire counts what it does through this interface; the built-in
+ * {@link createCounterMetrics} keeps plain in-process counters that `HubServer.metrics()` reports,
+ * and an adapter for Prometheus or OpenTelemetry can implement the same two methods.
+ * @module
+ */
+
+/** Every counter Hubwire increments, with what it counts. */
+export const MetricNames = {
+  connectionsOpened: 'Connections that completed the hub handshake.',
+  connectionsClosed: 'Connections that ended after a completed handshake.',
+  messagesReceived: 'Hub messages parsed from clients (pings included).',
+  messagesSent: 'Hub messages queued to clients (one per recipient).',
+  invocations: 'Hub method invocations dispatched.',
+  invocationErrors: 'Hub method invocations that ended with an error completion.',
+  slowConsumerDisconnects: 'Connections closed because their outbound buffer overflowed.',
+  protocolErrors: 'Connections closed because of malformed or oversized input.',
+  clientTimeouts: 'Connections closed because the client went silent.',
+  handshakeFailures: 'Connections whose hub handshake failed.',
+} as const;
+
+/** The name of a Hubwire counter. */
+export type MetricName = keyof typeof MetricNames;
+
+/** Labels attached to a counter increment (e.g. the hub path). */
+export type MetricLabels = Readonly<Record<string, string>>;
+
+/** Where Hubwire reports counts. */
+export interface Metrics {
+  increment(name: MetricName, labels?: MetricLabels, by?: number): void;
+}
+
+/** In-process counters with a snapshot, the default {@link Metrics}. */
+export interface CounterMetrics extends Metrics {
+  /** Totals per counter, summed over labels. */
+  totals(): Record<MetricName, number>;
+  /** Totals for one label value, e.g. `byLabel('hub', '/hubs/chat')`. */
+  byLabel(label: string, value: string): Partial<Record<MetricName, number>>;
+}
+
+/** Creates the default in-process counters. */
+export function createCounterMetrics(): CounterMetrics {
+  const totals = Object.fromEntries(Object.keys(MetricNames).map((k) => [k, 0])) as Record<MetricName, number>;
+  const labelled = new Map<string, Partial<Record<MetricName, number>>>();
+  return {
+    increment(name, labels, by = 1) {
+      totals[name] += by;
+      if (labels === undefined) return;
+      for (const key in labels) {
+        const slot = `${key}=${labels[key]}`;
+        let counts = labelled.get(slot);
+        if (counts === undefined) labelled.set(slot, (counts = {}));
+        counts[name] = (counts[name] ?? 0) + by;
+      }
+    },
+    totals: () => ({ ...totals }),
+    byLabel: (label, value) => ({ ...labelled.get(`${label}=${value}`) }),
+  };
+}

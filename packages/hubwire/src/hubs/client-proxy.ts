@@ -1,0 +1,55 @@
+/**
+ * Typed proxies for calling client methods: `clients.all.receiveMessage(msg)` becomes an
+ * Invocation of `receiveMessage` sent to the proxy's audience.
+ * @module
+ */
+
+/** A client interface whose methods are not declared: any method name is allowed. */
+export interface DynamicClient {
+  [method: string]: (...args: any[]) => unknown;
+}
+
+/** The typed methods of a client interface `T`, each sending an invocation. */
+export type ClientMethods<T> = {
+  [K in keyof T as K extends string ? K : never]: T[K] extends (...args: infer A) => unknown
+    ? (...args: A) => Promise<void>
+    : never;
+};
+
+/**
+ * Calls client methods on an audience. Typed methods come from the client interface `T`;
+ * `send(method, ...args)` works for any name (like ASP.NET's `SendAsync`).
+ *
+ * The returned promise resolves once the message is queued for every local recipient; it does not
+ * wait for clients to receive it.
+ */
+export type ClientProxy<T = DynamicClient> = ClientMethods<T> & {
+  send(method: string, ...args: unknown[]): Promise<void>;
+};
+
+/** The function a proxy calls for every send. */
+export type SendFn = (method: string, args: unknown[]) => Promise<void>;
+
+// Properties that must not turn into client calls: `then` would make every proxy look like a
+// promise to `await`, and the symbols are probed by inspectors and the runtime.
+const NOT_METHODS = new Set<string | symbol>(['then', 'toJSON', 'constructor', Symbol.toPrimitive, Symbol.toStringTag]);
+
+/** Creates a {@link ClientProxy} that hands every call to `send`. */
+export function createClientProxy<T>(send: SendFn): ClientProxy<T> {
+  const methods = new Map<string, (...args: unknown[]) => Promise<void>>();
+  const target = {
+    send: (method: string, ...args: unknown[]) => send(method, args),
+  };
+  return new Proxy(target, {
+    get(base, property) {
+      if (property === 'send') return base.send;
+      if (typeof property !== 'string' || NOT_METHODS.has(property)) return undefined;
+      let method = methods.get(property);
+      if (method === undefined) {
+        method = (...args: unknown[]) => send(property, args);
+        methods.set(property, method);
+      }
+      return method;
+    },
+  }) as unknown as ClientProxy<T>;
+}

@@ -1,0 +1,54 @@
+/**
+ * The texts clients receive for failed invocations and closes, exactly as ASP.NET Core SignalR
+ * words them (clients and their tests match on them).
+ * @module
+ */
+import { HubError, HubwireError } from '../core/errors.js';
+
+/** The .NET-style type name shown after a base text with detailed errors. */
+function typeNameOf(error: unknown): string {
+  if (error instanceof HubError) return 'HubException';
+  if (error instanceof HubwireError) return error.typeName;
+  if (error instanceof Error) return error.name || error.constructor.name || 'Error';
+  return 'Error';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `base`, plus ` <Type>: <message>` when detailed errors are on or the error is a HubError. */
+export function withDetails(base: string, error: unknown, detailed: boolean): string {
+  return detailed || error instanceof HubError ? `${base} ${typeNameOf(error)}: ${messageOf(error)}` : base;
+}
+
+export function methodDoesNotExist(target: string): string {
+  return `Failed to invoke '${target}' due to an error on the server. HubException: Method does not exist.`;
+}
+
+export function argumentCountMismatch(target: string, provided: number, expected: number, detailed: boolean): string {
+  const base = `Failed to invoke '${target}' due to an error on the server.`;
+  return detailed ? `${base} InvalidDataException: Invocation provides ${provided} argument(s) but target expects ${expected}.` : base;
+}
+
+export function invocationFailed(target: string, error: unknown, detailed: boolean): string {
+  return withDetails(`An unexpected error occurred invoking '${target}' on the server.`, error, detailed);
+}
+
+export function streamCountMismatch(target: string, sent: number, expected: number): string {
+  return `An unexpected error occurred invoking '${target}' on the server. HubException: Client sent ${sent} stream(s), Hub method expects ${expected}.`;
+}
+
+export function nonStreamingMethodStreamed(target: string): string {
+  return `The client attempted to invoke the non-streaming '${target}' method with a streaming invocation.`;
+}
+
+/** The Close error for protocol errors, timeouts and OnConnected failures. */
+export function connectionClosedWithError(error: unknown, detailed: boolean): string {
+  return withDetails('Connection closed with an error.', error, detailed);
+}
+
+/** The handshake error for malformed handshakes. */
+export function handshakeFailed(error: unknown, detailed: boolean): string {
+  return withDetails('An unexpected error occurred during connection handshake.', error, detailed);
+}

@@ -1,0 +1,120 @@
+/**
+ * The `clients` of hubs and hub contexts: proxies addressing all connections, groups, users or
+ * single connections.
+ * @module
+ */
+import type { Audience, HubLifetimeManager } from '../lifetime/hub-lifetime-manager.js';
+import { MessageType } from '../protocol/messages.js';
+import { createClientProxy, type ClientProxy, type DynamicClient } from './client-proxy.js';
+
+/**
+ * Every audience reachable from anywhere in the process.
+ *
+ * @example
+ * ```ts
+ * const chat = hubwire.hubContext(ChatHub);
+ * await chat.clients.group('room-1').receiveMessage('system', 'maintenance at 10:00');
+ * ```
+ */
+export interface HubClients<T = DynamicClient> {
+  /** Every connection of the hub. */
+  readonly all: ClientProxy<T>;
+  /** Every connection but the given ones. */
+  allExcept(excludedConnectionIds: readonly string[]): ClientProxy<T>;
+  /** One connection. */
+  client(connectionId: string): ClientProxy<T>;
+  /** Several connections. */
+  clients(connectionIds: readonly string[]): ClientProxy<T>;
+  /** The members of a group. */
+  group(group: string): ClientProxy<T>;
+  /** The members of any of the groups, each once. */
+  groups(groups: readonly string[]): ClientProxy<T>;
+  /** The members of a group but the given connections. */
+  groupExcept(group: string, excludedConnectionIds: readonly string[]): ClientProxy<T>;
+  /** Every connection of a user. */
+  user(userId: string): ClientProxy<T>;
+  /** Every connection of any of the users. */
+  users(userIds: readonly string[]): ClientProxy<T>;
+}
+
+/** {@link HubClients} plus the audiences relative to the calling connection. */
+export interface HubCallerClients<T = DynamicClient> extends HubClients<T> {
+  /** The connection that invoked the hub method. */
+  readonly caller: ClientProxy<T>;
+  /** Every connection but the caller. */
+  readonly others: ClientProxy<T>;
+  /** The members of a group but the caller. */
+  othersInGroup(group: string): ClientProxy<T>;
+}
+
+function proxyFor<T>(lifetime: HubLifetimeManager, audience: Audience): ClientProxy<T> {
+  return createClientProxy<T>((target, args) =>
+    lifetime.send(audience, { type: MessageType.Invocation, target, arguments: args }),
+  );
+}
+
+class DefaultHubClients<T> implements HubClients<T> {
+  protected readonly lifetime: HubLifetimeManager;
+  readonly all: ClientProxy<T>;
+
+  constructor(lifetime: HubLifetimeManager) {
+    this.lifetime = lifetime;
+    this.all = proxyFor<T>(lifetime, { kind: 'all' });
+  }
+
+  allExcept(excludedConnectionIds: readonly string[]): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'all', except: [...excludedConnectionIds] });
+  }
+  client(connectionId: string): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'connections', ids: [connectionId] });
+  }
+  clients(connectionIds: readonly string[]): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'connections', ids: [...connectionIds] });
+  }
+  group(group: string): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'groups', names: [group] });
+  }
+  groups(groups: readonly string[]): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'groups', names: [...groups] });
+  }
+  groupExcept(group: string, excludedConnectionIds: readonly string[]): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'groups', names: [group], except: [...excludedConnectionIds] });
+  }
+  user(userId: string): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'users', ids: [userId] });
+  }
+  users(userIds: readonly string[]): ClientProxy<T> {
+    return proxyFor(this.lifetime, { kind: 'users', ids: [...userIds] });
+  }
+}
+
+class DefaultHubCallerClients<T> extends DefaultHubClients<T> implements HubCallerClients<T> {
+  readonly #connectionId: string;
+  #caller: ClientProxy<T> | undefined;
+  #others: ClientProxy<T> | undefined;
+
+  constructor(lifetime: HubLifetimeManager, connectionId: string) {
+    super(lifetime);
+    this.#connectionId = connectionId;
+  }
+
+  get caller(): ClientProxy<T> {
+    return (this.#caller ??= this.client(this.#connectionId));
+  }
+  get others(): ClientProxy<T> {
+    return (this.#others ??= this.allExcept([this.#connectionId]));
+  }
+  othersInGroup(group: string): ClientProxy<T> {
+    return this.groupExcept(group, [this.#connectionId]);
+  }
+}
+
+/** The clients of a hub context (no caller). */
+export function createHubClients<T>(lifetime: HubLifetimeManager): HubClients<T> {
+  return new DefaultHubClients<T>(lifetime);
+}
+
+/** The clients of one connection's hub invocations. */
+export function createHubCallerClients<T>(lifetime: HubLifetimeManager, connectionId: string): HubCallerClients<T> {
+  return new DefaultHubCallerClients<T>(lifetime, connectionId);
+}

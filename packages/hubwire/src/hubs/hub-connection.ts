@@ -1,0 +1,403 @@
+/**
+ * The hub-level half of a connection: handshake, inbound parsing and in-order dispatch,
+ * outbound writes under the slow-consumer policy, keep-alive and timeouts, and close.
+ * @module
+ */
+import type { Clock } from '../core/clock.js';
+import { HubwireError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { MetricLabels, Metrics } from '../core/metrics.js';
+import type { HttpConnection } from '../connections/http-connection.js';
+import type { HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
+import type { HubProtocol } from '../protocol/hub-protocol.js';
+import { HANDSHAKE_SUCCESS, handshakeErrorResponse, parseHandshakeRequest } from '../protocol/handshake.js';
+import { MessageType, type CloseMessage, type HubMessage } from '../protocol/messages.js';
+import type { SerializedMessage } from '../protocol/serialized-message.js';
+import type { TransportEvents } from '../transports/transport.js';
+import * as texts from './error-messages.js';
+import type { HubCallerClients } from './hub-clients.js';
+import type { HubCallerContext } from './hub-caller-context.js';
+import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
+import type { ResolvedHubOptions } from './hub-options.js';
+import { createHubCallerClients } from './hub-clients.js';
+
+/** What the mapped hub provides to each of its connections. */
+export interface HubConnectionHost {
+  readonly path: string;
+  readonly options: ResolvedHubOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly labels: MetricLabels;
+  readonly dispatcher: HubDispatcher;
+  readonly lifetime: HubLifetimeManager;
+  /** The connection has ended: forget its token and stop ticking it. Called once. */
+  connectionEnded(connection: HubConnection): void;
+}
+
+/** Where a hub connection is in its life. */
+export type HubConnectionState = 'handshaking' | 'connecting' | 'connected' | 'closed';
+
+/** How a connection ends. */
+interface EndOptions {
+  /** A Close message to send before closing the transport. */
+  readonly close?: CloseMessage;
+  /** Drop the transport at once instead of letting queued bytes go out. */
+  readonly abort?: boolean;
+  /** What `onDisconnected` receives. */
+  readonly error?: Error;
+}
+
+// Parsed messages waiting for an invocation slot; past this many the transport stops reading.
+const MAX_QUEUED_MESSAGES = 64;
+const PING: HubMessage = { type: MessageType.Ping };
+
+/** One client's connection to one hub, from handshake to close. */
+export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget {
+  readonly connectionId: string;
+  readonly userIdentifier: string | undefined;
+  readonly context: HubCallerContext;
+  readonly callerClients: HubCallerClients<unknown>;
+  readonly #http: HttpConnection;
+  readonly #host: HubConnectionHost;
+  readonly #aborted = new AbortController();
+  /** Resolves when the transport has closed. */
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+  #state: HubConnectionState = 'handshaking';
+  #protocol: HubProtocol | undefined;
+  #binary = false;
+  /** Received bytes that do not make a whole message yet. */
+  #pending: Buffer | undefined;
+  #queue: HubMessage[] = [];
+  #queueHead = 0;
+  #paused = false;
+  #runningInvocations = 0;
+  #hubConnected = false;
+  readonly #startedAt: number;
+  #lastReceivedAt: number;
+  #lastWrittenAt: number;
+  // Flags instead of timestamps on the hot paths: the heartbeat turns them into times.
+  #receivedSinceTick = false;
+  #wroteSinceTick = false;
+  #clientPinged = false;
+
+  constructor(http: HttpConnection, host: HubConnectionHost) {
+    this.#http = http;
+    this.#host = host;
+    this.connectionId = http.connectionId;
+    this.userIdentifier = http.principal?.userIdentifier;
+    this.#startedAt = this.#lastReceivedAt = this.#lastWrittenAt = host.clock.now();
+    this.callerClients = createHubCallerClients(host.lifetime, http.connectionId);
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const connection = this;
+    this.context = {
+      connectionId: http.connectionId,
+      userIdentifier: this.userIdentifier,
+      user: http.principal,
+      items: new Map(),
+      request: http.request,
+      transport: http.transportKind ?? 'WebSockets',
+      get protocol() {
+        return connection.#protocol?.name ?? '';
+      },
+      connectionAborted: this.#aborted.signal,
+      abort: () => connection.abort(),
+    };
+  }
+
+  /** The transport-level connection underneath. */
+  get http(): HttpConnection {
+    return this.#http;
+  }
+
+  get state(): HubConnectionState {
+    return this.#state;
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  onData(chunk: Buffer): void {
+    if (this.#state === 'closed') return;
+    this.#receivedSinceTick = true;
+    const input = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#pending = undefined;
+    if (this.#state === 'handshaking') this.#handshake(input);
+    else this.#parse(input);
+  }
+
+  onClose(graceful: boolean): void {
+    this.#end({ error: graceful ? undefined : new Error('The connection was closed without a close message.') });
+    this.#resolveClosed();
+  }
+
+  #handshake(input: Buffer): void {
+    const { options } = this.#host;
+    let parsed: ReturnType<typeof parseHandshakeRequest>;
+    try {
+      parsed = parseHandshakeRequest(input);
+    } catch (error) {
+      this.#failHandshake(texts.handshakeFailed(error, options.enableDetailedErrors));
+      return;
+    }
+    if (parsed === undefined) {
+      if (options.maximumReceiveMessageSize !== null && input.length >= options.maximumReceiveMessageSize) {
+        this.#failHandshake('Handshake was canceled.');
+      } else {
+        this.#pending = input;
+      }
+      return;
+    }
+    const { protocol: name, version } = parsed.request;
+    const protocol = options.protocols.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+    if (protocol === undefined) {
+      this.#failHandshake(`The protocol '${name}' is not supported.`);
+      return;
+    }
+    if (version > protocol.version) {
+      this.#failHandshake(`The server does not support version ${version} of the '${name}' protocol.`);
+      return;
+    }
+    if (protocol.transferFormat === 'Binary' && this.#http.transportKind === 'ServerSentEvents') {
+      this.#failHandshake(`Cannot use the '${protocol.name}' protocol on the current transport. The transport does not support 'Binary' transfer format.`);
+      return;
+    }
+    this.#protocol = protocol;
+    this.#binary = protocol.transferFormat === 'Binary';
+    this.#http.transport?.send(HANDSHAKE_SUCCESS, this.#binary);
+    this.#state = 'connecting';
+    if (parsed.consumed < input.length) this.#parse(input.subarray(parsed.consumed));
+    void this.#connect();
+  }
+
+  #failHandshake(error: string): void {
+    const { logger, metrics, labels, path } = this.#host;
+    metrics.increment('handshakeFailures', labels);
+    logger.warn({ hub: path, connectionId: this.connectionId, error }, 'handshake failed');
+    this.#state = 'closed';
+    const transport = this.#http.transport;
+    transport?.send(handshakeErrorResponse(error), false);
+    if (transport === undefined) this.#resolveClosed();
+    else transport.close();
+    this.#host.connectionEnded(this);
+    this.#aborted.abort();
+  }
+
+  async #connect(): Promise<void> {
+    const { lifetime, dispatcher, options, logger, metrics, labels, path } = this.#host;
+    try {
+      await lifetime.onConnected(this);
+      if (this.#state !== 'connecting') return;
+      await dispatcher.onConnected(this);
+    } catch (error) {
+      logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'onConnected threw; closing the connection');
+      this.#end({
+        close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors) },
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+      return;
+    }
+    if (this.#state !== 'connecting') return;
+    this.#hubConnected = true;
+    this.#state = 'connected';
+    metrics.increment('connectionsOpened', labels);
+    logger.info(
+      { hub: path, connectionId: this.connectionId, user: this.userIdentifier, transport: this.#http.transportKind, protocol: this.#protocol?.name },
+      'client connected',
+    );
+    this.#processQueue();
+  }
+
+  #parse(input: Buffer): void {
+    const { options, metrics, labels } = this.#host;
+    const result = this.#protocol!.parse(input, options.maximumReceiveMessageSize);
+    if (result.consumed < input.length && result.error === undefined) {
+      // Copy the tail so a large chunk isn't kept alive by a few trailing bytes.
+      this.#pending = Buffer.from(input.subarray(result.consumed));
+    }
+    if (result.messages.length > 0) {
+      metrics.increment('messagesReceived', labels, result.messages.length);
+      for (const message of result.messages) this.#queue.push(message);
+      this.#processQueue();
+    }
+    if (result.error !== undefined) {
+      metrics.increment('protocolErrors', labels);
+      this.#host.logger.warn({ hub: this.#host.path, connectionId: this.connectionId, error: result.error.message }, 'protocol error; closing the connection');
+      this.#end({
+        close: { type: MessageType.Close, error: texts.connectionClosedWithError(result.error, options.enableDetailedErrors), allowReconnect: true },
+        error: result.error,
+      });
+    }
+  }
+
+  #processQueue(): void {
+    if (this.#state !== 'connected') return;
+    const limit = this.#host.options.maximumParallelInvocationsPerClient;
+    while (this.#queueHead < this.#queue.length) {
+      const message = this.#queue[this.#queueHead]!;
+      // Head-of-line blocking as in ASP.NET: with no free slot, everything behind waits too.
+      if (message.type === MessageType.Invocation && this.#runningInvocations >= limit) break;
+      this.#queueHead++;
+      this.#handle(message);
+      if (this.#state !== 'connected') return;
+    }
+    const waiting = this.#queue.length - this.#queueHead;
+    if (waiting === 0) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    }
+    const transport = this.#http.transport;
+    if (!this.#paused && waiting > MAX_QUEUED_MESSAGES) {
+      this.#paused = true;
+      transport?.pause?.();
+    } else if (this.#paused && waiting <= MAX_QUEUED_MESSAGES / 2) {
+      this.#paused = false;
+      transport?.resume?.();
+    }
+  }
+
+  #handle(message: HubMessage): void {
+    const { dispatcher, logger, path } = this.#host;
+    switch (message.type) {
+      case MessageType.Invocation:
+        this.#runningInvocations++;
+        dispatcher
+          .invoke(this, message)
+          .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
+          .finally(() => {
+            this.#runningInvocations--;
+            this.#processQueue();
+          });
+        return;
+      case MessageType.StreamInvocation:
+        void dispatcher.stream(this, message);
+        return;
+      case MessageType.Ping:
+        this.#clientPinged = true;
+        return;
+      case MessageType.Close:
+        this.#end({ close: { type: MessageType.Close }, error: message.error ? new Error(message.error) : undefined });
+        return;
+      default:
+        // StreamItem, Completion and CancelInvocation for nothing active, and Ack/Sequence on a
+        // connection without stateful reconnect, are ignored.
+        return;
+    }
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  /** Sends one message to this connection (Completions, Pings, Close). */
+  write(message: HubMessage): void {
+    if (this.#state !== 'connecting' && this.#state !== 'connected') return;
+    this.#send(this.#protocol!.write(message));
+  }
+
+  /** Sends a broadcast's shared bytes; the hot path of every fan-out. */
+  writeSerialized(message: SerializedMessage): void {
+    if (this.#state !== 'connecting' && this.#state !== 'connected') return;
+    this.#send(message.get(this.#protocol!));
+  }
+
+  #send(payload: Buffer | string): void {
+    const transport = this.#http.transport;
+    if (transport === undefined) return;
+    if (transport.bufferedAmount + payload.length > this.#host.options.maximumOutboundBufferSize) {
+      this.#slowConsumer(transport.bufferedAmount);
+      return;
+    }
+    transport.send(payload, this.#binary);
+    this.#wroteSinceTick = true;
+  }
+
+  #slowConsumer(buffered: number): void {
+    const { logger, metrics, labels, path, options } = this.#host;
+    metrics.increment('slowConsumerDisconnects', labels);
+    logger.warn(
+      { hub: path, connectionId: this.connectionId, bufferedBytes: buffered, limit: options.maximumOutboundBufferSize },
+      'slow consumer: outbound buffer full; closing the connection',
+    );
+    this.#end({ abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') });
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** Called by the heartbeat about once a second: pings, client timeout, handshake timeout. */
+  tick(now: number): void {
+    const { options } = this.#host;
+    if (this.#state === 'handshaking') {
+      if (now - this.#startedAt >= options.handshakeTimeout) this.#failHandshake('Handshake was canceled.');
+      return;
+    }
+    if (this.#state !== 'connected') return;
+    if (this.#wroteSinceTick) {
+      this.#wroteSinceTick = false;
+      this.#lastWrittenAt = now;
+    } else if (now - this.#lastWrittenAt >= options.keepAliveInterval) {
+      this.write(PING);
+      this.#wroteSinceTick = false;
+      this.#lastWrittenAt = now;
+    }
+    if (this.#receivedSinceTick) {
+      this.#receivedSinceTick = false;
+      this.#lastReceivedAt = now;
+    } else if (this.#clientPinged && now - this.#lastReceivedAt >= options.clientTimeoutInterval) {
+      this.#timeOut();
+    }
+  }
+
+  #timeOut(): void {
+    const { metrics, labels, logger, path, options } = this.#host;
+    const error = new HubwireError('HUB_ERR_CLIENT_TIMEOUT', "Client hasn't sent a message/ping within the configured ClientTimeoutInterval.", {
+      typeName: 'OperationCanceledException',
+    });
+    metrics.increment('clientTimeouts', labels);
+    logger.warn({ hub: path, connectionId: this.connectionId }, 'client timed out');
+    this.#end({ close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors), allowReconnect: true }, error });
+  }
+
+  // ---- close ---------------------------------------------------------------------------------
+
+  /** Ends the connection from the server side; the client gets a Close without error and does not reconnect. */
+  abort(): void {
+    this.#end({ close: { type: MessageType.Close } });
+  }
+
+  /** Ends the connection with a specific Close message (e.g. `allowReconnect` on shutdown). */
+  close(message: CloseMessage): void {
+    this.#end({ close: message });
+  }
+
+  #end(options: EndOptions): void {
+    if (this.#state === 'closed') return;
+    const wasRegistered = this.#state !== 'handshaking';
+    this.#state = 'closed';
+    const transport = this.#http.transport;
+    if (transport !== undefined) {
+      if (options.close !== undefined && this.#protocol !== undefined && !options.abort) {
+        transport.send(this.#protocol.write(options.close), this.#binary);
+      }
+      if (options.abort) transport.abort();
+      else transport.close();
+    } else {
+      this.#resolveClosed();
+    }
+    this.#host.connectionEnded(this);
+    this.#aborted.abort();
+    this.#queue = [];
+    if (wasRegistered) void this.#disconnect(options.error);
+  }
+
+  async #disconnect(error: Error | undefined): Promise<void> {
+    const { dispatcher, lifetime, logger, metrics, labels, path } = this.#host;
+    // Leave the caller's stack first: #end can run in the middle of a broadcast's loop.
+    await Promise.resolve();
+    try {
+      if (this.#hubConnected) await dispatcher.onDisconnected(this, error);
+    } finally {
+      await lifetime.onDisconnected(this);
+      if (this.#hubConnected) metrics.increment('connectionsClosed', labels);
+      logger.info({ hub: path, connectionId: this.connectionId, user: this.userIdentifier, error: error?.message }, 'client disconnected');
+    }
+  }
+}

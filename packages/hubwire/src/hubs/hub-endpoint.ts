@@ -1,0 +1,99 @@
+/**
+ * One mapped hub: its options, dispatcher, lifetime manager and connections, composed once.
+ * @module
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { MetricLabels, Metrics } from '../core/metrics.js';
+import { ConnectionManager } from '../connections/connection-manager.js';
+import type { HttpConnection } from '../connections/http-connection.js';
+import type { HubLifetimeManager } from '../lifetime/hub-lifetime-manager.js';
+import { MessageType } from '../protocol/messages.js';
+import { createGroupManager, type GroupManager } from './group-manager.js';
+import { createHubClients } from './hub-clients.js';
+import { HubConnection, type HubConnectionHost } from './hub-connection.js';
+import type { HubContext } from './hub-context.js';
+import { HubDispatcher } from './hub-dispatcher.js';
+import type { ResolvedHubOptions } from './hub-options.js';
+import type { Hub, HubClass } from './hub.js';
+import { buildMethodTable } from './method-table.js';
+
+/** What an endpoint is built from. */
+export interface HubEndpointInit {
+  readonly path: string;
+  readonly hubClass: HubClass;
+  readonly createHub: () => Hub<unknown>;
+  readonly options: ResolvedHubOptions;
+  readonly lifetime: HubLifetimeManager;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** A mapped hub with everything its connections share. */
+export class HubEndpoint implements HubConnectionHost {
+  readonly path: string;
+  readonly hubClass: HubClass;
+  readonly options: ResolvedHubOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly labels: MetricLabels;
+  readonly lifetime: HubLifetimeManager;
+  readonly dispatcher: HubDispatcher;
+  readonly groups: GroupManager;
+  readonly connections: ConnectionManager;
+  readonly context: HubContext<any>;
+  /** Connections with an attached transport, ticked by the heartbeat. */
+  readonly live = new Set<HubConnection>();
+
+  constructor(init: HubEndpointInit) {
+    this.path = init.path;
+    this.hubClass = init.hubClass;
+    this.options = init.options;
+    this.clock = init.clock;
+    this.logger = init.logger;
+    this.metrics = init.metrics;
+    this.labels = { hub: init.path };
+    this.lifetime = init.lifetime;
+    this.groups = createGroupManager(init.lifetime);
+    this.connections = new ConnectionManager(init.clock);
+    this.dispatcher = new HubDispatcher({
+      hubName: init.path,
+      methods: buildMethodTable(init.hubClass),
+      createHub: init.createHub,
+      groups: this.groups,
+      detailedErrors: init.options.enableDetailedErrors,
+      logger: init.logger,
+      metrics: init.metrics,
+      labels: this.labels,
+    });
+    this.context = { clients: createHubClients(init.lifetime), groups: this.groups };
+  }
+
+  /** Starts the hub side of a connection whose transport was just attached. */
+  open(http: HttpConnection): HubConnection {
+    http.state = 'active';
+    const connection = new HubConnection(http, this);
+    this.live.add(connection);
+    return connection;
+  }
+
+  connectionEnded(connection: HubConnection): void {
+    this.live.delete(connection);
+    this.connections.remove(connection.http);
+  }
+
+  /** Heartbeat: keep-alive and timeouts of live connections, and the sweep of unused tokens. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const connection of this.live) connection.tick(now);
+    this.connections.sweep(this.options.disconnectTimeout);
+  }
+
+  /** Closes every connection with `allowReconnect` so clients reconnect to another server. */
+  shutdown(): void {
+    for (const connection of [...this.live]) connection.close({ type: MessageType.Close, allowReconnect: true });
+    for (const http of [...this.connections.all()]) this.connections.remove(http);
+  }
+}

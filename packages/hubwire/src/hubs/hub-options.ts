@@ -1,0 +1,115 @@
+/**
+ * Per-hub limits and behaviour, with ASP.NET Core SignalR's defaults.
+ * @module
+ */
+import { HubwireError } from '../core/errors.js';
+import type { HubProtocol } from '../protocol/hub-protocol.js';
+import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
+import type { TransportKind } from '../transports/transport.js';
+import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
+
+/**
+ * Establishes who a request's client is, from its headers or query (e.g. a bearer token).
+ * Return `undefined` for an anonymous client; throw to refuse the request with 401.
+ */
+export type Authenticator = (request: ConnectionRequestInfo) => Principal | undefined | Promise<Principal | undefined>;
+
+/** Options of one hub; each has the default ASP.NET Core SignalR uses. */
+export interface HubOptions {
+  /** How often the server pings an otherwise idle connection (ms). Default 15 000. */
+  keepAliveInterval?: number;
+  /**
+   * How long a client may stay silent before the server closes it (ms). Enforced after the
+   * client's first Ping, as ASP.NET does. Default 30 000.
+   */
+  clientTimeoutInterval?: number;
+  /** How long a client has to complete the hub handshake (ms). Default 15 000. */
+  handshakeTimeout?: number;
+  /** Largest framed incoming message in bytes; `null` means unlimited. Default 32 768. */
+  maximumReceiveMessageSize?: number | null;
+  /** Hub method invocations one connection may run at once. Default 1. */
+  maximumParallelInvocationsPerClient?: number;
+  /** Send error details (type and message of any thrown error) to clients. Default false. */
+  enableDetailedErrors?: boolean;
+  /**
+   * Outbound bytes a connection may have waiting for a slow client before it is closed
+   * (the slow-consumer policy). Default 1 MiB.
+   */
+  maximumOutboundBufferSize?: number;
+  /** Largest single WebSocket frame accepted (it may hold several messages). Default 1 MiB. */
+  maximumWebSocketFrameSize?: number;
+  /** How long a negotiated connection may wait for its transport (ms). Default 15 000. */
+  disconnectTimeout?: number;
+  /** Transports this hub offers, in order of preference. Default: every implemented one. */
+  transports?: readonly TransportKind[];
+  /** Hub protocols this hub speaks. Default: JSON. */
+  protocols?: readonly HubProtocol[];
+  /** Lowest negotiate version accepted. Default 0. */
+  minimumNegotiateVersion?: number;
+  /** Identifies the user of each connection; anonymous when absent. */
+  authenticate?: Authenticator;
+}
+
+/** {@link HubOptions} with every default filled in. */
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'authenticate'>> & Pick<HubOptions, 'authenticate'>;
+
+/** The transports this build of Hubwire implements. */
+export const IMPLEMENTED_TRANSPORTS: readonly TransportKind[] = ['WebSockets'];
+
+/** The defaults, as ASP.NET Core SignalR sets them. */
+export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
+  keepAliveInterval: 15_000,
+  clientTimeoutInterval: 30_000,
+  handshakeTimeout: 15_000,
+  maximumReceiveMessageSize: 32_768,
+  maximumParallelInvocationsPerClient: 1,
+  enableDetailedErrors: false,
+  maximumOutboundBufferSize: 1024 * 1024,
+  maximumWebSocketFrameSize: 1024 * 1024,
+  disconnectTimeout: 15_000,
+  transports: IMPLEMENTED_TRANSPORTS,
+  protocols: [jsonHubProtocol],
+  minimumNegotiateVersion: 0,
+  authenticate: undefined,
+});
+
+function invalid(name: string, expected: string, value: unknown): HubwireError {
+  return new HubwireError('HUB_ERR_INVALID_OPTION', `Option '${name}' must be ${expected}; got ${String(value)}.`);
+}
+
+function positiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalid(name, 'a positive integer', value);
+}
+
+/** Merges options over the defaults and checks every value; throws HUB_ERR_INVALID_OPTION. */
+export function resolveHubOptions(...layers: (HubOptions | undefined)[]): ResolvedHubOptions {
+  const resolved: ResolvedHubOptions = { ...DEFAULT_HUB_OPTIONS };
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  for (const name of [
+    'keepAliveInterval',
+    'clientTimeoutInterval',
+    'handshakeTimeout',
+    'maximumParallelInvocationsPerClient',
+    'maximumOutboundBufferSize',
+    'maximumWebSocketFrameSize',
+    'disconnectTimeout',
+  ] as const) {
+    positiveInteger(name, resolved[name]);
+  }
+  if (resolved.maximumReceiveMessageSize !== null) positiveInteger('maximumReceiveMessageSize', resolved.maximumReceiveMessageSize);
+  if (!Number.isInteger(resolved.minimumNegotiateVersion) || resolved.minimumNegotiateVersion < 0) {
+    throw invalid('minimumNegotiateVersion', 'a non-negative integer', resolved.minimumNegotiateVersion);
+  }
+  for (const transport of resolved.transports) {
+    if (!IMPLEMENTED_TRANSPORTS.includes(transport)) {
+      throw invalid('transports', `a list of ${IMPLEMENTED_TRANSPORTS.join(', ')}`, transport);
+    }
+  }
+  if (resolved.protocols.length === 0) throw invalid('protocols', 'a non-empty list', '[]');
+  return resolved;
+}

@@ -1,0 +1,56 @@
+/**
+ * Hubwire: a real-time hub server for Node.js that speaks the ASP.NET Core SignalR protocol.
+ *
+ * @example
+ * ```ts
+ * import { createHubServer, Hub, HubError } from 'hubwire';
+ *
+ * interface ChatClient { receiveMessage(user: string, text: string): void }
+ *
+ * class ChatHub extends Hub<ChatClient> {
+ *   async sendMessage(text: string) {
+ *     if (text.length > 500) throw new HubError('Message too long.');
+ *     await this.clients.all.receiveMessage(this.context.userIdentifier ?? 'anonymous', text);
+ *   }
+ * }
+ *
+ * const hubwire = createHubServer();
+ * hubwire.mapHub('/hubs/chat', ChatHub);
+ * await hubwire.listen({ port: 5000 });
+ * ```
+ * @module
+ */
+export { createHubServer, HubServer } from './server.js';
+export type { HubServerOptions, MapHubOptions, LifetimeManagerContext, ClientOf } from './server.js';
+
+export { Hub } from './hubs/hub.js';
+export type { HubClass } from './hubs/hub.js';
+export type { HubCallerContext } from './hubs/hub-caller-context.js';
+export type { HubClients, HubCallerClients } from './hubs/hub-clients.js';
+export type { ClientProxy, ClientMethods, DynamicClient } from './hubs/client-proxy.js';
+export type { GroupManager } from './hubs/group-manager.js';
+export type { HubContext } from './hubs/hub-context.js';
+export { DEFAULT_HUB_OPTIONS } from './hubs/hub-options.js';
+export type { HubOptions, Authenticator } from './hubs/hub-options.js';
+
+export { HubError, HubwireError, ProtocolError, ErrorCodes } from './core/errors.js';
+export type { ErrorCode, ErrorCodeInfo } from './core/errors.js';
+export { systemClock } from './core/clock.js';
+export type { Clock, TimerHandle } from './core/clock.js';
+export { silentLogger } from './core/logger.js';
+export type { Logger, LogFn } from './core/logger.js';
+export { createCounterMetrics, MetricNames } from './core/metrics.js';
+export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/metrics.js';
+
+export type { CorsOptions } from './http/cors.js';
+export type { Principal, ConnectionRequestInfo } from './connections/http-connection.js';
+export type { TransportKind } from './transports/transport.js';
+
+export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
+export type { HubLifetimeManager, LifetimeConnection, Audience } from './lifetime/hub-lifetime-manager.js';
+
+export { jsonHubProtocol } from './protocol/json/json-hub-protocol.js';
+export type { HubProtocol, ParseResult, TransferFormat } from './protocol/hub-protocol.js';
+export { MessageType } from './protocol/messages.js';
+export type { HubMessage, InvocationMessage, CompletionMessage, CloseMessage } from './protocol/messages.js';
+export { SerializedMessage } from './protocol/serialized-message.js';

@@ -1,0 +1,54 @@
+/**
+ * The fan-out seam. A HubLifetimeManager knows which connections exist, which groups they are in
+ * and which user each belongs to, and delivers messages to an {@link Audience}. The in-memory
+ * implementation serves one process; a backplane implementation spreads the same contract over
+ * several. Implementations never see sockets: only {@link LifetimeConnection}s.
+ * @module
+ */
+import type { InvocationMessage } from '../protocol/messages.js';
+import type { SerializedMessage } from '../protocol/serialized-message.js';
+
+/**
+ * Who a message goes to, as a plain value (so it can cross a backplane unchanged).
+ *
+ * @example
+ * ```ts
+ * const roomButMe: Audience = { kind: 'groups', names: ['room-1'], except: [connectionId] };
+ * ```
+ */
+export type Audience =
+  | { readonly kind: 'all'; readonly except?: readonly string[] }
+  | { readonly kind: 'connections'; readonly ids: readonly string[] }
+  | { readonly kind: 'groups'; readonly names: readonly string[]; readonly except?: readonly string[] }
+  | { readonly kind: 'users'; readonly ids: readonly string[] };
+
+/** A connection as the lifetime manager sees it: an id, a user and a way to write. */
+export interface LifetimeConnection {
+  readonly connectionId: string;
+  /** The user this connection belongs to, if authenticated. */
+  readonly userIdentifier: string | undefined;
+  /**
+   * Queues a serialized message for this connection. Never throws and never waits: a connection
+   * that cannot keep up deals with it itself (its outbound buffer policy).
+   */
+  writeSerialized(message: SerializedMessage): void;
+}
+
+/** The contract every fan-out implementation fulfils. */
+export interface HubLifetimeManager {
+  /** A connection finished its handshake. */
+  onConnected(connection: LifetimeConnection): Promise<void>;
+  /** A connection ended: forget it and remove it from every group. */
+  onDisconnected(connection: LifetimeConnection): Promise<void>;
+  /**
+   * Delivers `message` once to every connection in `audience`. Resolves when the message is
+   * queued for every local recipient; one failing recipient never fails the send.
+   */
+  send(audience: Audience, message: InvocationMessage): Promise<void>;
+  /** Adds a connection to a group. Group names are case-sensitive. */
+  addToGroup(connectionId: string, group: string): Promise<void>;
+  /** Removes a connection from a group; removing a non-member is a no-op. */
+  removeFromGroup(connectionId: string, group: string): Promise<void>;
+  /** The number of connections this manager delivers to directly. */
+  readonly localConnectionCount: number;
+}

@@ -1,0 +1,155 @@
+/**
+ * The single-process {@link HubLifetimeManager}.
+ * @module
+ */
+import type { MetricLabels, Metrics } from '../../core/metrics.js';
+import type { InvocationMessage } from '../../protocol/messages.js';
+import { SerializedMessage } from '../../protocol/serialized-message.js';
+import type { Audience, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
+
+interface Entry {
+  readonly connection: LifetimeConnection;
+  readonly groups: Set<string>;
+}
+
+/** Options of {@link MemoryLifetimeManager}. */
+export interface MemoryLifetimeManagerOptions {
+  readonly metrics?: Metrics;
+  /** Labels added to its metrics, e.g. `{ hub: '/hubs/chat' }`. */
+  readonly labels?: MetricLabels;
+}
+
+/**
+ * Keeps connections, groups and users in maps and delivers in-process. The message is serialized
+ * lazily, at most once per protocol, and the same bytes go to every recipient.
+ *
+ * @example
+ * ```ts
+ * const hubwire = createHubServer({ lifetimeManager: () => new MemoryLifetimeManager() });
+ * ```
+ */
+export class MemoryLifetimeManager implements HubLifetimeManager {
+  readonly #connections = new Map<string, Entry>();
+  readonly #groups = new Map<string, Set<Entry>>();
+  readonly #users = new Map<string, Set<Entry>>();
+  readonly #metrics: Metrics | undefined;
+  readonly #labels: MetricLabels | undefined;
+
+  constructor(options: MemoryLifetimeManagerOptions = {}) {
+    this.#metrics = options.metrics;
+    this.#labels = options.labels;
+  }
+
+  get localConnectionCount(): number {
+    return this.#connections.size;
+  }
+
+  async onConnected(connection: LifetimeConnection): Promise<void> {
+    const entry: Entry = { connection, groups: new Set() };
+    this.#connections.set(connection.connectionId, entry);
+    const user = connection.userIdentifier;
+    if (user !== undefined) addTo(this.#users, user, entry);
+  }
+
+  async onDisconnected(connection: LifetimeConnection): Promise<void> {
+    const entry = this.#connections.get(connection.connectionId);
+    if (entry === undefined) return;
+    this.#connections.delete(connection.connectionId);
+    for (const group of entry.groups) removeFrom(this.#groups, group, entry);
+    const user = connection.userIdentifier;
+    if (user !== undefined) removeFrom(this.#users, user, entry);
+  }
+
+  async addToGroup(connectionId: string, group: string): Promise<void> {
+    const entry = this.#connections.get(connectionId);
+    if (entry === undefined || entry.groups.has(group)) return;
+    entry.groups.add(group);
+    addTo(this.#groups, group, entry);
+  }
+
+  async removeFromGroup(connectionId: string, group: string): Promise<void> {
+    const entry = this.#connections.get(connectionId);
+    if (entry === undefined || !entry.groups.delete(group)) return;
+    removeFrom(this.#groups, group, entry);
+  }
+
+  async send(audience: Audience, message: InvocationMessage): Promise<void> {
+    const serialized = new SerializedMessage(message);
+    let delivered = 0;
+    switch (audience.kind) {
+      case 'all':
+        delivered = deliverAll(this.#connections.values(), serialized, toExclusion(audience.except));
+        break;
+      case 'connections': {
+        for (const id of new Set(audience.ids)) {
+          const entry = this.#connections.get(id);
+          if (entry !== undefined) delivered += deliver(entry, serialized);
+        }
+        break;
+      }
+      case 'groups':
+        delivered = this.#deliverToSets(audience.names, this.#groups, serialized, toExclusion(audience.except));
+        break;
+      case 'users':
+        delivered = this.#deliverToSets(audience.ids, this.#users, serialized, undefined);
+        break;
+    }
+    if (delivered > 0) this.#metrics?.increment('messagesSent', this.#labels, delivered);
+  }
+
+  #deliverToSets(
+    keys: readonly string[],
+    index: Map<string, Set<Entry>>,
+    serialized: SerializedMessage,
+    except: Set<string> | undefined,
+  ): number {
+    if (keys.length === 1) {
+      const members = index.get(keys[0]!);
+      return members === undefined ? 0 : deliverAll(members.values(), serialized, except);
+    }
+    // Several groups/users: a connection in two of them still gets the message once.
+    const seen = new Set<Entry>();
+    for (const key of keys) {
+      const members = index.get(key);
+      if (members === undefined) continue;
+      for (const entry of members) seen.add(entry);
+    }
+    return deliverAll(seen.values(), serialized, except);
+  }
+}
+
+function toExclusion(ids: readonly string[] | undefined): Set<string> | undefined {
+  return ids === undefined || ids.length === 0 ? undefined : new Set(ids);
+}
+
+function deliverAll(entries: Iterable<Entry>, serialized: SerializedMessage, except: Set<string> | undefined): number {
+  let count = 0;
+  for (const entry of entries) {
+    if (except !== undefined && except.has(entry.connection.connectionId)) continue;
+    count += deliver(entry, serialized);
+  }
+  return count;
+}
+
+function deliver(entry: Entry, serialized: SerializedMessage): number {
+  try {
+    entry.connection.writeSerialized(serialized);
+    return 1;
+  } catch {
+    // writeSerialized promises not to throw; if one does anyway, the others still get theirs.
+    return 0;
+  }
+}
+
+function addTo(index: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  let members = index.get(key);
+  if (members === undefined) index.set(key, (members = new Set()));
+  members.add(entry);
+}
+
+function removeFrom(index: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const members = index.get(key);
+  if (members === undefined) return;
+  members.delete(entry);
+  if (members.size === 0) index.delete(key);
+}

@@ -1,0 +1,123 @@
+/**
+ * Turns one parsed JSON document into a {@link HubMessage}, with ASP.NET's validation rules and
+ * its error texts (they reach clients only with detailed errors on).
+ * @module
+ */
+import { ProtocolError } from '../../core/errors.js';
+import { MessageType, type HubMessage, type MessageHeaders } from '../messages.js';
+
+type Json = Record<string, unknown>;
+
+function missing(name: string): ProtocolError {
+  return new ProtocolError(`Missing required property '${name}'.`);
+}
+
+function requireString(doc: Json, name: string): string {
+  const value = doc[name];
+  if (value === undefined || value === null) throw missing(name);
+  if (typeof value !== 'string') throw new ProtocolError(`Expected '${name}' to be of type String.`);
+  return value;
+}
+
+function optionalString(doc: Json, name: string): string | undefined {
+  const value = doc[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ProtocolError(`Expected '${name}' to be of type String.`);
+  return value;
+}
+
+function requireArray(doc: Json, name: string): unknown[] {
+  const value = doc[name];
+  if (value === undefined) throw missing(name);
+  if (!Array.isArray(value)) throw new ProtocolError(`Expected '${name}' to be of type Array.`);
+  return value;
+}
+
+function requireInteger(doc: Json, name: string): number {
+  const value = doc[name];
+  if (value === undefined) throw missing(name);
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ProtocolError(`Expected '${name}' to be of type Integer.`);
+  }
+  return value;
+}
+
+function readHeaders(doc: Json): MessageHeaders | undefined {
+  const value = doc['headers'];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ProtocolError("Expected 'headers' to be of type Object.");
+  }
+  for (const [key, header] of Object.entries(value)) {
+    if (typeof header !== 'string') throw new ProtocolError(`Expected header '${key}' to be of type String.`);
+  }
+  return value as MessageHeaders;
+}
+
+function readStreamIds(doc: Json): string[] | undefined {
+  const value = doc['streamIds'];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string')) {
+    throw new ProtocolError("Expected 'streamIds' to be an array of strings.");
+  }
+  return value as string[];
+}
+
+/**
+ * Validates a parsed document and returns the message it encodes, or `undefined` for a message
+ * type this server does not know (those are skipped, not errors).
+ */
+export function readJsonMessage(doc: unknown): HubMessage | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ProtocolError(`Unexpected JSON Token Type '${Array.isArray(doc) ? 'Array' : typeof doc}'. Expected a JSON Object.`);
+  }
+  const json = doc as Json;
+  const type = requireInteger(json, 'type');
+  switch (type) {
+    case MessageType.Invocation: {
+      const invocationId = optionalString(json, 'invocationId');
+      return {
+        type,
+        ...(invocationId ? { invocationId } : {}),
+        target: requireString(json, 'target'),
+        arguments: requireArray(json, 'arguments'),
+        streamIds: readStreamIds(json),
+        headers: readHeaders(json),
+      };
+    }
+    case MessageType.StreamInvocation:
+      return {
+        type,
+        invocationId: requireString(json, 'invocationId'),
+        target: requireString(json, 'target'),
+        arguments: requireArray(json, 'arguments'),
+        streamIds: readStreamIds(json),
+        headers: readHeaders(json),
+      };
+    case MessageType.StreamItem:
+      if (!('item' in json)) throw missing('item');
+      return { type, invocationId: requireString(json, 'invocationId'), item: json['item'], headers: readHeaders(json) };
+    case MessageType.Completion: {
+      const invocationId = requireString(json, 'invocationId');
+      const hasResult = 'result' in json;
+      const error = optionalString(json, 'error');
+      if (hasResult && error !== undefined) {
+        throw new ProtocolError("The 'error' and 'result' properties are mutually exclusive.");
+      }
+      return { type, invocationId, hasResult, result: json['result'], error, headers: readHeaders(json) };
+    }
+    case MessageType.CancelInvocation:
+      return { type, invocationId: requireString(json, 'invocationId'), headers: readHeaders(json) };
+    case MessageType.Ping:
+      return { type };
+    case MessageType.Close: {
+      const error = optionalString(json, 'error');
+      return { type, ...(error ? { error } : {}), allowReconnect: json['allowReconnect'] === true };
+    }
+    case MessageType.Ack:
+    case MessageType.Sequence:
+      return { type, sequenceId: requireInteger(json, 'sequenceId') };
+    default:
+      return undefined;
+  }
+}

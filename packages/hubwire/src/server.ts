@@ -1,0 +1,280 @@
+/**
+ * `createHubServer()`: the composition root. The only place (with apps/server) that picks
+ * implementations: lifetime manager, clock, logger, metrics.
+ * @module
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { systemClock, type Clock, type TimerHandle } from './core/clock.js';
+import { HubwireError } from './core/errors.js';
+import { silentLogger, type Logger } from './core/logger.js';
+import { createCounterMetrics, type CounterMetrics, type Metrics } from './core/metrics.js';
+import type { CorsOptions } from './http/cors.js';
+import { HubRouter } from './http/hub-router.js';
+import { HubEndpoint } from './hubs/hub-endpoint.js';
+import type { HubContext } from './hubs/hub-context.js';
+import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
+import type { Hub, HubClass } from './hubs/hub.js';
+import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
+import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
+
+/** What a lifetime-manager factory is given for each mapped hub. */
+export interface LifetimeManagerContext {
+  readonly hubPath: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Options of {@link createHubServer}. Hub options given here are the defaults of every hub. */
+export interface HubServerOptions extends HubOptions {
+  /** Cross-origin access to the hubs; same-origin only when absent. */
+  cors?: CorsOptions;
+  /** A pino-compatible logger. Default: silent. */
+  logger?: Logger;
+  /** Where counters go. Default: in-process counters, read with `hubwire.metrics`. */
+  metrics?: Metrics;
+  /** The time source of every timer (tests pass a fake one). Default: the system clock. */
+  clock?: Clock;
+  /** Builds the fan-out implementation of each hub. Default: in-memory. */
+  lifetimeManager?: (context: LifetimeManagerContext) => HubLifetimeManager;
+  /** How often keep-alive, timeouts and sweeps are checked (ms). Default 1000. */
+  heartbeatInterval?: number;
+  /** How long `close()` waits for clients to take their Close message (ms). Default 5000. */
+  shutdownTimeout?: number;
+}
+
+/** Options of one {@link HubServer.mapHub} call. */
+export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
+  /** Creates the hub instance for each invocation (to pass services in). Default: `new HubClass()`. */
+  create?: () => H;
+}
+
+/** The client interface of a hub class. */
+export type ClientOf<H> = H extends Hub<infer T> ? T : never;
+
+/**
+ * A server hosting SignalR hubs. Create it with {@link createHubServer}.
+ *
+ * @example
+ * ```ts
+ * import { createHubServer, Hub } from 'hubwire';
+ *
+ * class EchoHub extends Hub {
+ *   echo(text: string) { return text; }
+ * }
+ *
+ * const hubwire = createHubServer();
+ * hubwire.mapHub('/hubs/echo', EchoHub);
+ * await hubwire.listen({ port: 5000 });
+ * ```
+ */
+export class HubServer {
+  readonly #options: HubServerOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #router: HubRouter;
+  readonly #byClass = new Map<HubClass, HubEndpoint>();
+  readonly #attached = new Set<Server>();
+  #ownServer: Server | undefined;
+  #heartbeat: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: HubServerOptions = {}) {
+    this.#options = options;
+    resolveHubOptions(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#metrics = options.metrics ?? createCounterMetrics();
+    this.#router = new HubRouter(this.#logger, options.cors);
+  }
+
+  /**
+   * Serves `hubClass` at `path` (`path/negotiate` and the transports under `path`).
+   * Hub options given here override the server's.
+   */
+  mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
+    if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
+    const { create, ...hubOptions } = options;
+    const resolved = resolveHubOptions(this.#options, hubOptions);
+    const Concrete = hubClass as unknown as new () => H;
+    const endpoint = new HubEndpoint({
+      path,
+      hubClass,
+      createHub: (create ?? (() => new Concrete())) as () => Hub<unknown>,
+      options: resolved,
+      lifetime: (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, logger: this.#logger, metrics: this.#metrics }),
+      clock: this.#clock,
+      logger: this.#logger,
+      metrics: this.#metrics,
+    });
+    this.#router.add(endpoint);
+    if (!this.#byClass.has(hubClass)) this.#byClass.set(hubClass, endpoint);
+    this.#heartbeat ??= this.#clock.setInterval(() => this.#tick(), this.#options.heartbeatInterval ?? 1000);
+    return this;
+  }
+
+  /**
+   * The `clients` and `groups` of a mapped hub, for use outside hub methods.
+   * Pass the hub class (typed) or its path.
+   */
+  hubContext<H extends Hub<any>>(hub: HubClass<H> | string): HubContext<ClientOf<H>> {
+    return this.#endpoint(hub).context as HubContext<ClientOf<H>>;
+  }
+
+  /** Number of connections with a transport attached, for one hub or all. */
+  connectionCount(hub?: HubClass | string): number {
+    if (hub !== undefined) return this.#endpoint(hub).live.size;
+    let total = 0;
+    for (const endpoint of this.#router.endpoints()) total += endpoint.live.size;
+    return total;
+  }
+
+  /** The metrics sink (the in-process counters unless another one was given). */
+  get metrics(): Metrics | CounterMetrics {
+    return this.#metrics;
+  }
+
+  #endpoint(hub: HubClass | string): HubEndpoint {
+    if (typeof hub !== 'string') {
+      const endpoint = this.#byClass.get(hub);
+      if (endpoint === undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hub.name}' is not mapped.`);
+      return endpoint;
+    }
+    for (const endpoint of this.#router.endpoints()) if (endpoint.path.toLowerCase() === hub.toLowerCase()) return endpoint;
+    throw new HubwireError('HUB_ERR_INVALID_OPTION', `No hub is mapped on '${hub}'.`);
+  }
+
+  #tick(): void {
+    for (const endpoint of this.#router.endpoints()) endpoint.tick();
+  }
+
+  /**
+   * Handles `req` if it is addressed to a hub and returns true; returns false for anything else,
+   * so this can sit in front of another framework.
+   *
+   * @example
+   * ```ts
+   * app.use((req, res, next) => hubwire.handle(req, res) || next()); // Express
+   * ```
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.#router.handle(req, res);
+  }
+
+  /** Handles a WebSocket upgrade addressed to a hub and returns true; false otherwise. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    return this.#router.handleUpgrade(req, socket, head);
+  }
+
+  /** A request listener serving the hubs and passing everything else to `fallback` (or 404). */
+  requestListener(fallback?: RequestListener): RequestListener {
+    return (req, res) => {
+      if (this.handle(req, res)) return;
+      if (fallback !== undefined) fallback(req, res);
+      else {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Not Found');
+      }
+    };
+  }
+
+  /**
+   * Serves the hubs on an existing `node:http` server (for example the one Express or Fastify
+   * listens on). Request and upgrade listeners already on the server keep getting everything
+   * that is not for a hub.
+   */
+  attach(server: Server): this {
+    if (this.#attached.has(server)) return this;
+    this.#attached.add(server);
+    const requestListeners = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.handle(req, res)) return;
+      if (requestListeners.length === 0) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Not Found');
+      }
+      for (const listener of requestListeners) listener.call(server, req, res);
+    });
+    type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+    const upgradeListeners = server.listeners('upgrade') as UpgradeListener[];
+    server.removeAllListeners('upgrade');
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.handleUpgrade(req, socket, head)) return;
+      if (upgradeListeners.length === 0) socket.destroy();
+      for (const listener of upgradeListeners) listener.call(server, req, socket, head);
+    });
+    return this;
+  }
+
+  /** Starts a `node:http` server of its own serving only the hubs. */
+  async listen(options: { port?: number; host?: string } = {}): Promise<AddressInfo> {
+    if (this.#ownServer !== undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', 'listen() was already called.');
+    const server = createServer();
+    this.#ownServer = server;
+    this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** The server started by {@link HubServer.listen}, if any. */
+  get httpServer(): Server | undefined {
+    return this.#ownServer;
+  }
+
+  /**
+   * Closes every connection (clients get a Close with `allowReconnect`, so they reconnect
+   * elsewhere), waits up to `shutdownTimeout` for them, and stops the server `listen` started.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#heartbeat?.cancel();
+    const live = [...this.#router.endpoints()].flatMap((endpoint) => [...endpoint.live]);
+    const ended = live.map((connection) => connection.closed);
+    for (const endpoint of this.#router.endpoints()) endpoint.shutdown();
+    await waitAtMost(Promise.all(ended), this.#options.shutdownTimeout ?? 5000);
+    this.#router.close();
+    const server = this.#ownServer;
+    if (server !== undefined) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+  }
+}
+
+function defaultLifetimeManager(context: LifetimeManagerContext): HubLifetimeManager {
+  return new MemoryLifetimeManager({ metrics: context.metrics, labels: { hub: context.hubPath } });
+}
+
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Creates a {@link HubServer}.
+ *
+ * @example
+ * ```ts
+ * const hubwire = createHubServer({ cors: { origins: ['http://localhost:3000'] }, keepAliveInterval: 10_000 });
+ * hubwire.mapHub('/hubs/chat', ChatHub);
+ * const server = http.createServer(app); // app: an Express app, or any request listener
+ * hubwire.attach(server);
+ * server.listen(5000);
+ * ```
+ */
+export function createHubServer(options: HubServerOptions = {}): HubServer {
+  return new HubServer(options);
+}

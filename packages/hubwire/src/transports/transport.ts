@@ -1,0 +1,36 @@
+/**
+ * The transport seam: moves whole payloads between a client and a connection. Transports know
+ * nothing of hub messages; they carry bytes and report what arrives and when they end.
+ * @module
+ */
+
+/** The three SignalR transports, named as negotiate lists them. */
+export type TransportKind = 'WebSockets' | 'ServerSentEvents' | 'LongPolling';
+
+/** What a transport reports to its connection. */
+export interface TransportEvents {
+  /** Bytes arrived from the client (any opcode; the hub layer parses them). */
+  onData(chunk: Buffer): void;
+  /** The transport ended. `graceful` is true when the client closed it on purpose. */
+  onClose(graceful: boolean, error?: Error): void;
+}
+
+/** One attached transport of a connection. */
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Bytes handed to the transport that have not reached the operating system yet. */
+  readonly bufferedAmount: number;
+  /**
+   * Sends one payload made of whole hub messages. `binary` picks the frame type where the
+   * transport has one (WebSocket text vs binary frames).
+   */
+  send(payload: Buffer | string, binary: boolean): void;
+  /** Ends the transport after what was already sent (WebSocket close 1000, end of response). */
+  close(): void;
+  /** Ends the transport at once, dropping anything unsent. */
+  abort(): void;
+  /** Stops reading from the client (back-pressure while the connection's inbound queue is full). */
+  pause?(): void;
+  /** Reads from the client again after {@link Transport.pause}. */
+  resume?(): void;
+}
