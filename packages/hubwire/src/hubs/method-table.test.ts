@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Hub } from './hub.js';
+import { buildMethodTable } from './method-table.js';
+
+class Base extends Hub {
+  shared(a: number) {
+    return a;
+  }
+  override onConnected() {}
+}
+class Child extends Base {
+  add(a: number, b: number) {
+    return a + b;
+  }
+  override shared(a: number) {
+    return a * 2;
+  }
+  _helper() {}
+  get computed() {
+    return 1;
+  }
+}
+
+test('collects public methods up the chain, lower-cased, with their parameter counts', () => {
+  const table = buildMethodTable(Child);
+  assert.deepEqual([...table.keys()].sort(), ['add', 'shared']);
+  assert.equal(table.get('add')?.parameterCount, 2);
+  assert.equal(table.get('shared')?.fn, Child.prototype.shared);
+});
+
+test('refuses two methods differing only in case', () => {
+  class Clash extends Hub {
+    send() {}
+    Send() {}
+  }
+  assert.throws(() => buildMethodTable(Clash), /two methods named/);
+});
