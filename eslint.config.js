@@ -1,0 +1,31 @@
+// Lint: the recommended JavaScript and TypeScript rules, plus the layer boundaries of
+// docs/architecture.md so that a wrong import fails CI instead of a review.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-this-alias': 'off',
+    },
+  },
+  layer(['packages/hubwire/src/core/**'], ['../*', '!../core/*'], 'core imports nothing else from the project.'),
+  layer(['packages/hubwire/src/protocol/**'], ['**/hubs/*', '**/transports/*', '**/connections/*', '**/lifetime/*', '**/http/*'], 'protocol depends only on core.'),
+  layer(['packages/hubwire/src/transports/**'], ['**/hubs/*', '**/lifetime/**', '**/protocol/**', '**/http/*'], 'transports move bytes and know no hub messages.'),
+  layer(['packages/hubwire/src/lifetime/**'], ['**/hubs/*', '**/transports/*', '**/http/*', 'ws'], 'lifetime managers never see sockets or hubs.'),
+  layer(['packages/hubwire/src/hubs/**'], ['**/http/*', '**/lifetime/memory/*', 'ws'], 'hubs use the lifetime interface, never an implementation or a socket.'),
+  layer(['apps/**/src/**'], ['hubwire/*', '**/packages/hubwire/**'], 'the server app uses only the public API of hubwire.'),
+);
