@@ -55,11 +55,14 @@ function proxyFor<T>(lifetime: HubLifetimeManager, audience: Audience): ClientPr
 
 class DefaultHubClients<T> implements HubClients<T> {
   protected readonly lifetime: HubLifetimeManager;
-  readonly all: ClientProxy<T>;
+  #all: ClientProxy<T> | undefined;
 
   constructor(lifetime: HubLifetimeManager) {
     this.lifetime = lifetime;
-    this.all = proxyFor<T>(lifetime, { kind: 'all' });
+  }
+
+  get all(): ClientProxy<T> {
+    return (this.#all ??= proxyFor<T>(this.lifetime, { kind: 'all' }));
   }
 
   allExcept(excludedConnectionIds: readonly string[]): ClientProxy<T> {

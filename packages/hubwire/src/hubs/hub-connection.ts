@@ -56,14 +56,15 @@ const PING: HubMessage = { type: MessageType.Ping };
 export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget {
   readonly connectionId: string;
   readonly userIdentifier: string | undefined;
-  readonly context: HubCallerContext;
-  readonly callerClients: HubCallerClients<unknown>;
   readonly #http: HttpConnection;
   readonly #host: HubConnectionHost;
-  readonly #aborted = new AbortController();
-  /** Resolves when the transport has closed. */
-  readonly closed: Promise<void>;
-  #resolveClosed!: () => void;
+  // Created on first use: thousands of idle connections should cost as little memory as possible.
+  #context: HubCallerContext | undefined;
+  #callerClients: HubCallerClients<unknown> | undefined;
+  #aborted: AbortController | undefined;
+  #transportClosed = false;
+  #closedPromise: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
   #state: HubConnectionState = 'handshaking';
   #protocol: HubProtocol | undefined;
   #binary = false;
@@ -88,22 +89,48 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.connectionId = http.connectionId;
     this.userIdentifier = http.principal?.userIdentifier;
     this.#startedAt = this.#lastReceivedAt = this.#lastWrittenAt = host.clock.now();
-    this.callerClients = createHubCallerClients(host.lifetime, http.connectionId);
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  /** What hub methods see as `this.context`. */
+  get context(): HubCallerContext {
+    if (this.#context !== undefined) return this.#context;
     const connection = this;
-    this.context = {
+    const http = this.#http;
+    let items: Map<unknown, unknown> | undefined;
+    this.#context = {
       connectionId: http.connectionId,
       userIdentifier: this.userIdentifier,
       user: http.principal,
-      items: new Map(),
+      get items() {
+        return (items ??= new Map());
+      },
       request: http.request,
       transport: http.transportKind ?? 'WebSockets',
       get protocol() {
         return connection.#protocol?.name ?? '';
       },
-      connectionAborted: this.#aborted.signal,
+      get connectionAborted() {
+        return (connection.#aborted ??= abortedIf(connection.#state === 'closed')).signal;
+      },
       abort: () => connection.abort(),
     };
+    return this.#context;
+  }
+
+  /** What hub methods see as `this.clients`. */
+  get callerClients(): HubCallerClients<unknown> {
+    return (this.#callerClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId));
+  }
+
+  /** Resolves when the transport has closed. */
+  get closed(): Promise<void> {
+    if (this.#transportClosed) return Promise.resolve();
+    return (this.#closedPromise ??= new Promise((resolve) => (this.#resolveClosed = resolve)));
+  }
+
+  #markTransportClosed(): void {
+    this.#transportClosed = true;
+    this.#resolveClosed?.();
   }
 
   /** The transport-level connection underneath. */
@@ -128,7 +155,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   onClose(graceful: boolean): void {
     this.#end({ error: graceful ? undefined : new Error('The connection was closed without a close message.') });
-    this.#resolveClosed();
+    this.#markTransportClosed();
   }
 
   #handshake(input: Buffer): void {
@@ -177,10 +204,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#state = 'closed';
     const transport = this.#http.transport;
     transport?.send(handshakeErrorResponse(error), false);
-    if (transport === undefined) this.#resolveClosed();
+    if (transport === undefined) this.#markTransportClosed();
     else transport.close();
     this.#host.connectionEnded(this);
-    this.#aborted.abort();
+    this.#aborted?.abort();
   }
 
   async #connect(): Promise<void> {
@@ -380,10 +407,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       if (options.abort) transport.abort();
       else transport.close();
     } else {
-      this.#resolveClosed();
+      this.#markTransportClosed();
     }
     this.#host.connectionEnded(this);
-    this.#aborted.abort();
+    this.#aborted?.abort();
     this.#queue = [];
     if (wasRegistered) void this.#disconnect(options.error);
   }
@@ -400,4 +427,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       logger.info({ hub: path, connectionId: this.connectionId, user: this.userIdentifier, error: error?.message }, 'client disconnected');
     }
   }
+}
+
+function abortedIf(closed: boolean): AbortController {
+  const controller = new AbortController();
+  if (closed) controller.abort();
+  return controller;
 }

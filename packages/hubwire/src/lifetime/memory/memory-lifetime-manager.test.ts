@@ -12,7 +12,7 @@ class FakeConnection implements LifetimeConnection {
   readonly seen: SerializedMessage[] = [];
   constructor(
     readonly connectionId: string,
-    readonly userIdentifier?: string,
+    readonly userIdentifier: string | undefined = undefined,
     readonly fail = false,
   ) {}
   writeSerialized(message: SerializedMessage): void {
