@@ -9,7 +9,8 @@ import { HubError, HubwireError } from '../core/errors.js';
 function typeNameOf(error: unknown): string {
   if (error instanceof HubError) return 'HubException';
   if (error instanceof HubwireError) return error.typeName;
-  if (error instanceof Error) return error.name || error.constructor.name || 'Error';
+  // A subclass that does not set `name` is still reported by its class, like a .NET exception type.
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? error.name : error.constructor.name || 'Error';
   return 'Error';
 }
 

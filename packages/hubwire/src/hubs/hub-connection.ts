@@ -12,7 +12,7 @@ import type { HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lif
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse, parseHandshakeRequest } from '../protocol/handshake.js';
 import { MessageType, type CloseMessage, type HubMessage } from '../protocol/messages.js';
-import type { SerializedMessage } from '../protocol/serialized-message.js';
+import { serialize, type SerializedMessage } from '../protocol/serialized-message.js';
 import type { TransportEvents } from '../transports/transport.js';
 import * as texts from './error-messages.js';
 import type { HubCallerClients } from './hub-clients.js';
@@ -167,12 +167,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       this.#failHandshake(texts.handshakeFailed(error, options.enableDetailedErrors));
       return;
     }
+    const limit = options.maximumReceiveMessageSize;
+    // As ASP.NET: the handshake must end within the first maximumReceiveMessageSize bytes.
+    if (parsed === undefined ? limit !== null && input.length >= limit : limit !== null && parsed.consumed > limit) {
+      this.#failHandshake('Handshake was canceled.');
+      return;
+    }
     if (parsed === undefined) {
-      if (options.maximumReceiveMessageSize !== null && input.length >= options.maximumReceiveMessageSize) {
-        this.#failHandshake('Handshake was canceled.');
-      } else {
-        this.#pending = input;
-      }
+      this.#pending = input;
       return;
     }
     const { protocol: name, version } = parsed.request;
@@ -314,10 +316,13 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   // ---- outbound ------------------------------------------------------------------------------
 
-  /** Sends one message to this connection (Completions, Pings, Close). */
+  /**
+   * Sends one message to this connection (Completions, Pings, Close). Throws a
+   * HUB_ERR_SERIALIZATION error when the message cannot be serialized (e.g. a circular result).
+   */
   write(message: HubMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    this.#send(this.#protocol!.write(message));
+    this.#send(serialize(this.#protocol!, message));
   }
 
   /** Sends a broadcast's shared bytes; the hot path of every fan-out. */
@@ -329,7 +334,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #send(payload: Buffer | string): void {
     const transport = this.#http.transport;
     if (transport === undefined) return;
-    if (transport.bufferedAmount + payload.length > this.#host.options.maximumOutboundBufferSize) {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (transport.bufferedAmount + size > this.#host.options.maximumOutboundBufferSize) {
       this.#slowConsumer(transport.bufferedAmount);
       return;
     }

@@ -90,8 +90,13 @@ export class HubDispatcher {
       this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
       return;
     }
-    if (id !== undefined) {
+    if (id === undefined) return;
+    try {
       target.write({ type: MessageType.Completion, invocationId: id, hasResult: result !== undefined, result });
+    } catch (error) {
+      // The result cannot be serialized: the caller still gets its one Completion.
+      this.#init.logger.warn({ hub: this.#init.hubName, connectionId: target.context.connectionId, method: method.name, err: error }, 'hub method result not serializable');
+      this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
     }
   }
 

@@ -3,6 +3,7 @@
  * (ASP.NET's SerializedHubMessage).
  * @module
  */
+import { HubwireError } from '../core/errors.js';
 import type { HubProtocol } from './hub-protocol.js';
 import type { HubMessage } from './messages.js';
 
@@ -30,7 +31,7 @@ export class SerializedMessage {
     if (this.#secondProtocol === protocol) return this.#secondBytes!;
     const cached = this.#others?.get(protocol);
     if (cached !== undefined) return cached;
-    const written = protocol.write(this.message);
+    const written = serialize(protocol, this.message);
     const bytes = typeof written === 'string' ? Buffer.from(written, 'utf8') : written;
     if (this.#firstProtocol === undefined) {
       this.#firstProtocol = protocol;
@@ -42,5 +43,20 @@ export class SerializedMessage {
       (this.#others ??= new Map()).set(protocol, bytes);
     }
     return bytes;
+  }
+}
+
+/**
+ * `protocol.write(message)`, with a failure (a circular or BigInt argument, say) turned into a
+ * HUB_ERR_SERIALIZATION error: the caller's mistake, reported to the caller, never a recipient's.
+ */
+export function serialize(protocol: HubProtocol, message: HubMessage): Buffer | string {
+  try {
+    return protocol.write(message);
+  } catch (error) {
+    throw new HubwireError('HUB_ERR_SERIALIZATION', `The message could not be serialized with the '${protocol.name}' protocol: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+      typeName: 'InvalidOperationException',
+    });
   }
 }

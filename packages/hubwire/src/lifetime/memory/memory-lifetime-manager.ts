@@ -2,6 +2,7 @@
  * The single-process {@link HubLifetimeManager}.
  * @module
  */
+import { HubwireError } from '../../core/errors.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
@@ -135,8 +136,10 @@ function deliver(entry: Entry, serialized: SerializedMessage): number {
   try {
     entry.connection.writeSerialized(serialized);
     return 1;
-  } catch {
-    // writeSerialized promises not to throw; if one does anyway, the others still get theirs.
+  } catch (error) {
+    // A message that cannot be serialized is the sender's mistake: fail the send.
+    if (error instanceof HubwireError && error.code === 'HUB_ERR_SERIALIZATION') throw error;
+    // Otherwise one broken recipient must not cost the others their copy.
     return 0;
   }
 }
