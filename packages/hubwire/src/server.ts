@@ -231,17 +231,21 @@ export class HubServer {
   }
 
   /**
-   * Closes every connection (clients get a Close with `allowReconnect`, so they reconnect
-   * elsewhere), waits up to `shutdownTimeout` for them, and stops the server `listen` started.
+   * Stops accepting (new hub requests get 503), closes every connection (clients get a Close
+   * with `allowReconnect`, so they reconnect elsewhere), waits up to `shutdownTimeout` for them,
+   * drops whatever is still open, and stops the server `listen` started.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#heartbeat?.cancel();
+    this.#router.stopAccepting();
     const live = [...this.#router.endpoints()].flatMap((endpoint) => [...endpoint.live]);
-    const ended = live.map((connection) => connection.closed);
+    const ended = Promise.all(live.map((connection) => connection.closed));
     for (const endpoint of this.#router.endpoints()) endpoint.shutdown();
-    await waitAtMost(Promise.all(ended), this.#options.shutdownTimeout ?? 5000);
+    await waitAtMost(ended, this.#options.shutdownTimeout ?? 5000);
+    for (const connection of live) connection.terminate();
+    await waitAtMost(ended, 1000);
     this.#router.close();
     const server = this.#ownServer;
     if (server !== undefined) {

@@ -28,6 +28,7 @@ export class HubRouter {
   readonly #servers = new Map<HubEndpoint, WebSocketServer>();
   readonly #logger: Logger;
   readonly #cors: CorsOptions | undefined;
+  #accepting = true;
 
   constructor(logger: Logger, cors: CorsOptions | undefined) {
     this.#logger = logger;
@@ -59,10 +60,20 @@ export class HubRouter {
     return undefined;
   }
 
+  /** From now on, answer 503 to every hub request and upgrade (the server is shutting down). */
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
   /** Handles the request if it is for a hub; returns false otherwise so others may. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const match = this.#match(req.url);
     if (match === undefined) return false;
+    if (!this.#accepting) {
+      req.resume();
+      sendText(res, 503, 'The server is shutting down.');
+      return true;
+    }
     this.#dispatch(match.endpoint, match.negotiate, req, res).catch((error: unknown) => {
       this.#logger.error({ hub: match.endpoint.path, err: error }, 'request handler failed');
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
@@ -106,6 +117,10 @@ export class HubRouter {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const match = this.#match(req.url);
     if (match === undefined || match.negotiate) return false;
+    if (!this.#accepting) {
+      rejectUpgrade(socket, 503, 'The server is shutting down.');
+      return true;
+    }
     const { endpoint } = match;
     const wss = this.#servers.get(endpoint)!;
     this.#upgrade(endpoint, wss, req, socket, head).catch((error: unknown) => {

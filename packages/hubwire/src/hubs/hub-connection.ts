@@ -396,6 +396,12 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#end({ close: { type: MessageType.Close } });
   }
 
+  /** Drops the transport at once, whatever state the connection is in (end of a shutdown). */
+  terminate(): void {
+    this.#end({ abort: true });
+    this.#http.transport?.abort();
+  }
+
   /** Ends the connection with a specific Close message (e.g. `allowReconnect` on shutdown). */
   close(message: CloseMessage): void {
     this.#end({ close: message });
