@@ -362,7 +362,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       if (now - this.#startedAt >= options.handshakeTimeout) this.#failHandshake('Handshake was canceled.');
       return;
     }
-    if (this.#state !== 'connected') return;
+    if (this.#state !== 'connected' || this.#http.transport?.inherentKeepAlive) return;
     if (this.#wroteSinceTick) {
       this.#wroteSinceTick = false;
       this.#lastWrittenAt = now;

@@ -18,6 +18,11 @@ export interface TransportEvents {
 /** One attached transport of a connection. */
 export interface Transport {
   readonly kind: TransportKind;
+  /**
+   * True when the transport keeps itself alive (long polling: every poll is a sign of life), so
+   * the hub layer sends no Pings and enforces no client timeout on it.
+   */
+  readonly inherentKeepAlive: boolean;
   /** Bytes handed to the transport that have not reached the operating system yet. */
   readonly bufferedAmount: number;
   /**

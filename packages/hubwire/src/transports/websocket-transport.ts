@@ -15,6 +15,7 @@ export const WEBSOCKET_CLOSE_TIMEOUT_MS = 5000;
 /** A {@link Transport} over one `ws` socket. */
 export class WebSocketTransport implements Transport {
   readonly kind = 'WebSockets' as const;
+  readonly inherentKeepAlive = false;
   readonly #socket: WebSocket;
   #closing = false;
 
