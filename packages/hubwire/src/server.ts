@@ -97,7 +97,9 @@ export class HubServer {
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
     const { create, ...hubOptions } = options;
-    const resolved = resolveHubOptions(this.#options, hubOptions);
+    // Filters add up: the server's run first, then the hub's (ASP.NET's order).
+    const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
+    const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
     const Concrete = hubClass as unknown as new () => H;
     const endpoint = new HubEndpoint({
       path,

@@ -32,6 +32,7 @@ export const ErrorCodes = {
   HUB_ERR_CLIENT_TIMEOUT: { description: 'The client sent nothing within clientTimeoutInterval.' },
   HUB_ERR_SLOW_CONSUMER: { description: 'The connection\u2019s outbound buffer overflowed; it was closed.' },
   HUB_ERR_SERIALIZATION: { description: 'A message (arguments or a result) could not be serialized with a protocol.' },
+  HUB_ERR_CLIENT_RESULT: { description: 'A client-result call failed: no such connection, it disconnected, it was canceled or timed out.' },
   HUB_ERR_HUB_METHOD: { description: 'A hub method failed (client-visible only as a HubError or with detailed errors).' },
   HUB_ERR_INVALID_OPTION: { description: 'An option passed to Hubwire is invalid.' },
   HUB_ERR_SERVER_CLOSED: { description: 'The server is shutting down.' },

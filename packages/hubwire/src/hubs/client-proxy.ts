@@ -27,22 +27,53 @@ export type ClientProxy<T = DynamicClient> = ClientMethods<T> & {
   send(method: string, ...args: unknown[]): Promise<void>;
 };
 
+/**
+ * A proxy for exactly one connection, which can also await the client's answer
+ * ("client results").
+ */
+export type SingleClientProxy<T = DynamicClient> = ClientProxy<T> & {
+  /**
+   * Invokes a client method and resolves with the value its handler returns. End the arguments
+   * with an `AbortSignal` to cancel (e.g. `AbortSignal.timeout(5000)`). Rejects with the client's
+   * error as a `HubError`, or when the connection does not exist or disconnects.
+   *
+   * @example
+   * ```ts
+   * const answer = await this.clients.caller.invoke<string>('GetMessage', 'What is your name?');
+   * ```
+   */
+  invoke<R = unknown>(method: string, ...args: unknown[]): Promise<R>;
+};
+
 /** The function a proxy calls for every send. */
 export type SendFn = (method: string, args: unknown[]) => Promise<void>;
+
+/** The function a single-connection proxy calls for every invoke. */
+export type InvokeFn = (method: string, args: unknown[], signal: AbortSignal | undefined) => Promise<unknown>;
 
 // Properties that must not turn into client calls: `then` would make every proxy look like a
 // promise to `await`, and the symbols are probed by inspectors and the runtime.
 const NOT_METHODS = new Set<string | symbol>(['then', 'toJSON', 'constructor', Symbol.toPrimitive, Symbol.toStringTag]);
 
-/** Creates a {@link ClientProxy} that hands every call to `send`. */
-export function createClientProxy<T>(send: SendFn): ClientProxy<T> {
+/** Creates a {@link ClientProxy} that hands every call to `send` (and `invoke`, when given). */
+export function createClientProxy<T>(send: SendFn): ClientProxy<T>;
+export function createClientProxy<T>(send: SendFn, invoke: InvokeFn): SingleClientProxy<T>;
+export function createClientProxy<T>(send: SendFn, invoke?: InvokeFn): ClientProxy<T> | SingleClientProxy<T> {
   const methods = new Map<string, (...args: unknown[]) => Promise<void>>();
   const target = {
     send: (method: string, ...args: unknown[]) => send(method, args),
+    invoke:
+      invoke === undefined
+        ? () => Promise.reject(new TypeError('Client results need a single connection: use clients.client(id) or clients.caller.'))
+        : (method: string, ...args: unknown[]) => {
+            const last = args[args.length - 1];
+            return last instanceof AbortSignal ? invoke(method, args.slice(0, -1), last) : invoke(method, args, undefined);
+          },
   };
   return new Proxy(target, {
     get(base, property) {
       if (property === 'send') return base.send;
+      if (property === 'invoke') return base.invoke;
       if (typeof property !== 'string' || NOT_METHODS.has(property)) return undefined;
       let method = methods.get(property);
       if (method === undefined) {

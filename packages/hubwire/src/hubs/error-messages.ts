@@ -40,6 +40,22 @@ export function streamCountMismatch(target: string, sent: number, expected: numb
   return `An unexpected error occurred invoking '${target}' on the server. HubException: Client sent ${sent} stream(s), Hub method expects ${expected}.`;
 }
 
+export function streamingMethodInvoked(target: string): string {
+  return `The client attempted to invoke the streaming '${target}' method with a non-streaming invocation.`;
+}
+
+export function notAStream(target: string): string {
+  return `The value returned by the streaming method '${target}' is not a ChannelReader<> or IAsyncEnumerable<>.`;
+}
+
+export function streamFailed(error: unknown, detailed: boolean): string {
+  return withDetails('An error occurred on the server while streaming results.', error, detailed);
+}
+
+export function invocationIdInUse(invocationId: string): string {
+  return `Invocation ID '${invocationId}' is already in use.`;
+}
+
 export function nonStreamingMethodStreamed(target: string): string {
   return `The client attempted to invoke the non-streaming '${target}' method with a streaming invocation.`;
 }

@@ -4,8 +4,9 @@
  * @module
  */
 import type { Audience, HubLifetimeManager } from '../lifetime/hub-lifetime-manager.js';
+import { HubwireError } from '../core/errors.js';
 import { MessageType } from '../protocol/messages.js';
-import { createClientProxy, type ClientProxy, type DynamicClient } from './client-proxy.js';
+import { createClientProxy, type ClientProxy, type DynamicClient, type SingleClientProxy } from './client-proxy.js';
 
 /**
  * Every audience reachable from anywhere in the process.
@@ -21,8 +22,8 @@ export interface HubClients<T = DynamicClient> {
   readonly all: ClientProxy<T>;
   /** Every connection but the given ones. */
   allExcept(excludedConnectionIds: readonly string[]): ClientProxy<T>;
-  /** One connection. */
-  client(connectionId: string): ClientProxy<T>;
+  /** One connection; its proxy can also `invoke` and await the client's answer. */
+  client(connectionId: string): SingleClientProxy<T>;
   /** Several connections. */
   clients(connectionIds: readonly string[]): ClientProxy<T>;
   /** The members of a group. */
@@ -39,13 +40,23 @@ export interface HubClients<T = DynamicClient> {
 
 /** {@link HubClients} plus the audiences relative to the calling connection. */
 export interface HubCallerClients<T = DynamicClient> extends HubClients<T> {
-  /** The connection that invoked the hub method. */
-  readonly caller: ClientProxy<T>;
+  /** The connection that invoked the hub method; its proxy can also `invoke`. */
+  readonly caller: SingleClientProxy<T>;
   /** Every connection but the caller. */
   readonly others: ClientProxy<T>;
   /** The members of a group but the caller. */
   othersInGroup(group: string): ClientProxy<T>;
 }
+
+/** How client-result calls made through these clients behave. */
+export interface ClientInvokeSettings {
+  /** Default timeout of a client-result call (ms); 0 for none. */
+  readonly timeout: number;
+  /** False inside onConnected, where ASP.NET forbids client results. */
+  readonly allowed: boolean;
+}
+
+const ANYWHERE: ClientInvokeSettings = { timeout: 0, allowed: true };
 
 function proxyFor<T>(lifetime: HubLifetimeManager, audience: Audience): ClientProxy<T> {
   return createClientProxy<T>((target, args) =>
@@ -53,12 +64,26 @@ function proxyFor<T>(lifetime: HubLifetimeManager, audience: Audience): ClientPr
   );
 }
 
+function singleProxyFor<T>(lifetime: HubLifetimeManager, connectionId: string, settings: ClientInvokeSettings): SingleClientProxy<T> {
+  return createClientProxy<T>(
+    (target, args) => lifetime.send({ kind: 'connections', ids: [connectionId] }, { type: MessageType.Invocation, target, arguments: args }),
+    (target, args, signal) => {
+      if (!settings.allowed) {
+        return Promise.reject(new HubwireError('HUB_ERR_CLIENT_RESULT', 'Client results inside OnConnectedAsync Hub methods are not allowed.'));
+      }
+      return lifetime.invokeConnection(connectionId, target, args, { signal, timeout: settings.timeout });
+    },
+  );
+}
+
 class DefaultHubClients<T> implements HubClients<T> {
   protected readonly lifetime: HubLifetimeManager;
+  protected readonly settings: ClientInvokeSettings;
   #all: ClientProxy<T> | undefined;
 
-  constructor(lifetime: HubLifetimeManager) {
+  constructor(lifetime: HubLifetimeManager, settings: ClientInvokeSettings) {
     this.lifetime = lifetime;
+    this.settings = settings;
   }
 
   get all(): ClientProxy<T> {
@@ -68,8 +93,8 @@ class DefaultHubClients<T> implements HubClients<T> {
   allExcept(excludedConnectionIds: readonly string[]): ClientProxy<T> {
     return proxyFor(this.lifetime, { kind: 'all', except: [...excludedConnectionIds] });
   }
-  client(connectionId: string): ClientProxy<T> {
-    return proxyFor(this.lifetime, { kind: 'connections', ids: [connectionId] });
+  client(connectionId: string): SingleClientProxy<T> {
+    return singleProxyFor(this.lifetime, connectionId, this.settings);
   }
   clients(connectionIds: readonly string[]): ClientProxy<T> {
     return proxyFor(this.lifetime, { kind: 'connections', ids: [...connectionIds] });
@@ -93,15 +118,15 @@ class DefaultHubClients<T> implements HubClients<T> {
 
 class DefaultHubCallerClients<T> extends DefaultHubClients<T> implements HubCallerClients<T> {
   readonly #connectionId: string;
-  #caller: ClientProxy<T> | undefined;
+  #caller: SingleClientProxy<T> | undefined;
   #others: ClientProxy<T> | undefined;
 
-  constructor(lifetime: HubLifetimeManager, connectionId: string) {
-    super(lifetime);
+  constructor(lifetime: HubLifetimeManager, connectionId: string, settings: ClientInvokeSettings) {
+    super(lifetime, settings);
     this.#connectionId = connectionId;
   }
 
-  get caller(): ClientProxy<T> {
+  get caller(): SingleClientProxy<T> {
     return (this.#caller ??= this.client(this.#connectionId));
   }
   get others(): ClientProxy<T> {
@@ -113,11 +138,11 @@ class DefaultHubCallerClients<T> extends DefaultHubClients<T> implements HubCall
 }
 
 /** The clients of a hub context (no caller). */
-export function createHubClients<T>(lifetime: HubLifetimeManager): HubClients<T> {
-  return new DefaultHubClients<T>(lifetime);
+export function createHubClients<T>(lifetime: HubLifetimeManager, settings: ClientInvokeSettings = ANYWHERE): HubClients<T> {
+  return new DefaultHubClients<T>(lifetime, settings);
 }
 
 /** The clients of one connection's hub invocations. */
-export function createHubCallerClients<T>(lifetime: HubLifetimeManager, connectionId: string): HubCallerClients<T> {
-  return new DefaultHubCallerClients<T>(lifetime, connectionId);
+export function createHubCallerClients<T>(lifetime: HubLifetimeManager, connectionId: string, settings: ClientInvokeSettings = ANYWHERE): HubCallerClients<T> {
+  return new DefaultHubCallerClients<T>(lifetime, connectionId, settings);
 }

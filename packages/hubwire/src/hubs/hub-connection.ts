@@ -8,7 +8,7 @@ import { HubwireError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
 import type { HttpConnection } from '../connections/http-connection.js';
-import type { HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
+import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse, parseHandshakeRequest } from '../protocol/handshake.js';
 import { MessageType, type CloseMessage, type HubMessage } from '../protocol/messages.js';
@@ -17,7 +17,9 @@ import type { TransportEvents } from '../transports/transport.js';
 import * as texts from './error-messages.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
+import { ClientResults } from './client-results.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
+import { UploadStream } from './upload-stream.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import { createHubCallerClients } from './hub-clients.js';
 
@@ -61,6 +63,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   // Created on first use: thousands of idle connections should cost as little memory as possible.
   #context: HubCallerContext | undefined;
   #callerClients: HubCallerClients<unknown> | undefined;
+  #connectingClients: HubCallerClients<unknown> | undefined;
+  #activeStreams: Map<string, AbortController> | undefined;
+  #uploads: Map<string, UploadStream> | undefined;
+  #results: ClientResults | undefined;
   #aborted: AbortController | undefined;
   #transportClosed = false;
   #closedPromise: Promise<void> | undefined;
@@ -119,7 +125,52 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   /** What hub methods see as `this.clients`. */
   get callerClients(): HubCallerClients<unknown> {
-    return (this.#callerClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId));
+    return (this.#callerClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId, {
+      timeout: this.#host.options.clientResultTimeout,
+      allowed: true,
+    }));
+  }
+
+  /** What `onConnected` sees as `this.clients`: client results are not allowed there. */
+  get connectingClients(): HubCallerClients<unknown> {
+    return (this.#connectingClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId, { timeout: 0, allowed: false }));
+  }
+
+  /** Server streams running on this connection. */
+  get activeStreams(): Map<string, AbortController> {
+    return (this.#activeStreams ??= new Map());
+  }
+
+  openUploads(streamIds: readonly string[]): UploadStream[] {
+    const uploads = (this.#uploads ??= new Map());
+    const capacity = this.#host.options.streamBufferCapacity;
+    return streamIds.map((streamId) => {
+      const stream = new UploadStream(streamId, capacity, () => this.#processQueue());
+      uploads.set(streamId, stream);
+      return stream;
+    });
+  }
+
+  closeUploads(streamIds: readonly string[]): void {
+    for (const streamId of streamIds) {
+      this.#uploads?.get(streamId)?.end();
+      this.#uploads?.delete(streamId);
+    }
+  }
+
+  /** Invokes a client method and waits for its Completion (client results). */
+  invokeClient(target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
+    if (this.#state === 'closed') {
+      return Promise.reject(new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${this.connectionId}' disconnected.`));
+    }
+    const results = (this.#results ??= new ClientResults(this.connectionId, this.#host.clock));
+    const { invocationId, result } = results.start(options);
+    try {
+      this.write({ type: MessageType.Invocation, invocationId, target, arguments: args });
+    } catch (error) {
+      results.fail(invocationId, error instanceof Error ? error : new Error(String(error)));
+    }
+    return result;
   }
 
   /** Resolves when the transport has closed. */
@@ -246,7 +297,12 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     if (result.messages.length > 0) {
       metrics.increment('messagesReceived', labels, result.messages.length);
-      for (const message of result.messages) this.#queue.push(message);
+      for (const message of result.messages) {
+        // Answers to client-result calls skip the queue: the hub method waiting for one may hold
+        // the only invocation slot, and an invocation queued before the answer would deadlock.
+        if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) this.#results!.complete(message);
+        else this.#queue.push(message);
+      }
       this.#processQueue();
     }
     if (result.error !== undefined) {
@@ -259,13 +315,20 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
   }
 
+  /** Upload streams are looked up first, as ASP.NET does: their ids are the client's. */
+  #isClientResult(invocationId: string): boolean {
+    return this.#results !== undefined && !this.#uploads?.has(invocationId) && this.#results.has(invocationId);
+  }
+
   #processQueue(): void {
     if (this.#state !== 'connected') return;
     const limit = this.#host.options.maximumParallelInvocationsPerClient;
     while (this.#queueHead < this.#queue.length) {
       const message = this.#queue[this.#queueHead]!;
       // Head-of-line blocking as in ASP.NET: with no free slot, everything behind waits too.
-      if (message.type === MessageType.Invocation && this.#runningInvocations >= limit) break;
+      if (takesSlot(message) && this.#runningInvocations >= limit) break;
+      // An upload stream whose buffer is full holds up input until the method reads.
+      if (message.type === MessageType.StreamItem && this.#uploads?.get(message.invocationId)?.isFull) break;
       this.#queueHead++;
       this.#handle(message);
       if (this.#state !== 'connected') return;
@@ -289,17 +352,34 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     const { dispatcher, logger, path } = this.#host;
     switch (message.type) {
       case MessageType.Invocation:
-        this.#runningInvocations++;
+      case MessageType.StreamInvocation: {
+        const slot = takesSlot(message);
+        if (slot) this.#runningInvocations++;
         dispatcher
           .invoke(this, message)
           .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
           .finally(() => {
+            if (!slot) return;
             this.#runningInvocations--;
             this.#processQueue();
           });
         return;
-      case MessageType.StreamInvocation:
-        void dispatcher.stream(this, message);
+      }
+      case MessageType.StreamItem:
+        this.#uploads?.get(message.invocationId)?.push(message.item);
+        return;
+      case MessageType.Completion: {
+        const upload = this.#uploads?.get(message.invocationId);
+        if (upload !== undefined) {
+          upload.end(message.error);
+          this.#uploads!.delete(message.invocationId);
+        } else if (this.#results?.has(message.invocationId)) {
+          this.#results.complete(message);
+        }
+        return;
+      }
+      case MessageType.CancelInvocation:
+        this.#activeStreams?.get(message.invocationId)?.abort();
         return;
       case MessageType.Ping:
         this.#clientPinged = true;
@@ -308,8 +388,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
         this.#end({ close: { type: MessageType.Close }, error: message.error ? new Error(message.error) : undefined });
         return;
       default:
-        // StreamItem, Completion and CancelInvocation for nothing active, and Ack/Sequence on a
-        // connection without stateful reconnect, are ignored.
+        // Ack/Sequence on a connection without stateful reconnect are ignored.
         return;
     }
   }
@@ -423,6 +502,9 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     this.#host.connectionEnded(this);
     this.#aborted?.abort();
+    for (const controller of this.#activeStreams?.values() ?? []) controller.abort();
+    for (const upload of this.#uploads?.values() ?? []) upload.end('The connection was closed.');
+    this.#results?.disconnected();
     this.#queue = [];
     if (wasRegistered) void this.#disconnect(options.error);
   }
@@ -445,4 +527,9 @@ function abortedIf(closed: boolean): AbortController {
   const controller = new AbortController();
   if (closed) controller.abort();
   return controller;
+}
+
+/** Plain invocations take an invocation slot; streams and invocations with uploads do not (ASP.NET). */
+function takesSlot(message: HubMessage): boolean {
+  return message.type === MessageType.Invocation && (message.streamIds === undefined || message.streamIds.length === 0);
 }

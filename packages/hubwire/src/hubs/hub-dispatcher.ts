@@ -1,5 +1,6 @@
 /**
- * Turns invocation messages into hub method calls and their results into Completion messages.
+ * Turns invocation messages into hub method calls — plain, streaming, with upload streams —
+ * through the hub filters, and their outcomes into StreamItem and Completion messages.
  * @module
  */
 import type { Logger } from '../core/logger.js';
@@ -9,111 +10,238 @@ import * as texts from './error-messages.js';
 import type { GroupManager } from './group-manager.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
-import { bindHub, type Hub } from './hub.js';
+import { composeFilters, type HubFilter, type HubInvocationContext, type HubLifetimeContext } from './hub-filter.js';
+import { bindHub, type Hub, type HubInvocation } from './hub.js';
 import type { HubMethod } from './method-table.js';
+import type { UploadStream } from './upload-stream.js';
 
 /** The connection as the dispatcher needs it. */
 export interface DispatchTarget {
+  readonly connectionId: string;
   readonly context: HubCallerContext;
   readonly callerClients: HubCallerClients<unknown>;
-  /** Sends one message to this connection only. */
+  /** The clients `onConnected` gets: no client results there, as in ASP.NET. */
+  readonly connectingClients: HubCallerClients<unknown>;
+  /** Server streams running on this connection, by invocation id. */
+  readonly activeStreams: Map<string, AbortController>;
+  /** Sends one message to this connection only; throws HUB_ERR_SERIALIZATION. */
   write(message: HubMessage): void;
+  /** Starts receiving the client's upload streams with these ids. */
+  openUploads(streamIds: readonly string[]): UploadStream[];
+  /** Ends them (the invocation is over); items arriving later are ignored. */
+  closeUploads(streamIds: readonly string[]): void;
 }
 
 /** What a dispatcher is built from (once per mapped hub). */
 export interface HubDispatcherInit {
-  readonly hubName: string;
+  readonly hubPath: string;
   readonly methods: ReadonlyMap<string, HubMethod>;
   readonly createHub: () => Hub<unknown>;
   readonly groups: GroupManager;
+  readonly filters: readonly HubFilter[];
   readonly detailedErrors: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly labels: MetricLabels;
 }
 
+type InvokeStep = (context: HubInvocationContext) => Promise<unknown>;
+type ConnectedStep = (context: HubLifetimeContext) => Promise<void>;
+type DisconnectedStep = (context: HubLifetimeContext, error: Error | undefined) => Promise<void>;
+
+interface InvocationState extends HubInvocationContext {
+  readonly method: HubMethod;
+}
+
+// The innermost step: the hub method itself, with the arguments the filters left.
+const callMethod: InvokeStep = async (context) => (context as InvocationState).method.fn.apply(context.hub, context.arguments);
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
 /** Runs hub methods and lifecycle hooks for one mapped hub. */
 export class HubDispatcher {
   readonly #init: HubDispatcherInit;
+  readonly #invoke: InvokeStep;
+  readonly #onConnected: ConnectedStep;
+  readonly #onDisconnected: DisconnectedStep;
 
   constructor(init: HubDispatcherInit) {
     this.#init = init;
+    // Filters are composed once here, not per call.
+    const { filters } = init;
+    this.#invoke = composeFilters(
+      filters.flatMap((filter) => (filter.invokeMethod ? [filter.invokeMethod.bind(filter)] : [])),
+      callMethod,
+    );
+    this.#onConnected = composeFilters(
+      filters.flatMap((filter) => (filter.onConnected ? [filter.onConnected.bind(filter)] : [])),
+      async (context) => context.hub.onConnected(),
+    );
+    this.#onDisconnected = composeFilters(
+      filters.flatMap((filter) => (filter.onDisconnected ? [filter.onDisconnected.bind(filter)] : [])),
+      async (context, error) => context.hub.onDisconnected(error),
+    );
   }
 
-  #hubFor(target: DispatchTarget): Hub<unknown> {
+  #hub(target: DispatchTarget, clients: HubCallerClients<unknown>, invocation?: HubInvocation): Hub<unknown> {
     const hub = this.#init.createHub();
-    bindHub(hub, { context: target.context, clients: target.callerClients, groups: this.#init.groups });
+    bindHub(hub, { context: target.context, clients, groups: this.#init.groups, invocation });
     return hub;
   }
 
-  /** Runs `onConnected`; a throw propagates so the connection closes with an error. */
+  /** Runs `onConnected` through the filters; a throw propagates so the connection closes with an error. */
   async onConnected(target: DispatchTarget): Promise<void> {
-    await this.#hubFor(target).onConnected();
+    const hub = this.#hub(target, target.connectingClients);
+    await this.#onConnected({ hub, context: target.context, hubPath: this.#init.hubPath });
   }
 
-  /** Runs `onDisconnected`; a throw is logged, never propagated. */
+  /** Runs `onDisconnected` through the filters; a throw is logged, never propagated. */
   async onDisconnected(target: DispatchTarget, error: Error | undefined): Promise<void> {
     try {
-      await this.#hubFor(target).onDisconnected(error);
+      const hub = this.#hub(target, target.callerClients);
+      await this.#onDisconnected({ hub, context: target.context, hubPath: this.#init.hubPath }, error);
     } catch (failure) {
-      this.#init.logger.error({ hub: this.#init.hubName, connectionId: target.context.connectionId, err: failure }, 'onDisconnected threw');
+      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, err: failure }, 'onDisconnected threw');
     }
   }
 
   /**
-   * Runs one Invocation. Blocking invocations (with an id) get exactly one Completion;
-   * fire-and-forget ones get nothing back, not even on error.
+   * Runs one Invocation or StreamInvocation. Blocking invocations get exactly one Completion
+   * (streams: items, then one Completion); fire-and-forget ones get nothing back, even on error.
    */
-  async invoke(target: DispatchTarget, message: InvocationMessage): Promise<void> {
+  async invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage): Promise<void> {
     const { methods, detailedErrors, metrics, labels } = this.#init;
+    const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
     metrics.increment('invocations', labels);
     const method = methods.get(message.target.toLowerCase());
-    if (method === undefined) {
-      this.#fail(target, id, texts.methodDoesNotExist(message.target));
-      return;
+    if (method === undefined) return this.#fail(target, id, texts.methodDoesNotExist(message.target));
+    if (streaming && target.activeStreams.has(message.invocationId)) {
+      return this.#fail(target, id, texts.invocationIdInUse(message.invocationId));
     }
-    const streamCount = message.streamIds?.length ?? 0;
-    if (streamCount > 0) {
-      this.#fail(target, id, texts.streamCountMismatch(message.target, streamCount, 0));
-      return;
+    const streamIds = message.streamIds ?? [];
+    if (message.arguments.length + streamIds.length !== method.parameterCount) {
+      return this.#fail(
+        target,
+        id,
+        streamIds.length > 0
+          ? texts.streamCountMismatch(message.target, streamIds.length, Math.max(0, method.parameterCount - message.arguments.length))
+          : texts.argumentCountMismatch(message.target, message.arguments.length, method.parameterCount, detailedErrors),
+      );
     }
-    if (message.arguments.length !== method.parameterCount) {
-      this.#fail(target, id, texts.argumentCountMismatch(message.target, message.arguments.length, method.parameterCount, detailedErrors));
-      return;
+    if (!streaming && method.isStreaming) return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
+
+    // A stream gets its own controller, so CancelInvocation can stop it; plain calls share the
+    // connection's signal and cost no AbortController.
+    const controller = streaming ? new AbortController() : undefined;
+    if (controller !== undefined) {
+      target.activeStreams.set(id!, controller);
+      const connectionAborted = target.context.connectionAborted;
+      if (connectionAborted.aborted) controller.abort();
+      else connectionAborted.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     }
+    const signal = () => controller?.signal ?? target.context.connectionAborted;
+    const invocation: HubInvocation = {
+      invocationId: id,
+      methodName: method.name,
+      get signal() {
+        return signal();
+      },
+      headers: message.headers,
+    };
+    const uploads = streamIds.length > 0 ? target.openUploads(streamIds) : [];
+    const state: InvocationState = {
+      hub: this.#hub(target, target.callerClients, invocation),
+      context: target.context,
+      hubPath: this.#init.hubPath,
+      methodName: method.name,
+      arguments: uploads.length > 0 ? [...message.arguments, ...uploads] : (message.arguments as unknown[]),
+      invocationId: id,
+      headers: message.headers,
+      get signal() {
+        return signal();
+      },
+      method,
+    };
+
     let result: unknown;
     try {
-      result = await method.fn.apply(this.#hubFor(target), message.arguments as unknown[]);
+      result = await this.#invoke(state);
     } catch (error) {
-      this.#init.logger.warn({ hub: this.#init.hubName, connectionId: target.context.connectionId, method: method.name, err: error }, 'hub method failed');
-      this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
+      if (controller !== undefined) target.activeStreams.delete(id!);
+      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method failed');
+      return this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
+    } finally {
+      if (streamIds.length > 0 && !streaming) target.closeUploads(streamIds);
+    }
+
+    if (streaming) {
+      try {
+        if (!isAsyncIterable(result)) {
+          // Only `async *` methods are known to stream before they run; any other method that
+          // returned no stream was a plain method called with a streaming invocation.
+          return this.#fail(target, id, method.isStreaming ? texts.notAStream(message.target) : texts.nonStreamingMethodStreamed(message.target));
+        }
+        await this.#stream(target, message.invocationId, result, controller!.signal);
+      } finally {
+        target.activeStreams.delete(message.invocationId);
+        if (streamIds.length > 0) target.closeUploads(streamIds);
+      }
       return;
+    }
+    if (isAsyncIterable(result) && !method.isStreaming) {
+      // A plain method returned a stream: it is a streaming method the client called wrongly.
+      void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+      return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
     }
     if (id === undefined) return;
     try {
       target.write({ type: MessageType.Completion, invocationId: id, hasResult: result !== undefined, result });
     } catch (error) {
       // The result cannot be serialized: the caller still gets its one Completion.
-      this.#init.logger.warn({ hub: this.#init.hubName, connectionId: target.context.connectionId, method: method.name, err: error }, 'hub method result not serializable');
+      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method result not serializable');
       this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
     }
   }
 
-  /** Runs one StreamInvocation. Server-to-client streaming is not implemented yet. */
-  async stream(target: DispatchTarget, message: StreamInvocationMessage): Promise<void> {
-    const method = this.#init.methods.get(message.target.toLowerCase());
-    this.#fail(
-      target,
-      message.invocationId,
-      method === undefined ? texts.methodDoesNotExist(message.target) : texts.nonStreamingMethodStreamed(message.target),
-    );
+  /** Sends each item as a StreamItem, then one Completion (with an error if the producer failed). */
+  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
+    const iterator = items[Symbol.asyncIterator]();
+    // Cancel promptly even while the producer is waiting for its next item.
+    const onAbort = () => void iterator.return?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted) {
+        const step = await iterator.next();
+        if (step.done || signal.aborted) break;
+        target.write({ type: MessageType.StreamItem, invocationId, item: step.value });
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, err: error }, 'stream failed');
+        this.#fail(target, invocationId, texts.streamFailed(error, this.#init.detailedErrors));
+        return;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) void iterator.return?.();
+    // Cancellation is not an error: the Completion carries none (the client has forgotten the id).
+    this.#write(target, { type: MessageType.Completion, invocationId, hasResult: false });
+  }
+
+  #write(target: DispatchTarget, message: HubMessage): void {
+    try {
+      target.write(message);
+    } catch (error) {
+      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, err: error }, 'write failed');
+    }
   }
 
   #fail(target: DispatchTarget, invocationId: string | undefined, error: string): void {
     this.#init.metrics.increment('invocationErrors', this.#init.labels);
-    if (invocationId !== undefined) {
-      target.write({ type: MessageType.Completion, invocationId, hasResult: false, error });
-    }
+    if (invocationId !== undefined) this.#write(target, { type: MessageType.Completion, invocationId, hasResult: false, error });
   }
 }

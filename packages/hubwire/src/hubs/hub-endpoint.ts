@@ -59,7 +59,8 @@ export class HubEndpoint implements HubConnectionHost {
     this.groups = createGroupManager(init.lifetime);
     this.connections = new ConnectionManager(init.clock);
     this.dispatcher = new HubDispatcher({
-      hubName: init.path,
+      hubPath: init.path,
+      filters: init.options.filters,
       methods: buildMethodTable(init.hubClass),
       createHub: init.createHub,
       groups: this.groups,
@@ -68,7 +69,10 @@ export class HubEndpoint implements HubConnectionHost {
       metrics: init.metrics,
       labels: this.labels,
     });
-    this.context = { clients: createHubClients(init.lifetime), groups: this.groups };
+    this.context = {
+      clients: createHubClients(init.lifetime, { timeout: init.options.clientResultTimeout, allowed: true }),
+      groups: this.groups,
+    };
   }
 
   /** Starts the hub side of a connection whose transport was just attached. */

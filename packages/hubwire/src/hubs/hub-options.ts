@@ -7,6 +7,7 @@ import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
 import type { TransportKind } from '../transports/transport.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
+import type { HubFilter } from './hub-filter.js';
 
 /**
  * Establishes who a request's client is, from its headers or query (e.g. a bearer token).
@@ -46,6 +47,12 @@ export interface HubOptions {
   protocols?: readonly HubProtocol[];
   /** Lowest negotiate version accepted. Default 0. */
   minimumNegotiateVersion?: number;
+  /** Items an upload stream buffers before the connection stops reading input. Default 10. */
+  streamBufferCapacity?: number;
+  /** Default timeout of client-result calls (ms); 0 waits as long as the connection lives. Default 0. */
+  clientResultTimeout?: number;
+  /** Middleware around invocations, connects and disconnects; server-wide filters run first. */
+  filters?: readonly HubFilter[];
   /** Identifies the user of each connection; anonymous when absent. */
   authenticate?: Authenticator;
 }
@@ -70,6 +77,9 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   transports: IMPLEMENTED_TRANSPORTS,
   protocols: [jsonHubProtocol],
   minimumNegotiateVersion: 0,
+  streamBufferCapacity: 10,
+  clientResultTimeout: 0,
+  filters: [],
   authenticate: undefined,
 });
 
@@ -100,6 +110,10 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     'disconnectTimeout',
   ] as const) {
     positiveInteger(name, resolved[name]);
+  }
+  positiveInteger('streamBufferCapacity', resolved.streamBufferCapacity);
+  if (!Number.isInteger(resolved.clientResultTimeout) || resolved.clientResultTimeout < 0) {
+    throw invalid('clientResultTimeout', 'a non-negative integer', resolved.clientResultTimeout);
   }
   if (resolved.maximumReceiveMessageSize !== null) positiveInteger('maximumReceiveMessageSize', resolved.maximumReceiveMessageSize);
   if (!Number.isInteger(resolved.minimumNegotiateVersion) || resolved.minimumNegotiateVersion < 0) {

@@ -7,11 +7,27 @@ import type { GroupManager } from './group-manager.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 
+/** The hub method call being served, as `this.invocation` in a hub. */
+export interface HubInvocation {
+  /** The caller's invocation id; undefined for fire-and-forget calls. */
+  readonly invocationId: string | undefined;
+  /** The method's declared name. */
+  readonly methodName: string;
+  /**
+   * Aborted when the client cancels the stream this method produces, or the connection ends.
+   * Streaming methods should stop producing when it fires.
+   */
+  readonly signal: AbortSignal;
+  /** Headers the client attached to the invocation. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+}
+
 /** What the dispatcher gives a hub instance before calling it. @internal */
 export interface HubBinding {
   readonly context: HubCallerContext;
   readonly clients: HubCallerClients<any>;
   readonly groups: GroupManager;
+  readonly invocation?: HubInvocation;
 }
 
 const binding = Symbol('hubwire.binding');
@@ -59,6 +75,13 @@ export abstract class Hub<TClient = DynamicClient> {
     return bound(this).groups;
   }
 
+  /** The hub method call being served (not available in onConnected/onDisconnected). */
+  get invocation(): HubInvocation {
+    const invocation = bound(this).invocation;
+    if (invocation === undefined) throw new Error('this.invocation is only available inside hub methods.');
+    return invocation;
+  }
+
   /**
    * Runs when a connection completes its handshake, before any of its invocations. Throwing
    * closes the connection with an error and the client does not reconnect automatically.
@@ -90,4 +113,4 @@ export function bindHub(hub: Hub<unknown>, value: HubBinding): void {
 export type HubClass<H extends Hub<any> = Hub<any>> = abstract new (...args: any[]) => H;
 
 /** Names that belong to the Hub base class and are never hub methods. */
-export const RESERVED_HUB_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'context', 'clients', 'groups', 'onConnected', 'onDisconnected']);
+export const RESERVED_HUB_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'context', 'clients', 'groups', 'invocation', 'onConnected', 'onDisconnected']);

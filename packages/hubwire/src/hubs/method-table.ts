@@ -12,6 +12,8 @@ export interface HubMethod {
   readonly fn: (...args: unknown[]) => unknown;
   /** How many arguments a client must send: the function's declared parameter count. */
   readonly parameterCount: number;
+  /** An `async *method()`: known to stream before it is called. */
+  readonly isStreaming: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export function buildMethodTable(hubClass: HubClass): ReadonlyMap<string, HubMet
         throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hubClass.name}' has two methods named '${existing.name}' and '${name}'; hub method names are case-insensitive.`);
       }
       const fn = descriptor.value as (...args: unknown[]) => unknown;
-      table.set(key, { name, fn, parameterCount: fn.length });
+      table.set(key, { name, fn, parameterCount: fn.length, isStreaming: fn.constructor.name === 'AsyncGeneratorFunction' });
     }
   }
   return table;

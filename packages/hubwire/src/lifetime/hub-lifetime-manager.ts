@@ -22,6 +22,13 @@ export type Audience =
   | { readonly kind: 'groups'; readonly names: readonly string[]; readonly except?: readonly string[] }
   | { readonly kind: 'users'; readonly ids: readonly string[] };
 
+/** Options of one client-result call (a server-to-client invocation awaiting the answer). */
+export interface ClientResultOptions {
+  readonly signal?: AbortSignal;
+  /** Milliseconds before the call fails; 0 or undefined waits as long as the connection lives. */
+  readonly timeout?: number;
+}
+
 /** A connection as the lifetime manager sees it: an id, a user and a way to write. */
 export interface LifetimeConnection {
   readonly connectionId: string;
@@ -32,6 +39,8 @@ export interface LifetimeConnection {
    * that cannot keep up deals with it itself (its outbound buffer policy).
    */
   writeSerialized(message: SerializedMessage): void;
+  /** Invokes a client method on this connection and resolves with the client's answer. */
+  invokeClient(target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown>;
 }
 
 /** The contract every fan-out implementation fulfils. */
@@ -45,6 +54,11 @@ export interface HubLifetimeManager {
    * queued for every local recipient; one failing recipient never fails the send.
    */
   send(audience: Audience, message: InvocationMessage): Promise<void>;
+  /**
+   * Invokes a client method on one connection and resolves with its result ("client results").
+   * Rejects with `Connection '<id>' does not exist.` for an unknown connection.
+   */
+  invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown>;
   /** Adds a connection to a group. Group names are case-sensitive. */
   addToGroup(connectionId: string, group: string): Promise<void>;
   /** Removes a connection from a group; removing a non-member is a no-op. */

@@ -15,6 +15,9 @@ class FakeConnection implements LifetimeConnection {
     readonly userIdentifier: string | undefined = undefined,
     readonly fail = false,
   ) {}
+  async invokeClient(target: string): Promise<unknown> {
+    return `${this.connectionId}:${target}`;
+  }
   writeSerialized(message: SerializedMessage): void {
     if (this.fail) throw new Error('broken socket');
     this.seen.push(message);
@@ -96,6 +99,12 @@ describe('MemoryLifetimeManager', () => {
     await manager.onConnected(new FakeConnection('broken', undefined, true));
     await manager.send({ kind: 'all' }, hello);
     assert.deepEqual(counts(a, c), [1, 1]);
+  });
+
+  test('invokeConnection reaches one connection, or fails for an unknown id', async () => {
+    const { manager } = await setup();
+    assert.equal(await manager.invokeConnection('b', 'getName', [], {}), 'b:getName');
+    await assert.rejects(manager.invokeConnection('nope', 'getName', [], {}), { message: "Connection 'nope' does not exist." });
   });
 
   test('counts deliveries once per send', async () => {

@@ -6,7 +6,7 @@ import { HubwireError } from '../../core/errors.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
-import type { Audience, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
+import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 
 interface Entry {
   readonly connection: LifetimeConnection;
@@ -59,6 +59,12 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     for (const group of entry.groups) removeFrom(this.#groups, group, entry);
     const user = connection.userIdentifier;
     if (user !== undefined) removeFrom(this.#users, user, entry);
+  }
+
+  async invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
+    const entry = this.#connections.get(connectionId);
+    if (entry === undefined) throw new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${connectionId}' does not exist.`);
+    return entry.connection.invokeClient(target, args, options);
   }
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
