@@ -13,6 +13,11 @@ import { invocation, openJson, startConformanceServer, type ConformanceServer } 
 
 const URL_SAFE_ID = /^[A-Za-z0-9_-]{22}$/;
 const WEBSOCKETS_ONLY = [{ transport: 'WebSockets', transferFormats: ['Text', 'Binary'] }];
+const ALL_TRANSPORTS = [
+  { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+  { transport: 'ServerSentEvents', transferFormats: ['Text'] },
+  { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+];
 
 /** Opens a WebSocket on `url`, handshakes and checks one invocation round trip. */
 async function assertUsable(url: string): Promise<void> {
@@ -42,7 +47,7 @@ describe('negotiate', () => {
     assert.match(String(body['connectionId']), URL_SAFE_ID);
     assert.match(String(body['connectionToken']), URL_SAFE_ID);
     assert.notEqual(body['connectionId'], body['connectionToken']);
-    assert.deepEqual(body['availableTransports'], WEBSOCKETS_ONLY);
+    assert.deepEqual(body['availableTransports'], ALL_TRANSPORTS);
     assert.equal('useStatefulReconnect' in body, false);
 
     const second = (await negotiate(server.hubUrl, 'negotiateVersion=1')).body!;
@@ -65,7 +70,7 @@ describe('negotiate', () => {
     assert.equal(body['negotiateVersion'], 0);
     assert.equal('connectionToken' in body, false);
     assert.match(String(body['connectionId']), URL_SAFE_ID);
-    assert.deepEqual(body['availableTransports'], WEBSOCKETS_ONLY);
+    assert.deepEqual(body['availableTransports'], ALL_TRANSPORTS);
     await assertUsable(server.hubWs(`id=${String(body['connectionId'])}`));
   });
 
@@ -235,15 +240,20 @@ describe('transport requests', () => {
   });
 
   test('T5: transports the hub does not offer are 404 "<Name> transport not supported by this end point type"', async () => {
-    const id = await token();
-    const sse = await httpCall(`${server.hubUrl}?id=${id}`, { headers: { Accept: 'text/event-stream' } });
-    assert.equal(sse.status, 404);
-    assert.equal(sse.text, 'ServerSentEvents transport not supported by this end point type');
-    const poll = await httpCall(`${server.hubUrl}?id=${id}&_=1`);
-    assert.equal(poll.status, 404);
-    assert.equal(poll.text, 'LongPolling transport not supported by this end point type');
-    // The refused requests did not claim the connection: a WebSocket still can.
-    await assertUsable(server.hubWs(`id=${id}`));
+    const wsOnly = await startConformanceServer({}, { transports: ['WebSockets'] });
+    try {
+      const id = String((await negotiate(wsOnly.hubUrl, 'negotiateVersion=1')).body!['connectionToken']);
+      const sse = await httpCall(`${wsOnly.hubUrl}?id=${id}`, { headers: { Accept: 'text/event-stream' } });
+      assert.equal(sse.status, 404);
+      assert.equal(sse.text, 'ServerSentEvents transport not supported by this end point type');
+      const poll = await httpCall(`${wsOnly.hubUrl}?id=${id}&_=1`);
+      assert.equal(poll.status, 404);
+      assert.equal(poll.text, 'LongPolling transport not supported by this end point type');
+      // The refused requests did not claim the connection: a WebSocket still can.
+      await assertUsable(wsOnly.hubWs(`id=${id}`));
+    } finally {
+      await wsOnly.close();
+    }
   });
 
   test('T18: other verbs on the hub URL are 405', async () => {

@@ -36,21 +36,40 @@ export class ConnectionManager {
     return this.#byToken.get(token);
   }
 
-  /** Forgets a connection at once, so its token answers 404 from now on. */
+  /**
+   * Marks a connection ended and forgets its token, so it answers 404 from now on. A long-polling
+   * connection that is still draining (its client has yet to collect the last messages and the
+   * final 204) keeps its token until then; call again once it has.
+   */
   remove(connection: HttpConnection): void {
     connection.state = 'closed';
-    if (this.#byToken.get(connection.token) === connection) this.#byToken.delete(connection.token);
+    if (connection.transport?.draining === true) return;
+    this.#forget(connection);
   }
 
   /**
-   * Forgets connections that got no transport within `disconnectTimeout` ms of being created:
-   * negotiated but never used, or whose transport request failed half-way.
+   * The heartbeat's sweep, with ASP.NET's `disconnectTimeout` (ms) for each case:
+   * - negotiated connections no transport claimed in time (never used, or whose transport request
+   *   failed half-way) are forgotten;
+   * - long-polling connections whose client has not polled for that long are disposed (the hub
+   *   layer hears the transport close, so onDisconnected runs) and forgotten, draining ones too.
    */
   sweep(disconnectTimeout: number): void {
     const deadline = this.#clock.now() - disconnectTimeout;
     for (const connection of this.#byToken.values()) {
-      if (connection.transport === undefined && connection.createdAt <= deadline) this.remove(connection);
+      const transport = connection.transport;
+      if (transport === undefined) {
+        if (connection.createdAt <= deadline) this.remove(connection);
+      } else if (transport.idleSince !== undefined && transport.idleSince <= deadline) {
+        transport.abort();
+        connection.state = 'closed';
+        this.#forget(connection);
+      }
     }
+  }
+
+  #forget(connection: HttpConnection): void {
+    if (this.#byToken.get(connection.token) === connection) this.#byToken.delete(connection.token);
   }
 
   get size(): number {

@@ -12,6 +12,8 @@ export type ConnectionState = 'negotiated' | 'active' | 'closed';
 export interface Principal {
   /** The id that `clients.user(id)` targets; usually the token's subject. */
   readonly userIdentifier?: string;
+  /** Roles checked by authorization requirements. */
+  readonly roles?: readonly string[];
   /** Every claim of the user (e.g. the verified JWT payload). */
   readonly claims: Readonly<Record<string, unknown>>;
 }
@@ -36,6 +38,11 @@ export class HttpConnection {
   transport: Transport | undefined;
   /** The kind of transport first attached; a connection never changes kinds. */
   transportKind: TransportKind | undefined;
+  /**
+   * The tail of the chain of POSTs being fed to the connection (see
+   * {@link HttpConnection.serializeSend}); created on first use, WebSocket connections never need it.
+   */
+  #sending: Promise<void> | undefined;
 
   constructor(init: {
     connectionId: string;
@@ -51,5 +58,18 @@ export class HttpConnection {
     this.createdAt = init.createdAt;
     this.request = init.request;
     this.principal = init.principal;
+  }
+
+  /**
+   * Runs `task` once every earlier one has finished, so concurrent POSTs reach the connection
+   * whole and in arrival order (ASP.NET's per-connection write lock).
+   */
+  serializeSend<T>(task: () => Promise<T>): Promise<T> {
+    const run = (this.#sending ?? Promise.resolve()).then(task);
+    this.#sending = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Routes HTTP requests and upgrades to mapped hubs. Routing only: the work happens in the
- * negotiate and transport handlers.
+ * negotiate and transport handlers. On the hub URL: an upgrade is a WebSocket, a GET asking for
+ * `text/event-stream` is Server-Sent Events, any other GET a long poll, a POST a send, a DELETE
+ * the end of a long-polling connection.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,9 +11,12 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.js';
 import type { HubEndpoint } from '../hubs/hub-endpoint.js';
 import { applyCors, isOriginAllowed, type CorsOptions } from './cors.js';
+import { handleDelete, handlePoll } from './long-polling.js';
 import { handleNegotiate } from './negotiate.js';
-import { pathOf, queryValue, queryOf } from './request-info.js';
+import { acceptsEventStream, pathOf } from './request-info.js';
 import { rejectUpgrade, sendText } from './responses.js';
+import { handleSend } from './send.js';
+import { handleServerSentEvents } from './server-sent-events.js';
 import { handleWebSocketUpgrade } from './websocket-upgrade.js';
 
 const NEGOTIATE_SUFFIX = '/negotiate';
@@ -88,27 +93,16 @@ export class HubRouter {
       await handleNegotiate(endpoint, req, res);
       return;
     }
-    req.resume();
+    // A WebSocket upgrade never gets here (see handleUpgrade).
     switch (req.method) {
       case 'GET':
+        return acceptsEventStream(req) ? handleServerSentEvents(endpoint, req, res) : handlePoll(endpoint, req, res);
       case 'POST':
-      case 'DELETE': {
-        // Server-Sent Events and long polling are not implemented yet: only WebSockets reach a hub.
-        const token = queryValue(queryOf(req.url), 'id');
-        if (token === undefined) return sendText(res, 400, 'Connection ID required');
-        const connection = endpoint.connections.get(token);
-        if (connection === undefined) return sendText(res, 404, 'No Connection with that ID');
-        if (req.method === 'POST' && connection.transportKind === 'WebSockets') {
-          return sendText(res, 405, 'POST requests are not allowed for WebSocket connections.');
-        }
-        if (req.method === 'DELETE' && connection.transportKind !== undefined && connection.transportKind !== 'LongPolling') {
-          return sendText(res, 400, 'Cannot terminate this connection using the DELETE endpoint.');
-        }
-        if (connection.transportKind !== undefined) return sendText(res, 400, 'Cannot change transports mid-connection');
-        const wantsSse = req.headers.accept === 'text/event-stream';
-        return sendText(res, 404, `${wantsSse ? 'ServerSentEvents' : 'LongPolling'} transport not supported by this end point type`);
-      }
+        return handleSend(endpoint, req, res);
+      case 'DELETE':
+        return handleDelete(endpoint, req, res);
       default:
+        req.resume();
         return sendText(res, 405, 'Method Not Allowed');
     }
   }

@@ -32,3 +32,10 @@ export function queryValue(query: URLSearchParams, key: string): string | undefi
 export function requestInfo(req: IncomingMessage): ConnectionRequestInfo {
   return { headers: req.headers, query: queryOf(req.url), remoteAddress: req.socket.remoteAddress };
 }
+
+/** Whether the request asks for an event stream (`Accept: text/event-stream`, maybe among others). */
+export function acceptsEventStream(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined) return false;
+  return accept.split(',').some((range) => range.split(';')[0]!.trim().toLowerCase() === 'text/event-stream');
+}

@@ -38,4 +38,29 @@ export interface Transport {
   pause?(): void;
   /** Reads from the client again after {@link Transport.pause}. */
   resume?(): void;
+  /**
+   * Long polling: since when (endpoint clock, ms) no poll of the client has been pending, or
+   * undefined while one is. The connection sweep disposes a transport idle for `disconnectTimeout`.
+   */
+  readonly idleSince?: number | undefined;
+  /**
+   * Long polling: true after the connection ended while the client has still to collect the last
+   * bytes (a Close message) and the final 204 on polls to come, so its token must stay valid.
+   */
+  readonly draining?: boolean;
+}
+
+/** A transport whose client→server half is HTTP POSTs (Server-Sent Events and long polling). */
+export interface PostReceivingTransport extends Transport {
+  readonly kind: 'ServerSentEvents' | 'LongPolling';
+  /**
+   * Feeds one POSTed body to the connection as it arrives; resolves once it is consumed. The
+   * caller runs one body at a time per connection, so bytes reach the hub layer in order.
+   */
+  receive(body: AsyncIterable<Buffer>): Promise<void>;
+}
+
+/** Whether `transport` takes its client's messages from POSTs. */
+export function receivesPosts(transport: Transport | undefined): transport is PostReceivingTransport {
+  return transport !== undefined && 'receive' in transport;
 }
