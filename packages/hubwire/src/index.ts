@@ -24,10 +24,17 @@ export { createHubServer, HubServer } from './server.js';
 export type { HubServerOptions, MapHubOptions, LifetimeManagerContext, ClientOf } from './server.js';
 
 export { Hub } from './hubs/hub.js';
-export type { HubClass } from './hubs/hub.js';
+export type { HubClass, HubInvocation } from './hubs/hub.js';
+export type { HubFilter, HubInvocationContext, HubLifetimeContext } from './hubs/hub-filter.js';
+export { UploadStreamError } from './hubs/upload-stream.js';
+export { createJwtAuthenticator } from './auth/jwt-authenticator.js';
+export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
+export { bearerToken } from './auth/bearer-token.js';
+export { authorize } from './auth/authorization.js';
+export type { AuthorizationRequirement, AuthorizationOutcome } from './auth/authorization.js';
 export type { HubCallerContext } from './hubs/hub-caller-context.js';
 export type { HubClients, HubCallerClients } from './hubs/hub-clients.js';
-export type { ClientProxy, ClientMethods, DynamicClient } from './hubs/client-proxy.js';
+export type { ClientProxy, SingleClientProxy, ClientMethods, DynamicClient } from './hubs/client-proxy.js';
 export type { GroupManager } from './hubs/group-manager.js';
 export type { HubContext } from './hubs/hub-context.js';
 export { DEFAULT_HUB_OPTIONS } from './hubs/hub-options.js';
@@ -47,9 +54,11 @@ export type { Principal, ConnectionRequestInfo } from './connections/http-connec
 export type { TransportKind } from './transports/transport.js';
 
 export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
-export type { HubLifetimeManager, LifetimeConnection, Audience } from './lifetime/hub-lifetime-manager.js';
+export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';
 
 export { jsonHubProtocol } from './protocol/json/json-hub-protocol.js';
+export { messagePackHubProtocol, createMessagePackHubProtocol } from './protocol/msgpack/msgpack-hub-protocol.js';
+export type { MessagePackHubProtocolOptions } from './protocol/msgpack/msgpack-hub-protocol.js';
 export type { HubProtocol, ParseResult, TransferFormat } from './protocol/hub-protocol.js';
 export { MessageType } from './protocol/messages.js';
 export type { HubMessage, InvocationMessage, CompletionMessage, CloseMessage } from './protocol/messages.js';

@@ -10,6 +10,7 @@ import { systemClock, type Clock, type TimerHandle } from './core/clock.js';
 import { HubwireError } from './core/errors.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import { createCounterMetrics, type CounterMetrics, type Metrics } from './core/metrics.js';
+import type { AuthorizationRequirement } from './auth/authorization.js';
 import type { CorsOptions } from './http/cors.js';
 import { HubRouter } from './http/hub-router.js';
 import { HubEndpoint } from './hubs/hub-endpoint.js';
@@ -48,6 +49,11 @@ export interface HubServerOptions extends HubOptions {
 export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
   /** Creates the hub instance for each invocation (to pass services in). Default: `new HubClass()`. */
   create?: () => H;
+  /**
+   * Requirements of single methods, by method name. A caller who does not meet one gets the
+   * error Completion `Failed to invoke 'X' because user is unauthorized`.
+   */
+  authorizeMethods?: { readonly [method: string]: AuthorizationRequirement };
 }
 
 /** The client interface of a hub class. */
@@ -96,7 +102,7 @@ export class HubServer {
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
-    const { create, ...hubOptions } = options;
+    const { create, authorizeMethods, ...hubOptions } = options;
     // Filters add up: the server's run first, then the hub's (ASP.NET's order).
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
@@ -106,6 +112,7 @@ export class HubServer {
       hubClass,
       createHub: (create ?? (() => new Concrete())) as () => Hub<unknown>,
       options: resolved,
+      authorizeMethods,
       lifetime: (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, logger: this.#logger, metrics: this.#metrics }),
       clock: this.#clock,
       logger: this.#logger,

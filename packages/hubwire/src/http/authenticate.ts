@@ -1,21 +1,40 @@
 /**
- * Runs a hub's authenticator for a request.
+ * Runs a hub's authenticator and its hub-level authorization requirement for a request.
  * @module
  */
+import { authorize } from '../auth/authorization.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
 import type { HubEndpoint } from '../hubs/hub-endpoint.js';
 
-/** The outcome of authenticating one request. */
-export type AuthOutcome = { ok: true; principal: Principal | undefined } | { ok: false; error: unknown };
+/** The outcome of authenticating one request; a refusal carries the HTTP status to answer. */
+export type AuthOutcome =
+  | { ok: true; principal: Principal | undefined }
+  | { ok: false; status: 401 | 403; message: 'Unauthorized' | 'Forbidden' };
 
-/** Anonymous when the hub has no authenticator; refused when the authenticator throws. */
+const UNAUTHORIZED = { ok: false, status: 401, message: 'Unauthorized' } as const;
+const FORBIDDEN = { ok: false, status: 403, message: 'Forbidden' } as const;
+
+/**
+ * Anonymous when the hub has no authenticator; 401 when the authenticator throws (a bad token)
+ * or the hub requires a user and there is none; 403 when the user does not meet the hub's
+ * requirement. ASP.NET runs this on negotiate and on every transport request.
+ */
 export async function authenticateRequest(endpoint: HubEndpoint, info: ConnectionRequestInfo): Promise<AuthOutcome> {
-  const authenticate = endpoint.options.authenticate;
-  if (authenticate === undefined) return { ok: true, principal: undefined };
+  const { authenticate, authorize: requirement } = endpoint.options;
+  let principal: Principal | undefined;
   try {
-    return { ok: true, principal: await authenticate(info) };
+    principal = authenticate === undefined ? undefined : await authenticate(info);
   } catch (error) {
     endpoint.logger.info({ hub: endpoint.path, error: error instanceof Error ? error.message : String(error) }, 'authentication refused');
-    return { ok: false, error };
+    return UNAUTHORIZED;
+  }
+  switch (await authorize(requirement, principal)) {
+    case 'allowed':
+      return { ok: true, principal };
+    case 'unauthenticated':
+      return UNAUTHORIZED;
+    case 'forbidden':
+      endpoint.logger.info({ hub: endpoint.path, user: principal?.userIdentifier }, 'authorization refused');
+      return FORBIDDEN;
   }
 }

@@ -44,7 +44,7 @@ export async function handleNegotiate(endpoint: HubEndpoint, req: IncomingMessag
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
-    sendText(res, 401, 'Unauthorized');
+    sendText(res, auth.status, auth.message);
     return;
   }
   const connection = endpoint.connections.create(version, info, auth.principal);

@@ -40,7 +40,7 @@ export async function handleWebSocketUpgrade(
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
-    rejectUpgrade(socket, 401, 'Unauthorized');
+    rejectUpgrade(socket, auth.status, auth.message);
     return;
   }
   // Authentication is async: another request may have claimed the connection meanwhile.

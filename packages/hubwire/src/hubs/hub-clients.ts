@@ -54,6 +54,8 @@ export interface ClientInvokeSettings {
   readonly timeout: number;
   /** False inside onConnected, where ASP.NET forbids client results. */
   readonly allowed: boolean;
+  /** Called before waiting for a client's answer (gives the caller's invocation slot back). */
+  readonly beforeWait?: () => void;
 }
 
 const ANYWHERE: ClientInvokeSettings = { timeout: 0, allowed: true };
@@ -71,6 +73,7 @@ function singleProxyFor<T>(lifetime: HubLifetimeManager, connectionId: string, s
       if (!settings.allowed) {
         return Promise.reject(new HubwireError('HUB_ERR_CLIENT_RESULT', 'Client results inside OnConnectedAsync Hub methods are not allowed.'));
       }
+      settings.beforeWait?.();
       return lifetime.invokeConnection(connectionId, target, args, { signal, timeout: settings.timeout });
     },
   );

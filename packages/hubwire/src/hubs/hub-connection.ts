@@ -136,6 +136,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     return (this.#connectingClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId, { timeout: 0, allowed: false }));
   }
 
+  callerClientsReleasing(releaseSlot: () => void): HubCallerClients<unknown> {
+    return createHubCallerClients(this.#host.lifetime, this.connectionId, {
+      timeout: this.#host.options.clientResultTimeout,
+      allowed: true,
+      beforeWait: releaseSlot,
+    });
+  }
+
   /** Server streams running on this connection. */
   get activeStreams(): Map<string, AbortController> {
     return (this.#activeStreams ??= new Map());
@@ -156,6 +164,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       this.#uploads?.get(streamId)?.end();
       this.#uploads?.delete(streamId);
     }
+    // Input may have been held up by one of these streams being full.
+    this.#processQueue();
   }
 
   /** Invokes a client method and waits for its Completion (client results). */
@@ -165,6 +175,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     const results = (this.#results ??= new ClientResults(this.connectionId, this.#host.clock));
     const { invocationId, result } = results.start(options);
+    // Already canceled: the call failed without being registered, and the client must not see it.
+    if (!results.has(invocationId)) return result;
     try {
       this.write({ type: MessageType.Invocation, invocationId, target, arguments: args });
     } catch (error) {
@@ -353,16 +365,21 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     switch (message.type) {
       case MessageType.Invocation:
       case MessageType.StreamInvocation: {
-        const slot = takesSlot(message);
-        if (slot) this.#runningInvocations++;
-        dispatcher
-          .invoke(this, message)
-          .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
-          .finally(() => {
-            if (!slot) return;
+        let releaseSlot: (() => void) | undefined;
+        if (takesSlot(message)) {
+          this.#runningInvocations++;
+          let held = true;
+          releaseSlot = () => {
+            if (!held) return;
+            held = false;
             this.#runningInvocations--;
             this.#processQueue();
-          });
+          };
+        }
+        dispatcher
+          .invoke(this, message, releaseSlot)
+          .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
+          .finally(releaseSlot);
         return;
       }
       case MessageType.StreamItem:

@@ -3,6 +3,7 @@
  * through the hub filters, and their outcomes into StreamItem and Completion messages.
  * @module
  */
+import { authorize, type AuthorizationRequirement } from '../auth/authorization.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
 import { MessageType, type HubMessage, type InvocationMessage, type StreamInvocationMessage } from '../protocol/messages.js';
@@ -22,6 +23,8 @@ export interface DispatchTarget {
   readonly callerClients: HubCallerClients<unknown>;
   /** The clients `onConnected` gets: no client results there, as in ASP.NET. */
   readonly connectingClients: HubCallerClients<unknown>;
+  /** Caller clients that call `releaseSlot` before waiting for a client result. */
+  callerClientsReleasing(releaseSlot: () => void): HubCallerClients<unknown>;
   /** Server streams running on this connection, by invocation id. */
   readonly activeStreams: Map<string, AbortController>;
   /** Sends one message to this connection only; throws HUB_ERR_SERIALIZATION. */
@@ -39,6 +42,8 @@ export interface HubDispatcherInit {
   readonly createHub: () => Hub<unknown>;
   readonly groups: GroupManager;
   readonly filters: readonly HubFilter[];
+  /** Requirements of single methods, by lower-cased method name. */
+  readonly methodAuthorization: ReadonlyMap<string, AuthorizationRequirement>;
   readonly detailedErrors: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -48,13 +53,6 @@ export interface HubDispatcherInit {
 type InvokeStep = (context: HubInvocationContext) => Promise<unknown>;
 type ConnectedStep = (context: HubLifetimeContext) => Promise<void>;
 type DisconnectedStep = (context: HubLifetimeContext, error: Error | undefined) => Promise<void>;
-
-interface InvocationState extends HubInvocationContext {
-  readonly method: HubMethod;
-}
-
-// The innermost step: the hub method itself, with the arguments the filters left.
-const callMethod: InvokeStep = async (context) => (context as InvocationState).method.fn.apply(context.hub, context.arguments);
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
@@ -71,6 +69,13 @@ export class HubDispatcher {
     this.#init = init;
     // Filters are composed once here, not per call.
     const { filters } = init;
+    // The innermost step: the hub method itself, looked up by the context's method name so a
+    // filter may hand `next` a context object of its own.
+    const callMethod: InvokeStep = async (context) => {
+      const method = init.methods.get(context.methodName.toLowerCase());
+      if (method === undefined) throw new Error(`Hub method '${context.methodName}' does not exist.`);
+      return method.fn.apply(context.hub, context.arguments);
+    };
     this.#invoke = composeFilters(
       filters.flatMap((filter) => (filter.invokeMethod ? [filter.invokeMethod.bind(filter)] : [])),
       callMethod,
@@ -111,7 +116,7 @@ export class HubDispatcher {
    * Runs one Invocation or StreamInvocation. Blocking invocations get exactly one Completion
    * (streams: items, then one Completion); fire-and-forget ones get nothing back, even on error.
    */
-  async invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage): Promise<void> {
+  async invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
     const { methods, detailedErrors, metrics, labels } = this.#init;
     const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
@@ -132,6 +137,10 @@ export class HubDispatcher {
       );
     }
     if (!streaming && method.isStreaming) return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
+    const requirement = this.#init.methodAuthorization.get(message.target.toLowerCase());
+    if (requirement !== undefined && (await authorize(requirement, target.context.user)) !== 'allowed') {
+      return this.#fail(target, id, texts.unauthorized(message.target));
+    }
 
     // A stream gets its own controller, so CancelInvocation can stop it; plain calls share the
     // connection's signal and cost no AbortController.
@@ -152,8 +161,11 @@ export class HubDispatcher {
       headers: message.headers,
     };
     const uploads = streamIds.length > 0 ? target.openUploads(streamIds) : [];
-    const state: InvocationState = {
-      hub: this.#hub(target, target.callerClients, invocation),
+    // A method holding an invocation slot gives it back while it awaits a client result, so the
+    // connection can go on reading (ASP.NET does the same; otherwise parallelism 1 deadlocks).
+    const clients = releaseSlot === undefined ? target.callerClients : target.callerClientsReleasing(releaseSlot);
+    const state: HubInvocationContext = {
+      hub: this.#hub(target, clients, invocation),
       context: target.context,
       hubPath: this.#init.hubPath,
       methodName: method.name,
@@ -163,7 +175,6 @@ export class HubDispatcher {
       get signal() {
         return signal();
       },
-      method,
     };
 
     let result: unknown;

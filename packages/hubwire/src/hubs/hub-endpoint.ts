@@ -16,7 +16,9 @@ import type { HubContext } from './hub-context.js';
 import { HubDispatcher } from './hub-dispatcher.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { Hub, HubClass } from './hub.js';
-import { buildMethodTable } from './method-table.js';
+import { buildMethodTable, type HubMethod } from './method-table.js';
+import { HubwireError } from '../core/errors.js';
+import type { AuthorizationRequirement } from '../auth/authorization.js';
 
 /** What an endpoint is built from. */
 export interface HubEndpointInit {
@@ -24,6 +26,8 @@ export interface HubEndpointInit {
   readonly hubClass: HubClass;
   readonly createHub: () => Hub<unknown>;
   readonly options: ResolvedHubOptions;
+  /** Requirements of single methods, by method name (any case). */
+  readonly authorizeMethods?: Readonly<Record<string, AuthorizationRequirement>>;
   readonly lifetime: HubLifetimeManager;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -58,10 +62,12 @@ export class HubEndpoint implements HubConnectionHost {
     this.lifetime = init.lifetime;
     this.groups = createGroupManager(init.lifetime);
     this.connections = new ConnectionManager(init.clock);
+    const methods = buildMethodTable(init.hubClass);
     this.dispatcher = new HubDispatcher({
       hubPath: init.path,
       filters: init.options.filters,
-      methods: buildMethodTable(init.hubClass),
+      methodAuthorization: methodRequirements(init.hubClass, methods, init.authorizeMethods),
+      methods,
       createHub: init.createHub,
       groups: this.groups,
       detailedErrors: init.options.enableDetailedErrors,
@@ -100,4 +106,19 @@ export class HubEndpoint implements HubConnectionHost {
     for (const connection of [...this.live]) connection.close({ type: MessageType.Close, allowReconnect: true });
     for (const http of [...this.connections.all()]) this.connections.remove(http);
   }
+}
+
+/** Checks that every method named in `authorizeMethods` exists, and keys them like the table. */
+function methodRequirements(
+  hubClass: HubClass,
+  methods: ReadonlyMap<string, HubMethod>,
+  authorizeMethods: Readonly<Record<string, AuthorizationRequirement>> | undefined,
+): ReadonlyMap<string, AuthorizationRequirement> {
+  const requirements = new Map<string, AuthorizationRequirement>();
+  for (const [name, requirement] of Object.entries(authorizeMethods ?? {})) {
+    const key = name.toLowerCase();
+    if (!methods.has(key)) throw new HubwireError('HUB_ERR_INVALID_OPTION', `authorizeMethods names '${name}', which is not a method of hub '${hubClass.name}'.`);
+    requirements.set(key, requirement);
+  }
+  return requirements;
 }

@@ -7,6 +7,7 @@ import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
 import type { TransportKind } from '../transports/transport.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
+import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { HubFilter } from './hub-filter.js';
 
 /**
@@ -39,8 +40,16 @@ export interface HubOptions {
   maximumOutboundBufferSize?: number;
   /** Largest single WebSocket frame accepted (it may hold several messages). Default 1 MiB. */
   maximumWebSocketFrameSize?: number;
-  /** How long a negotiated connection may wait for its transport (ms). Default 15 000. */
+  /**
+   * How long a negotiated connection may wait for its transport, and a long-polling client may
+   * go without polling, before the connection is disposed (ms). Default 15 000.
+   */
   disconnectTimeout?: number;
+  /**
+   * How long a long poll is held when there is nothing to send before it is answered 200 empty
+   * (ms). Keep it under the client's own 100 s poll timeout. Default 90 000.
+   */
+  longPollingPollTimeout?: number;
   /** Transports this hub offers, in order of preference. Default: every implemented one. */
   transports?: readonly TransportKind[];
   /** Hub protocols this hub speaks. Default: JSON. */
@@ -55,13 +64,18 @@ export interface HubOptions {
   filters?: readonly HubFilter[];
   /** Identifies the user of each connection; anonymous when absent. */
   authenticate?: Authenticator;
+  /**
+   * Who may connect: negotiate and transport requests without a user get 401, a user who does
+   * not meet the requirement 403. Default: anyone.
+   */
+  authorize?: AuthorizationRequirement;
 }
 
 /** {@link HubOptions} with every default filled in. */
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'authenticate'>> & Pick<HubOptions, 'authenticate'>;
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'authenticate' | 'authorize'>> & Pick<HubOptions, 'authenticate' | 'authorize'>;
 
 /** The transports this build of Hubwire implements. */
-export const IMPLEMENTED_TRANSPORTS: readonly TransportKind[] = ['WebSockets'];
+export const IMPLEMENTED_TRANSPORTS: readonly TransportKind[] = ['WebSockets', 'ServerSentEvents', 'LongPolling'];
 
 /** The defaults, as ASP.NET Core SignalR sets them. */
 export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
@@ -74,6 +88,7 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   maximumOutboundBufferSize: 1024 * 1024,
   maximumWebSocketFrameSize: 1024 * 1024,
   disconnectTimeout: 15_000,
+  longPollingPollTimeout: 90_000,
   transports: IMPLEMENTED_TRANSPORTS,
   protocols: [jsonHubProtocol],
   minimumNegotiateVersion: 0,
@@ -81,6 +96,7 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   clientResultTimeout: 0,
   filters: [],
   authenticate: undefined,
+  authorize: undefined,
 });
 
 function invalid(name: string, expected: string, value: unknown): HubwireError {
@@ -108,6 +124,7 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     'maximumOutboundBufferSize',
     'maximumWebSocketFrameSize',
     'disconnectTimeout',
+    'longPollingPollTimeout',
   ] as const) {
     positiveInteger(name, resolved[name]);
   }
