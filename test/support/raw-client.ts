@@ -39,6 +39,9 @@ export class RawClient {
   /** Opens a socket to `url` (rejects with the HTTP status when the upgrade is refused). */
   static async connect(url: string, headers: Record<string, string> = {}): Promise<RawClient> {
     const socket = new WebSocket(url, { headers });
+    // Listen before 'open': frames the server sends right after the 101 (a stateful-reconnect
+    // Sequence) can arrive in the same read and be emitted before an awaited 'open' resumes.
+    const client = new RawClient(socket);
     await within(
       new Promise<void>((resolve, reject) => {
         socket.once('open', () => resolve());
@@ -51,7 +54,7 @@ export class RawClient {
       5000,
       `connect to ${url}`,
     );
-    return new RawClient(socket);
+    return client;
   }
 
   /** Opens a socket and completes the JSON handshake. */

@@ -59,7 +59,8 @@ export class ConnectionManager {
     for (const connection of this.#byToken.values()) {
       const transport = connection.transport;
       if (transport === undefined) {
-        if (connection.createdAt <= deadline) this.remove(connection);
+        // A stateful connection waiting for its client to reconnect is timed out by its hub connection.
+        if (connection.awaitingResumeSince === undefined && connection.createdAt <= deadline) this.remove(connection);
       } else if (transport.idleSince !== undefined && transport.idleSince <= deadline) {
         transport.abort();
         connection.state = 'closed';

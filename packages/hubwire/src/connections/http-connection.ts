@@ -3,7 +3,13 @@
  * id), registered under its token, and bound to at most one transport at a time.
  * @module
  */
-import type { Transport, TransportKind } from '../transports/transport.js';
+import type { Transport, TransportEvents, TransportKind } from '../transports/transport.js';
+
+/** The hub layer's hook for taking over a new WebSocket of a stateful-reconnect connection. */
+export interface TransportResumer {
+  /** Attaches the transport `attach` builds and replays what the client missed; false if too late. */
+  resume(attach: (events: TransportEvents) => Transport): boolean;
+}
 
 /** Where a connection is in its life. */
 export type ConnectionState = 'negotiated' | 'active' | 'closed';
@@ -38,6 +44,12 @@ export class HttpConnection {
   transport: Transport | undefined;
   /** The kind of transport first attached; a connection never changes kinds. */
   transportKind: TransportKind | undefined;
+  /** Negotiated with `useStatefulReconnect`. */
+  statefulReconnect = false;
+  /** Set while a new WebSocket may take over this connection (stateful reconnect is on). */
+  resumer: TransportResumer | undefined;
+  /** Since when (clock ms) the connection has lost its WebSocket and waits for the client to come back. */
+  awaitingResumeSince: number | undefined;
   /**
    * The tail of the chain of POSTs being fed to the connection (see
    * {@link HttpConnection.serializeSend}); created on first use, WebSocket connections never need it.

@@ -17,6 +17,8 @@ export const MetricNames = {
   protocolErrors: 'Connections closed because of malformed or oversized input.',
   clientTimeouts: 'Connections closed because the client went silent.',
   handshakeFailures: 'Connections whose hub handshake failed.',
+  transportsLost: 'Stateful-reconnect connections that lost their WebSocket and waited for the client.',
+  transportsResumed: 'Stateful-reconnect connections whose client came back on a new WebSocket.',
 } as const;
 
 /** The name of a Hubwire counter. */

@@ -48,7 +48,11 @@ export async function handleNegotiate(endpoint: HubEndpoint, req: IncomingMessag
     return;
   }
   const connection = endpoint.connections.create(version, info, auth.principal);
+  // Only when asked: a client that did not ask aborts if told "useStatefulReconnect".
+  const stateful = endpoint.options.allowStatefulReconnects && queryValue(info.query, 'useStatefulReconnect') === 'true';
+  connection.statefulReconnect = stateful;
   sendJson(res, {
+    ...(stateful ? { useStatefulReconnect: true } : {}),
     negotiateVersion: version,
     connectionId: connection.connectionId,
     ...(version >= 1 ? { connectionToken: connection.token } : {}),

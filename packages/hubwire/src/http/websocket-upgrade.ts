@@ -34,13 +34,22 @@ export async function handleWebSocketUpgrade(
     rejectUpgrade(socket, 400, 'Cannot change transports mid-connection');
     return;
   }
-  if (connection !== undefined && connection.state !== 'negotiated') {
+  // A second socket is refused, except for a stateful-reconnect connection, whose client resumes
+  // on the same token (even while the old socket still looks open).
+  if (connection !== undefined && connection.state !== 'negotiated' && connection.resumer === undefined) {
     rejectUpgrade(socket, 409, '');
     return;
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
     rejectUpgrade(socket, auth.status, auth.message);
+    return;
+  }
+  const resumer = connection?.resumer;
+  if (resumer !== undefined) {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!resumer.resume((events) => new WebSocketTransport(ws, events))) ws.close(1000);
+    });
     return;
   }
   // Authentication is async: another request may have claimed the connection meanwhile.
@@ -63,6 +72,6 @@ export async function handleWebSocketUpgrade(
       return;
     }
     const hubConnection = endpoint.open(claimed);
-    claimed.transport = new WebSocketTransport(ws, hubConnection);
+    claimed.transport = new WebSocketTransport(ws, hubConnection.transportEvents());
   });
 }

@@ -4,21 +4,22 @@
  * @module
  */
 import type { Clock } from '../core/clock.js';
-import { HubwireError } from '../core/errors.js';
+import { HubwireError, type ProtocolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
-import type { HttpConnection } from '../connections/http-connection.js';
+import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse, parseHandshakeRequest } from '../protocol/handshake.js';
-import { MessageType, type CloseMessage, type HubMessage } from '../protocol/messages.js';
+import { MessageType, isTrackable, type CloseMessage, type HubMessage } from '../protocol/messages.js';
 import { serialize, type SerializedMessage } from '../protocol/serialized-message.js';
-import type { TransportEvents } from '../transports/transport.js';
+import type { Transport, TransportEvents } from '../transports/transport.js';
 import * as texts from './error-messages.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 import { ClientResults } from './client-results.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
+import { MessageBuffer } from './message-buffer.js';
 import { UploadStream } from './upload-stream.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import { createHubCallerClients } from './hub-clients.js';
@@ -55,7 +56,7 @@ const MAX_QUEUED_MESSAGES = 64;
 const PING: HubMessage = { type: MessageType.Ping };
 
 /** One client's connection to one hub, from handshake to close. */
-export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget {
+export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget, TransportResumer {
   readonly connectionId: string;
   readonly userIdentifier: string | undefined;
   readonly #http: HttpConnection;
@@ -67,6 +68,13 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #activeStreams: Map<string, AbortController> | undefined;
   #uploads: Map<string, UploadStream> | undefined;
   #results: ClientResults | undefined;
+  /** Stateful reconnect: sequence numbers and the replay buffer; undefined when off. */
+  #replay: MessageBuffer | undefined;
+  /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
+  #stalled: { payload: Buffer | string; size: number }[] = [];
+  #stalledBytes = 0;
+  /** Bumped for every transport attached, so events of a replaced transport are ignored. */
+  #transportGeneration = 0;
   #aborted: AbortController | undefined;
   #transportClosed = false;
   #closedPromise: Promise<void> | undefined;
@@ -205,6 +213,40 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     return this.#state;
   }
 
+  /**
+   * The events object for a newly attached transport. Events from a transport that has since
+   * been replaced (stateful reconnect) are ignored.
+   */
+  transportEvents(): TransportEvents {
+    const generation = ++this.#transportGeneration;
+    return {
+      onData: (chunk) => {
+        if (generation === this.#transportGeneration) this.onData(chunk);
+      },
+      onClose: (graceful) => {
+        if (generation === this.#transportGeneration) this.onClose(graceful);
+      },
+    };
+  }
+
+  /** Stateful reconnect: the client's new WebSocket takes over; it is sent Sequence, then the replay. */
+  resume(attach: (events: TransportEvents) => Transport): boolean {
+    const replay = this.#replay;
+    if (replay === undefined || this.#state === 'closed' || this.#state === 'handshaking') return false;
+    const previous = this.#http.transport;
+    const transport = attach(this.transportEvents());
+    this.#http.transport = transport;
+    this.#http.awaitingResumeSince = undefined;
+    previous?.abort();
+    const { sequenceId, messages } = replay.replay();
+    transport.send(this.#protocol!.write({ type: MessageType.Sequence, sequenceId }), this.#binary);
+    for (const message of messages) transport.send(message, this.#binary);
+    this.#drainStalled();
+    this.#host.metrics.increment('transportsResumed', this.#host.labels);
+    this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId, replayed: messages.length }, 'client resumed (stateful reconnect)');
+    return true;
+  }
+
   // ---- inbound -------------------------------------------------------------------------------
 
   onData(chunk: Buffer): void {
@@ -217,6 +259,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   onClose(graceful: boolean): void {
+    if (this.#replay !== undefined && !graceful && (this.#state === 'connected' || this.#state === 'connecting')) {
+      // Stateful reconnect: keep everything and wait up to disconnectTimeout for the client.
+      this.#http.transport = undefined;
+      this.#http.awaitingResumeSince = this.#host.clock.now();
+      this.#host.metrics.increment('transportsLost', this.#host.labels);
+      this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId }, 'transport lost; waiting for the client to resume');
+      return;
+    }
     this.#end({ error: graceful ? undefined : new Error('The connection was closed without a close message.') });
     this.#markTransportClosed();
   }
@@ -256,6 +306,12 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     this.#protocol = protocol;
     this.#binary = protocol.transferFormat === 'Binary';
+    // Version 2 over WebSockets on a connection that negotiated it turns stateful reconnect on;
+    // version 1 turns it off (as ASP.NET).
+    if (this.#http.statefulReconnect && version >= 2 && this.#http.transportKind === 'WebSockets') {
+      this.#replay = new MessageBuffer(options.statefulReconnectBufferSize);
+      this.#http.resumer = this;
+    }
     this.#http.transport?.send(HANDSHAKE_SUCCESS, this.#binary);
     this.#state = 'connecting';
     if (parsed.consumed < input.length) this.#parse(input.subarray(parsed.consumed));
@@ -310,6 +366,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     if (result.messages.length > 0) {
       metrics.increment('messagesReceived', labels, result.messages.length);
       for (const message of result.messages) {
+        if (this.#replay !== undefined && !this.#sequence(message)) continue;
         // Answers to client-result calls skip the queue: the hub method waiting for one may hold
         // the only invocation slot, and an invocation queued before the answer would deadlock.
         if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) this.#results!.complete(message);
@@ -317,13 +374,39 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       }
       this.#processQueue();
     }
-    if (result.error !== undefined) {
-      metrics.increment('protocolErrors', labels);
-      this.#host.logger.warn({ hub: this.#host.path, connectionId: this.connectionId, error: result.error.message }, 'protocol error; closing the connection');
-      this.#end({
-        close: { type: MessageType.Close, error: texts.connectionClosedWithError(result.error, options.enableDetailedErrors), allowReconnect: true },
-        error: result.error,
-      });
+    if (result.error !== undefined) this.#protocolError(result.error);
+  }
+
+  #protocolError(error: ProtocolError): void {
+    const { metrics, labels, options } = this.#host;
+    metrics.increment('protocolErrors', labels);
+    this.#host.logger.warn({ hub: this.#host.path, connectionId: this.connectionId, error: error.message }, 'protocol error; closing the connection');
+    this.#end({
+      close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors), allowReconnect: true },
+      error,
+    });
+  }
+
+  /**
+   * Stateful reconnect on the inbound side: applies Ack and Sequence messages and drops trackable
+   * messages the client replayed but we had processed. Returns whether `message` goes on.
+   */
+  #sequence(message: HubMessage): boolean {
+    const replay = this.#replay!;
+    switch (message.type) {
+      case MessageType.Ack:
+        replay.acknowledge(message.sequenceId);
+        this.#drainStalled();
+        return false;
+      case MessageType.Sequence:
+        try {
+          replay.resetSequence(message.sequenceId);
+        } catch (error) {
+          this.#protocolError(error as ProtocolError);
+        }
+        return false;
+      default:
+        return !isTrackable(message) || replay.receive();
     }
   }
 
@@ -418,13 +501,46 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
    */
   write(message: HubMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    this.#send(serialize(this.#protocol!, message));
+    const payload = serialize(this.#protocol!, message);
+    if (this.#replay !== undefined && isTrackable(message)) this.#sendTracked(payload);
+    else this.#send(payload);
   }
 
   /** Sends a broadcast's shared bytes; the hot path of every fan-out. */
   writeSerialized(message: SerializedMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    this.#send(message.get(this.#protocol!));
+    if (this.#replay !== undefined) this.#sendTracked(message.get(this.#protocol!));
+    else this.#send(message.get(this.#protocol!));
+  }
+
+  /**
+   * Stateful reconnect: a trackable message is numbered and kept until acknowledged. When the
+   * replay buffer is full it waits (stalls) for Acks; a client that never acks is dropped as a
+   * slow consumer once the waiting bytes pass maximumOutboundBufferSize.
+   */
+  #sendTracked(payload: Buffer | string): void {
+    const replay = this.#replay!;
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (this.#stalled.length > 0 || !replay.hasRoomFor(size)) {
+      this.#stalled.push({ payload, size });
+      this.#stalledBytes += size;
+      if (replay.bufferedBytes + this.#stalledBytes > this.#host.options.maximumOutboundBufferSize) this.#slowConsumer(replay.bufferedBytes + this.#stalledBytes);
+      return;
+    }
+    replay.track(payload, size);
+    // With no transport (waiting for the client to resume) the message waits in the buffer.
+    this.#send(payload);
+  }
+
+  #drainStalled(): void {
+    const replay = this.#replay;
+    if (replay === undefined) return;
+    while (this.#stalled.length > 0 && replay.hasRoomFor(this.#stalled[0]!.size)) {
+      const { payload, size } = this.#stalled.shift()!;
+      this.#stalledBytes -= size;
+      replay.track(payload, size);
+      this.#send(payload);
+    }
   }
 
   #send(payload: Buffer | string): void {
@@ -458,7 +574,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       if (now - this.#startedAt >= options.handshakeTimeout) this.#failHandshake('Handshake was canceled.');
       return;
     }
+    const lostAt = this.#http.awaitingResumeSince;
+    if (lostAt !== undefined) {
+      if (now - lostAt >= options.disconnectTimeout) this.#end({ error: new Error('The client did not resume its connection within disconnectTimeout.') });
+      return;
+    }
     if (this.#state !== 'connected' || this.#http.transport?.inherentKeepAlive) return;
+    const ack = this.#replay?.ackDue();
+    if (ack !== undefined) this.write({ type: MessageType.Ack, sequenceId: ack });
     if (this.#wroteSinceTick) {
       this.#wroteSinceTick = false;
       this.#lastWrittenAt = now;
@@ -507,6 +630,9 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     if (this.#state === 'closed') return;
     const wasRegistered = this.#state !== 'handshaking';
     this.#state = 'closed';
+    this.#http.resumer = undefined;
+    this.#http.awaitingResumeSince = undefined;
+    this.#stalled = [];
     const transport = this.#http.transport;
     if (transport !== undefined) {
       if (options.close !== undefined && this.#protocol !== undefined && !options.abort) {

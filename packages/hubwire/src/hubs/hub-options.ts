@@ -56,6 +56,14 @@ export interface HubOptions {
   protocols?: readonly HubProtocol[];
   /** Lowest negotiate version accepted. Default 0. */
   minimumNegotiateVersion?: number;
+  /**
+   * Accept clients asking for stateful reconnect (`withStatefulReconnect()`): a WebSocket lost
+   * without a close frame can be resumed on the same connection within `disconnectTimeout`,
+   * with every message replayed exactly once. Default false, as in ASP.NET.
+   */
+  allowStatefulReconnects?: boolean;
+  /** Unacknowledged bytes kept for replay before further sends wait for the client's Ack. Default 100 000. */
+  statefulReconnectBufferSize?: number;
   /** Items an upload stream buffers before the connection stops reading input. Default 10. */
   streamBufferCapacity?: number;
   /** Default timeout of client-result calls (ms); 0 waits as long as the connection lives. Default 0. */
@@ -92,6 +100,8 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   transports: IMPLEMENTED_TRANSPORTS,
   protocols: [jsonHubProtocol],
   minimumNegotiateVersion: 0,
+  allowStatefulReconnects: false,
+  statefulReconnectBufferSize: 100_000,
   streamBufferCapacity: 10,
   clientResultTimeout: 0,
   filters: [],
@@ -129,6 +139,7 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     positiveInteger(name, resolved[name]);
   }
   positiveInteger('streamBufferCapacity', resolved.streamBufferCapacity);
+  positiveInteger('statefulReconnectBufferSize', resolved.statefulReconnectBufferSize);
   if (!Number.isInteger(resolved.clientResultTimeout) || resolved.clientResultTimeout < 0) {
     throw invalid('clientResultTimeout', 'a non-negative integer', resolved.clientResultTimeout);
   }
