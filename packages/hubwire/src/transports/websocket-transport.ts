@@ -4,6 +4,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Transport, TransportEvents } from './transport.js';
+import { writePreframed } from './websocket-frames.js';
 
 // One options object per frame type: ws reads them per send, so don't allocate one per message.
 const TEXT_FRAME = { binary: false, compress: false } as const;
@@ -40,6 +41,8 @@ export class WebSocketTransport implements Transport {
 
   send(payload: Buffer | string, binary: boolean): void {
     if (this.#socket.readyState !== 1) return;
+    // Buffers are what broadcasts share between recipients: frame them once for all.
+    if (typeof payload !== 'string' && writePreframed(this.#socket, payload, binary)) return;
     this.#socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
   }
 
