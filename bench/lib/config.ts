@@ -1,0 +1,93 @@
+/** Command-line flags and the scenario parameters they select. */
+import { SERVER_KINDS, type ServerKind } from './commands.js';
+
+export const SCENARIOS = ['echo', 'broadcast', 'memory'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BroadcastRun {
+  connections: number;
+  broadcasts: number;
+  intervalMs: number;
+  /** Measured rounds on the same connections; the report shows medians. */
+  rounds: number;
+}
+
+export interface BenchConfig {
+  quick: boolean;
+  /** True when every scenario and server runs with the full parameters (the run docs/benchmarks.md shows). */
+  complete: boolean;
+  scenarios: ScenarioName[];
+  servers: ServerKind[];
+  echo: { clients: number[]; warmupMs: number; roundMs: number; rounds: number };
+  broadcast: {
+    runs: BroadcastRun[];
+    payloadBytes: number;
+    /** Warm-up: at least this many broadcasts, and enough for this many deliveries (JIT), at most 100. */
+    warmupBroadcasts: number;
+    warmupDeliveries: number;
+  };
+  memory: { connections: number; samples: number; settleMs: number };
+  openBatchSize: number;
+  connectTimeoutMs: number;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory] [--servers=hubwire,ws,socketio]
+
+  --quick          short smoke run (200 connections, short durations, < 40 s)
+  --scenario=LIST  run only these scenarios (default: all)
+  --servers=LIST   benchmark only these servers (default: all)
+`;
+
+function parseList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: unknown value '${item}' (expected one of ${allowed.join(', ')})`);
+    }
+  }
+  if (items.length === 0) throw new Error(`${flag}: empty list`);
+  return items as T[];
+}
+
+export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
+  let quick = false;
+  let scenarios: ScenarioName[] = [...SCENARIOS];
+  let servers: ServerKind[] = [...SERVER_KINDS];
+  for (const arg of argv) {
+    const [flag = '', value = ''] = arg.split('=', 2);
+    if (flag === '--help' || flag === '-h') return 'help';
+    else if (flag === '--quick') quick = true;
+    else if (flag === '--scenario' || flag === '--scenarios') scenarios = parseList(flag, value, SCENARIOS);
+    else if (flag === '--servers' || flag === '--server') servers = parseList(flag, value, SERVER_KINDS);
+    else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+  }
+  const complete = !quick && scenarios.length === SCENARIOS.length && servers.length === SERVER_KINDS.length;
+  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000 };
+  if (quick) {
+    return {
+      ...common,
+      echo: { clients: [1, 20], warmupMs: 200, roundMs: 400, rounds: 2 },
+      broadcast: {
+        runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }],
+        payloadBytes: 100,
+        warmupBroadcasts: 3,
+        warmupDeliveries: 5_000,
+      },
+      memory: { connections: 200, samples: 2, settleMs: 200 },
+    };
+  }
+  return {
+    ...common,
+    echo: { clients: [1, 100], warmupMs: 500, roundMs: 1_500, rounds: 3 },
+    broadcast: {
+      runs: [
+        { connections: 1_000, broadcasts: 60, intervalMs: 50, rounds: 3 },
+        { connections: 5_000, broadcasts: 30, intervalMs: 100, rounds: 4 },
+      ],
+      payloadBytes: 100,
+      warmupBroadcasts: 5,
+      warmupDeliveries: 20_000,
+    },
+    memory: { connections: 5_000, samples: 3, settleMs: 1_000 },
+  };
+}

@@ -1,0 +1,237 @@
+/** Markdown rendering of a run: machine header, one table per scenario, the bar verdict. */
+import { SERVER_LABELS, type ServerKind } from './commands.js';
+import type { BenchConfig } from './config.js';
+import type { MachineInfo } from './machine.js';
+import type { BroadcastMetrics } from '../scenarios/broadcast.js';
+import type { EchoMetrics } from '../scenarios/echo.js';
+import type { MemoryMetrics } from '../scenarios/memory.js';
+import type { Outcome } from '../scenarios/session.js';
+
+export type PerServer<T> = Partial<Record<ServerKind, Outcome<T>>>;
+
+export interface BenchResults {
+  machine: MachineInfo;
+  config: BenchConfig;
+  libraries: Record<ServerKind, string>;
+  echo: { clients: number; servers: PerServer<EchoMetrics> }[];
+  broadcast: { connections: number; servers: PerServer<BroadcastMetrics> }[];
+  memory: PerServer<MemoryMetrics> | null;
+  bar: BarVerdict | null;
+  durationMs: number;
+}
+
+export interface BarVerdict {
+  holds: boolean | null;
+  connections: number;
+  hubwireUs: number;
+  wsUs: number;
+  socketioUs: number;
+  /** Highest median "other CPU load" (% of one core) among the servers in the bar's run. */
+  busyOtherCpuPct: number;
+  line: string;
+}
+
+const BAR_CONNECTIONS = 5_000;
+const BAR_RATIO = 1.2;
+
+export function fmt(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(value: number, base: number): string {
+  const r = value / base;
+  return Number.isFinite(r) ? `${fmt(r, 2)}x` : 'n/a';
+}
+
+const kb = (bytes: number): string => fmt(bytes / 1024, 2);
+const mb = (bytes: number): string => fmt(bytes / 2 ** 20, 1);
+
+type Row<T> = [label: string, cell: (metrics: T, kind: ServerKind) => string];
+
+/** Other CPU load (% of one core) above which a measurement is flagged as taken on a busy machine. */
+const BUSY_PCT = 50;
+
+/** Highest "other CPU load" among the servers' results, or NaN when none is known. */
+function busiest<T>(results: PerServer<T>, other: (metrics: T) => number): number {
+  const values = Object.values(results)
+    .flatMap((outcome) => (outcome?.ok ? [other(outcome.value)] : []))
+    .filter(Number.isFinite);
+  return values.length > 0 ? Math.max(...values) : NaN;
+}
+
+function busyNote<T>(results: PerServer<T>, other: (metrics: T) => number): string[] {
+  const worst = busiest(results, other);
+  if (!(worst > BUSY_PCT)) return [];
+  return [
+    '',
+    `> The machine was busy with other work during these rounds (other CPU load up to ${fmt(worst)}% of a core): ` +
+      'the figures are less reliable than on an idle machine.',
+  ];
+}
+
+/** A metrics-by-server table; failed servers get "failed" cells and a footnote. */
+function table<T>(servers: readonly ServerKind[], results: PerServer<T>, rows: Row<T>[]): string {
+  const header = `| | ${servers.map((s) => SERVER_LABELS[s]).join(' | ')} |`;
+  const rule = `|---|${servers.map(() => '--:').join('|')}|`;
+  const lines = rows.map(([label, cell]) => {
+    const cells = servers.map((kind) => {
+      const outcome = results[kind];
+      if (!outcome) return '–';
+      return outcome.ok ? cell(outcome.value, kind) : 'failed';
+    });
+    return `| ${label} | ${cells.join(' | ')} |`;
+  });
+  const notes = servers.flatMap((kind) => {
+    const outcome = results[kind];
+    const problems = outcome?.ok ? ((outcome.value as { problems?: string[] }).problems ?? []) : [];
+    if (outcome && !outcome.ok) return [`- **${SERVER_LABELS[kind]} failed:** ${oneLine(outcome.error)}`];
+    return problems.map((p) => `- ${SERVER_LABELS[kind]}: ${oneLine(p)}`);
+  });
+  return [header, rule, ...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  return flat.length > 600 ? `${flat.slice(0, 600)}…` : flat;
+}
+
+function ok<T>(outcome: Outcome<T> | undefined): T | undefined {
+  return outcome?.ok ? outcome.value : undefined;
+}
+
+function echoSection(servers: readonly ServerKind[], config: BenchConfig, clients: number, results: PerServer<EchoMetrics>): string {
+  const { rounds, roundMs, warmupMs } = config.echo;
+  const intro =
+    `Each client sends its next request when the previous answer arrives. After a ${fmt(warmupMs)} ms warm-up, ` +
+    `${rounds} rounds of ${fmt(roundMs / 1000, 1)} s per server, the servers taking turns; figures are medians over the rounds. ` +
+    'Payload `{"n":…,"msg":"hubwire bench echo payload"}`.';
+  return [
+    `### Echo round trips, ${fmt(clients)} client${clients === 1 ? '' : 's'}`,
+    '',
+    intro,
+    '',
+    table<EchoMetrics>(servers, results, [
+      ['round trips/s', (m) => fmt(m.roundTripsPerSec)],
+      ['latency p50 (ms)', (m) => fmt(m.latencyP50, 3)],
+      ['latency p99 (ms)', (m) => fmt(m.latencyP99, 3)],
+      ['server CPU per round trip (µs)', (m) => fmt(m.serverCpuUsPerRoundTrip, 1)],
+      ['server CPU (% of one core)', (m) => fmt(m.serverCpuPct)],
+      ['load generator CPU (% of one core)', (m) => fmt(m.loadCpuPct)],
+      ['other CPU load on the machine (% of one core)', (m) => fmt(m.otherCpuPct)],
+      ['failed round trips', (m) => fmt(m.errors)],
+    ]),
+    ...busyNote(results, (m) => m.otherCpuPct),
+  ].join('\n');
+}
+
+function broadcastSection(servers: readonly ServerKind[], connections: number, results: PerServer<BroadcastMetrics>): string {
+  const any = servers.map((s) => ok(results[s])).find((m) => m !== undefined);
+  const wsUs = ok(results.ws)?.median.serverCpuUsPerDelivery ?? NaN;
+  const intro = any
+    ? `${any.perRound.length} round${any.perRound.length === 1 ? '' : 's'} of ${fmt(any.broadcasts)} broadcasts of a ` +
+      `${any.payloadBytes}-byte JSON payload (sequence number + send timestamp), one every ${any.intervalMs} ms, ` +
+      `to ${fmt(connections)} connections (${fmt(any.broadcasts * connections)} deliveries expected per round); ` +
+      'the servers take turns round by round; figures are medians over the rounds. Latency is from the server stamping the payload to a client parsing it. ' +
+      'Server CPU is `process.cpuUsage()` of the server process from the first broadcast of a round until its last ' +
+      'delivery, divided by the deliveries.'
+    : '';
+  return [
+    `### Broadcast fan-out, ${fmt(connections)} connections`,
+    '',
+    intro,
+    '',
+    table<BroadcastMetrics>(servers, results, [
+      ['deliveries received / expected (all rounds)', (m) => `${fmt(m.totals.delivered)} / ${fmt(m.totals.expected)}`],
+      ['delivered messages/s', (m) => fmt(m.median.deliveredPerSec)],
+      ['latency p50 (ms)', (m) => fmt(m.median.latencyP50, 2)],
+      ['latency p99 (ms)', (m) => fmt(m.median.latencyP99, 2)],
+      ['**server CPU per delivery (µs)**', (m) => `**${fmt(m.median.serverCpuUsPerDelivery, 2)}**`],
+      ['… range over the rounds (µs)', (m) => `${fmt(m.cpuUsPerDeliveryRange[0], 2)}–${fmt(m.cpuUsPerDeliveryRange[1], 2)}`],
+      ['CPU per delivery vs raw ws', (m) => ratio(m.median.serverCpuUsPerDelivery, wsUs)],
+      ['server CPU during a round (% of one core)', (m) => fmt(m.median.serverCpuPct)],
+      ['time in one broadcast call (ms)', (m) => fmt(m.median.callMsPerBroadcast, 2)],
+      ['worst lag of a broadcast behind its schedule (ms)', (m) => fmt(m.median.maxTickLagMs, 1)],
+      ['lost / duplicated / out of order', (m) => `${fmt(m.totals.lost)} / ${fmt(m.totals.duplicates)} / ${fmt(m.totals.outOfOrder)}`],
+      ['load generator CPU (% of one core)', (m) => fmt(m.median.loadCpuPct)],
+      ['other CPU load on the machine (% of one core)', (m) => fmt(m.median.otherCpuPct)],
+      ['time to open the connections (s)', (m) => fmt(m.openMs / 1000, 1)],
+    ]),
+    ...busyNote(results, (m) => m.median.otherCpuPct),
+  ].join('\n');
+}
+
+function memorySection(servers: readonly ServerKind[], results: PerServer<MemoryMetrics>): string {
+  const any = servers.map((s) => ok(results[s])).find((m) => m !== undefined);
+  return [
+    `### Server memory per idle connection${any ? `, ${fmt(any.connections)} connections` : ''}`,
+    '',
+    'Delta between medians of `process.memoryUsage()` samples (each after `global.gc()`, server run with `--expose-gc`) ' +
+      'taken before and after opening the connections, divided by their number. ' +
+      '1 KB = 1,024 bytes; "external" counts Buffers and other memory held by C++ objects.',
+    '',
+    table<MemoryMetrics>(servers, results, [
+      ['RSS per connection (KB)', (m) => kb(m.rssPerConnection)],
+      ['JS heap used per connection (KB)', (m) => kb(m.heapPerConnection)],
+      ['external per connection (KB)', (m) => kb(m.externalPerConnection)],
+      ['RSS before → after (MB)', (m) => `${mb(m.baseline.rss)} → ${mb(m.loaded.rss)}`],
+      ['heap used before → after (MB)', (m) => `${mb(m.baseline.heapUsed)} → ${mb(m.loaded.heapUsed)}`],
+    ]),
+  ].join('\n');
+}
+
+/** "Hubwire server CPU per broadcast delivery at 5,000 connections within 1.2x of raw ws and below Socket.IO". */
+export function evaluateBar(broadcast: BenchResults['broadcast']): BarVerdict | null {
+  const run = broadcast.find((b) => b.connections === BAR_CONNECTIONS) ?? broadcast.at(-1);
+  if (!run) return null;
+  const us = (kind: ServerKind): number => ok(run.servers[kind])?.median.serverCpuUsPerDelivery ?? NaN;
+  const [hubwireUs, wsUs, socketioUs] = [us('hubwire'), us('ws'), us('socketio')];
+  const evaluable = [hubwireUs, wsUs, socketioUs].every(Number.isFinite);
+  const holds = evaluable ? hubwireUs <= BAR_RATIO * wsUs && hubwireUs < socketioUs : null;
+  const at = `${fmt(run.connections)} connections`;
+  const caveat = run.connections === BAR_CONNECTIONS ? '' : ` (indicative only: measured at ${at}, not ${fmt(BAR_CONNECTIONS)})`;
+  const verdict = holds === null ? 'NOT EVALUATED' : holds ? 'HOLDS' : 'DOES NOT HOLD';
+  const figures = evaluable
+    ? `Hubwire ${fmt(hubwireUs, 2)} µs vs raw ws ${fmt(wsUs, 2)} µs (${fmt(hubwireUs / wsUs, 2)}x, limit ${BAR_RATIO}x) ` +
+      `and Socket.IO ${fmt(socketioUs, 2)} µs`
+    : `missing data: Hubwire ${fmt(hubwireUs, 2)}, raw ws ${fmt(wsUs, 2)}, Socket.IO ${fmt(socketioUs, 2)} µs`;
+  const busy = busiest(run.servers, (m) => m.median.otherCpuPct);
+  const warning =
+    busy > BUSY_PCT
+      ? ` Caution: the machine was busy with other work (other CPU load up to ${fmt(busy)}% of a core); rerun on an idle machine.`
+      : '';
+  const line =
+    `Bar "Hubwire server CPU per broadcast delivery at ${fmt(BAR_CONNECTIONS)} connections within ${BAR_RATIO}x of raw ws ` +
+    `and below Socket.IO": ${verdict}: ${figures}${caveat}.${warning}`;
+  return { holds, connections: run.connections, hubwireUs, wsUs, socketioUs, busyOtherCpuPct: busy, line };
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine, config } = results;
+  const servers = config.servers;
+  const libraries = servers.map((s) => `${SERVER_LABELS[s]}: ${results.libraries[s]}`).join(', ');
+  const parts = [
+    '# Hubwire benchmarks',
+    '',
+    `Generated by \`npm run bench${config.quick ? ' -- --quick' : ''}\` on ${machine.date.slice(0, 10)} ` +
+      `(${fmt(results.durationMs / 1000)} s run${config.quick ? ', quick smoke parameters' : ''}).`,
+    '',
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
+    `- Node ${machine.node}; open-files limit ${machine.openFilesLimit}`,
+    `- Libraries: ${libraries}`,
+    '- Method: each server runs in its own child process on 127.0.0.1, driven by its own load-generator child ' +
+      'process of raw `ws` sockets speaking the protocol by hand (SignalR JSON hub protocol without negotiate; ' +
+      'Engine.IO 4 / Socket.IO 5 over WebSocket only; plain WebSocket); no permessage-deflate. ' +
+      'For echo and broadcast, the three servers are up side by side (the same processes for both scenarios) and take turns ' +
+      'in short measured rounds, rotating the order, so that background load hits them alike; tables show medians. ' +
+      'Memory is measured on one fresh server at a time. Servers and clients share the same cores, ' +
+      'so compare the columns rather than the absolute figures. "Other CPU load" is machine-wide busy CPU ' +
+      '(/proc/stat, incl. steal) minus the measured server and its load generator: when it is high, the machine was busy.',
+    '',
+  ];
+  if (results.bar) parts.push(`**${results.bar.line}**`, '');
+  for (const echo of results.echo) parts.push(echoSection(servers, config, echo.clients, echo.servers), '');
+  for (const run of results.broadcast) parts.push(broadcastSection(servers, run.connections, run.servers), '');
+  if (results.memory) parts.push(memorySection(servers, results.memory), '');
+  return `${parts.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: Hubwire vs raw ws vs Socket.IO 4 on loopback.
+ *
+ * Servers and load generators run in child processes (scenarios/session.ts,
+ * scenarios/arena.ts); this file only sequences the scenarios and writes the
+ * report to stdout, bench/results/latest.json and (full runs) docs/benchmarks.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
+import { parseArgs, USAGE, type BenchConfig, type ScenarioName } from './lib/config.js';
+import { machineInfo } from './lib/machine.js';
+import { evaluateBar, renderMarkdown, type BenchResults } from './lib/report.js';
+import { packageVersion } from './lib/versions.js';
+import { measureBroadcast } from './scenarios/broadcast.js';
+import { measureEcho } from './scenarios/echo.js';
+import { measureMemory } from './scenarios/memory.js';
+import { withArena, type Arena } from './scenarios/arena.js';
+import type { Outcome } from './scenarios/session.js';
+
+const RESULTS_JSON = new URL('./results/latest.json', import.meta.url);
+const DOCS_MARKDOWN = new URL('../docs/benchmarks.md', import.meta.url);
+
+const startedAt = performance.now();
+
+function progress(message: string): void {
+  const elapsed = ((performance.now() - startedAt) / 1000).toFixed(0).padStart(3);
+  process.stderr.write(`[bench ${elapsed}s] ${message}\n`);
+}
+
+function describe<T>(outcome: Outcome<T>, summary: (value: T) => string): string {
+  return outcome.ok ? summary(outcome.value) : `FAILED: ${outcome.error.split('\n')[0]}`;
+}
+
+async function runEcho(arena: Arena, config: BenchConfig): Promise<BenchResults['echo']> {
+  progress(`echo: ${config.echo.clients.join(' and ')} clients, ${config.echo.rounds} rounds per server`);
+  const results = await measureEcho(arena, config);
+  for (const { clients, servers } of results) {
+    for (const kind of config.servers) {
+      const outcome = servers[kind];
+      if (outcome) progress(`  ${clients}c ${SERVER_LABELS[kind]}: ${describe(outcome, (m) => `${Math.round(m.roundTripsPerSec)} round trips/s`)}`);
+    }
+  }
+  return results;
+}
+
+async function runBroadcast(arena: Arena, config: BenchConfig): Promise<BenchResults['broadcast']> {
+  const results: BenchResults['broadcast'] = [];
+  for (const run of config.broadcast.runs) {
+    progress(`broadcast: ${run.connections} connections, ${run.rounds} rounds of ${run.broadcasts} broadcasts per server`);
+    const result = await measureBroadcast(arena, config, run);
+    for (const kind of config.servers) {
+      const outcome = result.servers[kind];
+      if (!outcome) continue;
+      const line = describe(
+        outcome,
+        (m) =>
+          `${m.totals.delivered}/${m.totals.expected} delivered, ${m.median.serverCpuUsPerDelivery.toFixed(2)} µs CPU/delivery ` +
+          `(rounds: ${m.perRound.map((r) => r.serverCpuUsPerDelivery.toFixed(2)).join(', ')})`,
+      );
+      progress(`  ${SERVER_LABELS[kind]}: ${line}`);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+async function runMemory(config: BenchConfig): Promise<BenchResults['memory']> {
+  const results: NonNullable<BenchResults['memory']> = {};
+  for (const kind of config.servers) {
+    progress(`memory: ${SERVER_LABELS[kind]}, ${config.memory.connections} idle connections`);
+    const outcome = await measureMemory(kind, config);
+    results[kind] = outcome;
+    progress(`  ${describe(outcome, (m) => `${(m.rssPerConnection / 1024).toFixed(2)} KB RSS/connection`)}`);
+  }
+  return results;
+}
+
+function warnAboutFileLimit(config: BenchConfig, limit: string): void {
+  const needed = Math.max(config.memory.connections, ...config.broadcast.runs.map((r) => r.connections)) + 200;
+  const numeric = Number(limit);
+  if (Number.isFinite(numeric) && numeric < needed) {
+    progress(`WARNING: open-files limit is ${limit}, below the ~${needed} sockets one process needs; expect failures.`);
+  }
+}
+
+function anyFailure(results: BenchResults): boolean {
+  const outcomes: Outcome<unknown>[] = [
+    ...results.echo.flatMap((e) => Object.values(e.servers)),
+    ...results.broadcast.flatMap((b) => Object.values(b.servers)),
+    ...Object.values(results.memory ?? {}),
+  ];
+  return outcomes.some((o) => !o.ok);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = parsed;
+  const machine = machineInfo();
+  progress(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, open-files limit ${machine.openFilesLimit}`);
+  warnAboutFileLimit(config, machine.openFilesLimit);
+
+  const libraries = Object.fromEntries(
+    SERVER_KINDS.map((kind) => [kind, kind === 'socketio' ? `socket.io ${packageVersion('socket.io')}` : `${kind} ${packageVersion(kind)}`]),
+  ) as Record<ServerKind, string>;
+  const results: BenchResults = { machine, config, libraries, echo: [], broadcast: [], memory: null, bar: null, durationMs: 0 };
+  const wanted = (scenario: ScenarioName): boolean => config.scenarios.includes(scenario);
+  if (wanted('echo') || wanted('broadcast')) {
+    // One process per server (and one load generator each) for both scenarios, side by side.
+    progress(`starting ${config.servers.map((s) => SERVER_LABELS[s]).join(', ')}`);
+    await withArena(config.servers, config, async (arena) => {
+      if (wanted('echo')) results.echo = await runEcho(arena, config);
+      if (wanted('broadcast')) results.broadcast = await runBroadcast(arena, config);
+    });
+  }
+  if (wanted('memory')) results.memory = await runMemory(config);
+  results.bar = evaluateBar(results.broadcast);
+  results.durationMs = performance.now() - startedAt;
+
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`\n${markdown}`);
+  mkdirSync(new URL('./', RESULTS_JSON), { recursive: true });
+  writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  progress(`wrote ${fileURLToPath(RESULTS_JSON)}`);
+  if (config.complete) {
+    writeFileSync(DOCS_MARKDOWN, markdown);
+    progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)}`);
+  }
+  if (results.bar) process.stdout.write(`\n${results.bar.line}\n`);
+  progress(`done in ${(results.durationMs / 1000).toFixed(0)} s`);
+  if (anyFailure(results)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,90 @@
+/**
+ * All servers under test side by side, one session each, so that a scenario can
+ * interleave its measured rounds (rotating the order every round): background
+ * load on the machine then affects every server alike instead of whichever ran
+ * at the wrong moment. A server that fails drops out; the others go on.
+ */
+import type { ServerKind } from '../lib/commands.js';
+import type { BenchConfig } from '../lib/config.js';
+import { failure, Session, type Outcome } from './session.js';
+
+export class Arena {
+  private readonly sessions = new Map<ServerKind, Session>();
+  private readonly failures = new Map<ServerKind, string>();
+  /** What the arena is measuring, to say where a server failed. */
+  stage = 'start-up';
+
+  private constructor(private readonly kinds: readonly ServerKind[]) {}
+
+  static async start(kinds: readonly ServerKind[], config: BenchConfig): Promise<Arena> {
+    const arena = new Arena(kinds);
+    const started = await Promise.allSettled(kinds.map((kind) => Session.start(kind, config)));
+    started.forEach((outcome, i) => {
+      const kind = kinds[i] as ServerKind;
+      if (outcome.status === 'fulfilled') arena.sessions.set(kind, outcome.value);
+      else arena.failures.set(kind, `during start-up: ${failure(outcome.reason).error}`);
+    });
+    return arena;
+  }
+
+  private async fail(kind: ServerKind, error: unknown): Promise<void> {
+    this.failures.set(kind, `during ${this.stage}: ${failure(error).error}`);
+    const session = this.sessions.get(kind);
+    this.sessions.delete(kind);
+    await session?.stop();
+  }
+
+  /** Run `step` for each live server in turn; a server whose step throws drops out. */
+  async each(step: (session: Session) => Promise<void>, order: readonly ServerKind[] = this.kinds): Promise<void> {
+    for (const kind of order) {
+      const session = this.sessions.get(kind);
+      if (!session) continue;
+      try {
+        await step(session);
+      } catch (error) {
+        await this.fail(kind, error);
+      }
+    }
+  }
+
+  /** `count` rounds over the live servers, the order rotated by one each round. */
+  async rounds(count: number, step: (session: Session, round: number) => Promise<void>): Promise<void> {
+    for (let round = 0; round < count; round++) {
+      const order = this.kinds.map((_, i) => this.kinds[(i + round) % this.kinds.length] as ServerKind);
+      await this.each((session) => step(session, round), order);
+    }
+  }
+
+  /** Each server's result, or its failure. */
+  outcomes<T>(result: (kind: ServerKind) => T): Partial<Record<ServerKind, Outcome<T>>> {
+    const outcomes: Partial<Record<ServerKind, Outcome<T>>> = {};
+    for (const kind of this.kinds) {
+      const failed = this.failures.get(kind);
+      if (failed !== undefined) outcomes[kind] = { ok: false, error: failed };
+      else {
+        try {
+          outcomes[kind] = { ok: true, value: result(kind) };
+        } catch (error) {
+          outcomes[kind] = failure(error);
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  async stop(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.stop()));
+  }
+}
+
+/** Start an arena, run `body`, always stop it. */
+export async function withArena<T>(kinds: readonly ServerKind[], config: BenchConfig, body: (arena: Arena) => Promise<T>): Promise<T> {
+  const arena = await Arena.start(kinds, config);
+  try {
+    return await body(arena);
+  } finally {
+    await arena.stop();
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Broadcast fan-out: N idle connections per server; the server broadcasts a
+ * fixed number of small payloads at a paced rate and the clients account for
+ * every delivery. The servers take turns, round by round.
+ */
+import { sleep } from '../lib/clock.js';
+import type { DeliveryResult, ServerKind } from '../lib/commands.js';
+import type { BenchConfig, BroadcastRun } from '../lib/config.js';
+import { median } from '../lib/stats.js';
+import type { Arena } from './arena.js';
+import { clientProblems, measuredPhase } from './measure.js';
+import type { Outcome, Session } from './session.js';
+
+/** One measured round: a fixed number of paced broadcasts on the already-open connections. */
+export interface BroadcastRound {
+  delivery: DeliveryResult;
+  deliveredPerSec: number;
+  serverCpuUs: number;
+  serverCpuUsPerDelivery: number;
+  serverCpuPct: number;
+  loadCpuPct: number;
+  otherCpuPct: number;
+  /** Mean time the server spent inside one broadcast call (its synchronous part). */
+  callMsPerBroadcast: number;
+  maxTickLagMs: number;
+}
+
+export interface BroadcastMetrics extends BroadcastRun {
+  payloadBytes: number;
+  openMs: number;
+  perRound: BroadcastRound[];
+  /** Per-metric medians over the rounds (losses etc. are in `totals`). */
+  median: Omit<BroadcastRound, 'delivery'> & { latencyP50: number; latencyP99: number };
+  totals: { expected: number; delivered: number; lost: number; duplicates: number; outOfOrder: number };
+  /** Smallest and largest server CPU per delivery over the rounds. */
+  cpuUsPerDeliveryRange: [number, number];
+  problems: string[];
+}
+
+export type BroadcastResults = { connections: number; servers: Partial<Record<ServerKind, Outcome<BroadcastMetrics>>> };
+
+/** Time allowed for the last deliveries to arrive after the last broadcast was sent. */
+const DRAIN_TIMEOUT_MS = 15_000;
+const MAX_WARMUP_ROUNDS = 10;
+const MAX_WARMUP_BROADCASTS = 100;
+const ROUND_PAUSE_MS = 300;
+
+/** Broadcast warm-up messages until every connection has received one (the server has registered them all). */
+async function warmUp(session: Session, config: BenchConfig, open: number, problems: string[]): Promise<void> {
+  const known = await session.server.request('connections', null, 5_000);
+  if (known !== null && known !== open) problems.push(`server reports ${known} connections, ${open} open on the client side`);
+  const { warmupBroadcasts, warmupDeliveries } = config.broadcast;
+  const count = Math.min(MAX_WARMUP_BROADCASTS, Math.max(warmupBroadcasts, Math.ceil(warmupDeliveries / Math.max(1, open))));
+  for (let round = 1; round <= MAX_WARMUP_ROUNDS; round++) {
+    await session.loader.request('resetWarm', null, 5_000);
+    await session.server.request('broadcast', { count, intervalMs: 10, payloadBytes: config.broadcast.payloadBytes, warmup: true }, 30_000);
+    const deadline = performance.now() + 5_000;
+    let warm = 0;
+    while (performance.now() < deadline) {
+      ({ warm } = await session.loader.request('warmCount', null, 5_000));
+      if (warm >= open) return;
+      await sleep(100);
+    }
+    problems.push(`warm-up round ${round}: only ${warm}/${open} connections received a broadcast`);
+  }
+  throw new Error(`connections never all received a warm-up broadcast: ${problems.join('; ')}`);
+}
+
+async function measureRound(session: Session, config: BenchConfig, run: BroadcastRun, problems: string[]): Promise<BroadcastRound> {
+  const { payloadBytes } = config.broadcast;
+  await session.loader.request('expectBroadcasts', { count: run.broadcasts }, 5_000);
+  const { result, cpu } = await measuredPhase(session, async () => {
+    const sent = await session.server.request(
+      'broadcast',
+      { count: run.broadcasts, intervalMs: run.intervalMs, payloadBytes, warmup: false },
+      run.broadcasts * run.intervalMs + 40_000,
+    );
+    const delivery = await session.loader.request('awaitBroadcasts', { timeoutMs: DRAIN_TIMEOUT_MS }, DRAIN_TIMEOUT_MS + 5_000);
+    return { sent, delivery };
+  });
+  const { sent, delivery } = result;
+  problems.push(...clientProblems(cpu.loader));
+  if (sent.sendErrors.length > 0) problems.push(`server broadcast errors: ${sent.sendErrors.join(' | ')}`);
+  if (!delivery.complete) {
+    problems.push(`${delivery.lost} of ${delivery.expected} deliveries missing on ${delivery.incompleteConnections} connection(s)`);
+  }
+  if (delivery.duplicates > 0) problems.push(`${delivery.duplicates} duplicate deliveries`);
+  if (delivery.outOfOrder > 0) problems.push(`${delivery.outOfOrder} out-of-order deliveries`);
+  return {
+    delivery,
+    deliveredPerSec: delivery.delivered / ((delivery.lastReceiveAt - sent.firstSendAt) / 1000),
+    serverCpuUs: cpu.serverCpuUs,
+    serverCpuUsPerDelivery: cpu.serverCpuUs / delivery.delivered,
+    serverCpuPct: cpu.serverCpuPct,
+    loadCpuPct: cpu.loadCpuPct,
+    otherCpuPct: cpu.otherCpuPct,
+    callMsPerBroadcast: sent.callMs / sent.sent,
+    maxTickLagMs: sent.maxTickLagMs,
+  };
+}
+
+function summarize(run: BroadcastRun, config: BenchConfig, openMs: number, rounds: BroadcastRound[], problems: string[]): BroadcastMetrics {
+  if (rounds.length === 0) throw new Error('no round completed');
+  const mid = (pick: (r: BroadcastRound) => number): number => median(rounds.map(pick));
+  const sum = (pick: (d: DeliveryResult) => number): number => rounds.reduce((n, r) => n + pick(r.delivery), 0);
+  const cpu = rounds.map((r) => r.serverCpuUsPerDelivery);
+  return {
+    ...run,
+    payloadBytes: config.broadcast.payloadBytes,
+    openMs,
+    perRound: rounds,
+    median: {
+      deliveredPerSec: mid((r) => r.deliveredPerSec),
+      serverCpuUs: mid((r) => r.serverCpuUs),
+      serverCpuUsPerDelivery: mid((r) => r.serverCpuUsPerDelivery),
+      serverCpuPct: mid((r) => r.serverCpuPct),
+      loadCpuPct: mid((r) => r.loadCpuPct),
+      otherCpuPct: mid((r) => r.otherCpuPct),
+      callMsPerBroadcast: mid((r) => r.callMsPerBroadcast),
+      maxTickLagMs: mid((r) => r.maxTickLagMs),
+      latencyP50: mid((r) => r.delivery.latency.p50),
+      latencyP99: mid((r) => r.delivery.latency.p99),
+    },
+    totals: {
+      expected: sum((d) => d.expected),
+      delivered: sum((d) => d.delivered),
+      lost: sum((d) => d.lost),
+      duplicates: sum((d) => d.duplicates),
+      outOfOrder: sum((d) => d.outOfOrder),
+    },
+    cpuUsPerDeliveryRange: [Math.min(...cpu), Math.max(...cpu)],
+    problems,
+  };
+}
+
+/** All servers hold `run.connections` connections at once; rounds alternate between them. */
+export async function measureBroadcast(arena: Arena, config: BenchConfig, run: BroadcastRun): Promise<BroadcastResults> {
+  arena.stage = `broadcast to ${run.connections} connections`;
+  const perServer = new Map<ServerKind, { openMs: number; rounds: BroadcastRound[]; problems: string[] }>();
+  await arena.each(async (session) => {
+    const opened = await session.open(run.connections);
+    const entry = { openMs: opened.elapsedMs, rounds: [] as BroadcastRound[], problems: [] as string[] };
+    perServer.set(session.kind, entry);
+    await warmUp(session, config, opened.open, entry.problems);
+  });
+  await arena.rounds(run.rounds, async (session) => {
+    const entry = perServer.get(session.kind);
+    if (!entry) return;
+    await sleep(ROUND_PAUSE_MS);
+    entry.rounds.push(await measureRound(session, config, run, entry.problems));
+  });
+  await arena.each((session) => session.closeAll());
+  return {
+    connections: run.connections,
+    servers: arena.outcomes((kind) => {
+      const entry = perServer.get(kind);
+      if (!entry) throw new Error('not measured');
+      return summarize(run, config, entry.openMs, entry.rounds, entry.problems);
+    }),
+  };
+}

@@ -1,0 +1,46 @@
+/** Server memory per idle connection: memory delta after opening N connections, divided by N. */
+import { sleep } from '../lib/clock.js';
+import type { MemorySample, ServerKind } from '../lib/commands.js';
+import type { BenchConfig } from '../lib/config.js';
+import { clientProblems } from './measure.js';
+import { withSession, type Outcome } from './session.js';
+
+export interface MemoryMetrics {
+  connections: number;
+  baseline: MemorySample;
+  loaded: MemorySample;
+  rssPerConnection: number;
+  heapPerConnection: number;
+  externalPerConnection: number;
+  problems: string[];
+}
+
+/** Connections opened and closed before the baseline, so lazy initialisation is not counted per connection. */
+const WARMUP_CONNECTIONS = 20;
+
+export function measureMemory(kind: ServerKind, config: BenchConfig): Promise<Outcome<MemoryMetrics>> {
+  const { connections, samples, settleMs } = config.memory;
+  return withSession(kind, config, { exposeGc: true }, async (session) => {
+    await session.open(WARMUP_CONNECTIONS);
+    await session.closeAll();
+    await sleep(settleMs);
+    const baseline = await session.server.request('memory', { samples }, 20_000);
+    const opened = await session.open(connections);
+    await sleep(settleMs);
+    const loaded = await session.server.request('memory', { samples }, 20_000);
+    const problems = clientProblems(await session.status());
+    const known = await session.server.request('connections', null, 5_000);
+    if (known !== null && known !== opened.open) problems.push(`server reports ${known} connections, ${opened.open} open`);
+    if (!loaded.gcExposed) problems.push('global.gc unavailable: figures include garbage');
+    await session.closeAll();
+    return {
+      connections: opened.open,
+      baseline,
+      loaded,
+      rssPerConnection: (loaded.rss - baseline.rss) / opened.open,
+      heapPerConnection: (loaded.heapUsed - baseline.heapUsed) / opened.open,
+      externalPerConnection: (loaded.external - baseline.external) / opened.open,
+      problems,
+    };
+  });
+}

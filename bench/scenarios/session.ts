@@ -1,0 +1,106 @@
+/**
+ * One server under test: its server process plus the load-generator process
+ * that drives it. Both are stopped by `stop()`, which never throws.
+ */
+import { spawnChild, type Child } from '../lib/children.js';
+import type { LoaderCommands, LoaderStatus, OpenResult, ServerCommands, ServerInfo, ServerKind } from '../lib/commands.js';
+import type { BenchConfig } from '../lib/config.js';
+
+const SERVER_ENTRIES: Record<ServerKind, string> = {
+  hubwire: '../servers/hubwire-server.ts',
+  ws: '../servers/ws-server.ts',
+  socketio: '../servers/socketio-server.ts',
+};
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const SHORT_TIMEOUT_MS = 10_000;
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export function failure(error: unknown): { ok: false; error: string } {
+  return { ok: false, error: error instanceof Error ? error.message : String(error) };
+}
+
+export interface SessionOptions {
+  exposeGc?: boolean;
+}
+
+export class Session {
+  private constructor(
+    readonly kind: ServerKind,
+    readonly info: ServerInfo,
+    readonly server: Child<ServerCommands>,
+    readonly loader: Child<LoaderCommands>,
+    private readonly config: BenchConfig,
+  ) {}
+
+  /** Start the server and its load generator (concurrently); on failure, whichever started is stopped. */
+  static async start(kind: ServerKind, config: BenchConfig, options: SessionOptions = {}): Promise<Session> {
+    const [server, loader] = await Promise.allSettled([
+      spawnChild<ServerCommands, ServerInfo>(new URL(SERVER_ENTRIES[kind], import.meta.url), {
+        name: `${kind}-server`,
+        nodeFlags: options.exposeGc ? ['--expose-gc'] : [],
+        readyTimeoutMs: STARTUP_TIMEOUT_MS,
+      }),
+      spawnChild<LoaderCommands, unknown>(new URL('../load/loader.ts', import.meta.url), {
+        name: `${kind}-load`,
+        readyTimeoutMs: STARTUP_TIMEOUT_MS,
+      }),
+    ]);
+    if (server.status === 'fulfilled' && loader.status === 'fulfilled') {
+      return new Session(kind, server.value.info, server.value.child, loader.value.child, config);
+    }
+    if (server.status === 'fulfilled') await server.value.child.stop();
+    if (loader.status === 'fulfilled') await loader.value.child.stop();
+    throw server.status === 'rejected' ? server.reason : (loader as PromiseRejectedResult).reason;
+  }
+
+  /** Open `count` client connections in batches; fails if any could not open. */
+  async open(count: number): Promise<OpenResult> {
+    const { openBatchSize, connectTimeoutMs } = this.config;
+    const batches = Math.ceil(count / openBatchSize);
+    const result = await this.loader.request(
+      'open',
+      { kind: this.kind, port: this.info.port, count, batchSize: openBatchSize, connectTimeoutMs },
+      batches * (connectTimeoutMs + 1_000) + SHORT_TIMEOUT_MS,
+    );
+    if (result.failed > 0) {
+      throw new Error(`${result.failed} of ${count} connections failed to open, e.g.:\n  ${result.failureSamples.join('\n  ')}`);
+    }
+    return result;
+  }
+
+  /** Loader status; its CPU figure covers the time since the previous call. */
+  status(): Promise<LoaderStatus> {
+    return this.loader.request('status', null, SHORT_TIMEOUT_MS);
+  }
+
+  async closeAll(): Promise<void> {
+    await this.loader.request('closeAll', null, SHORT_TIMEOUT_MS);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      this.loader.stop(() => this.loader.request('closeAll', null, SHORT_TIMEOUT_MS)),
+      this.server.stop(() => this.server.request('stop', null, SHORT_TIMEOUT_MS)),
+    ]);
+  }
+}
+
+/** Run `body` with a fresh session and stop it afterwards, whatever happens. */
+export async function withSession<T>(
+  kind: ServerKind,
+  config: BenchConfig,
+  options: SessionOptions,
+  body: (session: Session) => Promise<T>,
+): Promise<Outcome<T>> {
+  let session: Session | undefined;
+  try {
+    session = await Session.start(kind, config, options);
+    return { ok: true, value: await body(session) };
+  } catch (error) {
+    return failure(error);
+  } finally {
+    await session?.stop();
+  }
+}
