@@ -449,9 +449,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       case MessageType.Invocation:
       case MessageType.StreamInvocation: {
         let releaseSlot: (() => void) | undefined;
+        let held = false;
         if (takesSlot(message)) {
           this.#runningInvocations++;
-          let held = true;
+          held = true;
           releaseSlot = () => {
             if (!held) return;
             held = false;
@@ -459,8 +460,17 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
             this.#processQueue();
           };
         }
-        dispatcher
-          .invoke(this, message, releaseSlot)
+        const running = dispatcher.invoke(this, message, releaseSlot);
+        if (running === undefined) {
+          // Finished synchronously: free the slot without re-entering #processQueue, whose loop
+          // (our caller) goes on with the next message.
+          if (held) {
+            held = false;
+            this.#runningInvocations--;
+          }
+          return;
+        }
+        running
           .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
           .finally(releaseSlot);
         return;

@@ -54,6 +54,10 @@ type InvokeStep = (context: HubInvocationContext) => Promise<unknown>;
 type ConnectedStep = (context: HubLifetimeContext) => Promise<void>;
 type DisconnectedStep = (context: HubLifetimeContext, error: Error | undefined) => Promise<void>;
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }
@@ -64,9 +68,12 @@ export class HubDispatcher {
   readonly #invoke: InvokeStep;
   readonly #onConnected: ConnectedStep;
   readonly #onDisconnected: DisconnectedStep;
+  /** No filter wraps invocations: plain calls may skip the filter chain and its promises. */
+  readonly #direct: boolean;
 
   constructor(init: HubDispatcherInit) {
     this.#init = init;
+    this.#direct = !init.filters.some((filter) => filter.invokeMethod !== undefined);
     // Filters are composed once here, not per call.
     const { filters } = init;
     // The innermost step: the hub method itself, looked up by the context's method name so a
@@ -115,8 +122,75 @@ export class HubDispatcher {
   /**
    * Runs one Invocation or StreamInvocation. Blocking invocations get exactly one Completion
    * (streams: items, then one Completion); fire-and-forget ones get nothing back, even on error.
+   * Returns undefined when the call finished synchronously (a plain method returning a value),
+   * otherwise a promise that settles when it has finished; it never rejects.
    */
-  async invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
+  invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> | undefined {
+    // The common case — a plain call of a plain method, no filters, no method requirement — runs
+    // without the filter chain and, for a synchronous method, without a single promise.
+    if (this.#direct && message.type === MessageType.Invocation && (message.streamIds === undefined || message.streamIds.length === 0)) {
+      const key = message.target.toLowerCase();
+      const method = this.#init.methods.get(key);
+      if (method !== undefined && !method.isStreaming && message.arguments.length === method.parameterCount && !this.#init.methodAuthorization.has(key)) {
+        this.#init.metrics.increment('invocations', this.#init.labels);
+        return this.#invokeDirect(target, message, method, releaseSlot);
+      }
+    }
+    return this.#invokeFull(target, message, releaseSlot);
+  }
+
+  #invokeDirect(target: DispatchTarget, message: InvocationMessage, method: HubMethod, releaseSlot: (() => void) | undefined): Promise<void> | undefined {
+    const invocation: HubInvocation = {
+      invocationId: message.invocationId,
+      methodName: method.name,
+      get signal() {
+        return target.context.connectionAborted;
+      },
+      headers: message.headers,
+    };
+    const clients = releaseSlot === undefined ? target.callerClients : target.callerClientsReleasing(releaseSlot);
+    let result: unknown;
+    try {
+      result = method.fn.apply(this.#hub(target, clients, invocation), message.arguments as unknown[]);
+    } catch (error) {
+      this.#methodFailed(target, message, method, error);
+      return undefined;
+    }
+    if (!isThenable(result)) {
+      this.#completed(target, message, method, result);
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      (value) => this.#completed(target, message, method, value),
+      (error: unknown) => this.#methodFailed(target, message, method, error),
+    );
+  }
+
+  /** A plain method returned `result`: one Completion for a blocking call. */
+  #completed(target: DispatchTarget, message: InvocationMessage, method: HubMethod, result: unknown): void {
+    const id = message.invocationId;
+    if (isAsyncIterable(result) && !method.isStreaming) {
+      // A plain method returned a stream: it is a streaming method the client called wrongly.
+      void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+      this.#fail(target, id, texts.streamingMethodInvoked(message.target));
+      return;
+    }
+    if (id === undefined) return;
+    try {
+      target.write({ type: MessageType.Completion, invocationId: id, hasResult: result !== undefined, result });
+    } catch (error) {
+      // The result cannot be serialized: the caller still gets its one Completion.
+      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method result not serializable');
+      this.#fail(target, id, texts.invocationFailed(message.target, error, this.#init.detailedErrors));
+    }
+  }
+
+  #methodFailed(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, error: unknown): void {
+    this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method failed');
+    this.#fail(target, message.invocationId, texts.invocationFailed(message.target, error, this.#init.detailedErrors));
+  }
+
+  async #invokeFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
     const { methods, detailedErrors, metrics, labels } = this.#init;
     const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
@@ -182,8 +256,7 @@ export class HubDispatcher {
       result = await this.#invoke(state);
     } catch (error) {
       if (controller !== undefined) target.activeStreams.delete(id!);
-      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method failed');
-      return this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
+      return this.#methodFailed(target, message, method, error);
     } finally {
       if (streamIds.length > 0 && !streaming) target.closeUploads(streamIds);
     }
@@ -202,19 +275,7 @@ export class HubDispatcher {
       }
       return;
     }
-    if (isAsyncIterable(result) && !method.isStreaming) {
-      // A plain method returned a stream: it is a streaming method the client called wrongly.
-      void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
-      return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
-    }
-    if (id === undefined) return;
-    try {
-      target.write({ type: MessageType.Completion, invocationId: id, hasResult: result !== undefined, result });
-    } catch (error) {
-      // The result cannot be serialized: the caller still gets its one Completion.
-      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method result not serializable');
-      this.#fail(target, id, texts.invocationFailed(message.target, error, detailedErrors));
-    }
+    this.#completed(target, message, method, result);
   }
 
   /** Sends each item as a StreamItem, then one Completion (with an error if the producer failed). */
