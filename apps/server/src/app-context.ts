@@ -4,8 +4,8 @@
  * they serve; they never create servers, read the environment or install signal handlers.
  * @module
  */
-import type { IncomingMessage } from 'node:http';
-import type { HubServer, Principal } from 'hubwire';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, HubServer, Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 
@@ -24,6 +24,8 @@ export interface RestRequest {
 export interface RestResult {
   readonly status: number;
   readonly body?: unknown;
+  /** Extra response headers (e.g. `Location`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A REST handler; throw {@link BadRequest} for invalid input (answered 400 naming the field). */
@@ -32,9 +34,26 @@ export type RestHandler = (request: RestRequest) => RestResult | Promise<RestRes
 /** Who may call a route: anyone (default), any authenticated user, or users with one of the roles. */
 export type RouteAuth = 'anonymous' | 'user' | { readonly roles: readonly string[] };
 
+/** Methods a raw route answers. A `GET` raw route also answers `HEAD`. */
+export type RawMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * A raw route handler: it writes the whole response itself (static files, HTML, streams).
+ * `params` holds the `:name` parameters and, for a path ending in `/*`, the rest of the path as
+ * `params['*']` (already URL-decoded; never contains `..` segments). Errors it throws (or
+ * rejects with) before writing headers are answered 500.
+ */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>) => void | Promise<void>;
+
 /** Registers REST routes. Paths may hold `:name` parameters. */
 export interface RestRoutes {
+  /** A JSON route: body parsed (size-limited), auth checked, errors mapped to JSON answers. */
   add(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: RestHandler, auth?: RouteAuth): void;
+  /**
+   * A raw route (no body parsing, no auth, no JSON mapping), for pages and static assets, e.g.
+   * `routes.addRaw('GET', '/', servePage)` or `routes.addRaw('GET', '/assets/*', serveAsset)`.
+   */
+  addRaw(method: RawMethod, path: string, handler: RawHandler): void;
 }
 
 /** Invalid input in a REST body or query: answered `400 {"error": message, "field": field}`. */
@@ -58,6 +77,15 @@ export interface AppContext {
   readonly config: ServerConfig;
   readonly logger: Logger;
   readonly routes: RestRoutes;
+  /**
+   * The time source for simulators and timestamps (tests pass a fake one to step simulators).
+   * Its timers do not keep the process alive.
+   */
+  readonly clock: Clock;
+  /** Random numbers in [0, 1) for simulators (tests pass a seeded generator). */
+  readonly random: () => number;
+  /** The paths of every hub mapped so far (filled as modules register). */
+  readonly hubPaths: readonly string[];
   /** Runs `stop` during graceful shutdown, before the hubs close (stop simulators and timers here). */
   onStop(stop: () => void | Promise<void>): void;
 }

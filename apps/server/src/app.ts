@@ -1,56 +1,262 @@
 /**
- * Builds the server: Hubwire with the hubs mapped, and the plain HTTP routes beside it.
- * Kept apart from main.ts so tests start the same server on port 0.
+ * The composition root of the server: Hubwire with the server-wide options, the REST router,
+ * health endpoints, auth, and the feature modules; start and graceful stop. Kept apart from
+ * main.ts (signals, exit codes) so tests start the same server in-process on port 0.
  * @module
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHubServer, type HubServer, type Logger } from 'hubwire';
-import type { ServerConfig } from './config.js';
-import { ChatHub } from './hubs/chat-hub.js';
+import type { Duplex } from 'node:stream';
+import { createCounterMetrics, createHubServer, systemClock, type Clock, type HubServer } from 'hubwire';
+import { pino, type Logger } from 'pino';
+import type { AppContext, AppModule } from './app-context.js';
+import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
+import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
+import { connectionLogging } from './logging.js';
+import { modules as defaultModules } from './modules/index.js';
+import { sendError, sendJson } from './rest/respond.js';
+import { RestRouter } from './rest/router.js';
+import { InFlightInvocations } from './shutdown.js';
+
+/** Where a running app is in its life; `/readyz` answers 200 only when `ready`. */
+export type AppState = 'ready' | 'stopping' | 'stopped';
+
+/** What tests (and main.ts) may change about an app. */
+export interface AppOptions {
+  /** Default: pino at `config.logLevel` on stdout. */
+  readonly logger?: Logger;
+  /** The time source of simulators (not of Hubwire's own timers). Default: the system clock. */
+  readonly clock?: Clock;
+  /** Random numbers for simulators. Default: Math.random. */
+  readonly random?: () => number;
+  /** The feature modules. Default: every module of modules/index.ts. */
+  readonly modules?: readonly AppModule[];
+}
 
 /** A running server. */
 export interface App {
+  readonly config: ServerConfig;
   readonly hubwire: HubServer;
   readonly http: Server;
   readonly address: AddressInfo;
-  /** Graceful stop: clients get a Close with allowReconnect, then the port is released. */
+  /** `http://host:port`, with the real port. */
+  readonly url: string;
+  readonly logger: Logger;
+  readonly state: AppState;
+  /** The mapped hub paths. */
+  readonly hubPaths: readonly string[];
+  /** The REST and raw routes, as `METHOD /path/:param`. */
+  readonly routes: readonly string[];
+  /**
+   * Graceful stop: not ready, no new hub connections, simulators stopped, in-flight hub
+   * invocations finish (up to `shutdownTimeoutMs`), every client gets a Close with
+   * allowReconnect, then the port is released. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
-function routes(hubwire: HubServer) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', connections: hubwire.connectionCount() }));
+/** Starts the server described by `config`. Throws ConfigError for a configuration it cannot use. */
+export async function startApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
+  validateConfig(config);
+  const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const authenticate = createAuthenticator(config.jwt);
+  const inFlight = new InFlightInvocations();
+  const connections = connectionLogging(logger);
+  const hubwire = createHubServer({
+    logger: connections.logger,
+    metrics: createCounterMetrics(),
+    authenticate,
+    cors: config.corsOrigins.length === 0 ? undefined : { origins: config.corsOrigins.includes('*') ? '*' : config.corsOrigins },
+    filters: [inFlight.filter, connections.filter],
+    maximumReceiveMessageSize: config.limits.maxMessageSize,
+    maximumParallelInvocationsPerClient: config.limits.maxParallelInvocations,
+    maximumOutboundBufferSize: config.limits.maxOutboundBufferSize,
+    keepAliveInterval: config.limits.keepAliveIntervalMs,
+    clientTimeoutInterval: config.limits.clientTimeoutMs,
+    enableDetailedErrors: config.detailedErrors,
+    shutdownTimeout: config.shutdownTimeoutMs,
+  });
+  const hubPaths = trackHubPaths(hubwire);
+  const router = new RestRouter({ authenticate, maxBodyBytes: config.limits.maxRequestBodySize, corsOrigins: config.corsOrigins, logger });
+  let state: AppState | 'starting' = 'starting';
+
+  router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
+  router.add('GET', '/readyz', () =>
+    state === 'ready' ? { status: 200, body: { status: 'ready', connections: hubwire.connectionCount() } } : { status: 503, body: { status: state } },
+  );
+  // Tokens are checked against real time, so they are issued on the system clock, not the simulators' one.
+  registerAuthRoutes(router, config.jwt, config.demo && config.jwt.secret !== undefined ? createTokenIssuer(config.jwt, systemClock) : undefined);
+
+  const stops: { name: string; stop: () => void | Promise<void> }[] = [];
+  for (const module of options.modules ?? defaultModules) {
+    const context: AppContext = {
+      hubwire,
+      config,
+      logger,
+      routes: router,
+      clock,
+      random,
+      hubPaths,
+      onStop: (stop) => stops.push({ name: module.name, stop }),
+    };
+    await module.register(context);
+  }
+
+  const http = createServer((req, res) => {
+    if (state !== 'ready' && isNegotiate(req, hubPaths)) {
+      sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
       return;
     }
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('Not Found');
+    if (hubwire.handle(req, res)) return;
+    router.handle(req, res).then(
+      (handled) => {
+        if (!handled) notFound(req, res);
+      },
+      (error: unknown) => {
+        logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+        if (!res.headersSent) sendError(res, 500, 'Internal server error.');
+        else res.destroy();
+      },
+    );
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (state !== 'ready') {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (!hubwire.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  http.on('clientError', (error, socket) => {
+    logger.debug({ err: error }, 'bad HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  const runStops = async (deadline: number) => {
+    for (const { name, stop } of [...stops].reverse()) {
+      try {
+        await within(Promise.resolve().then(stop), Math.max(0, deadline - Date.now()));
+      } catch (error) {
+        logger.error({ err: error, module: name }, 'module stop failed');
+      }
+    }
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runStops(Date.now() + 1000);
+    await hubwire.close();
+    throw error;
+  }
+  http.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
+  const address = http.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  state = 'ready';
+
+  logger.info(
+    {
+      url,
+      port: address.port,
+      host: config.host,
+      hubs: [...hubPaths],
+      modules: (options.modules ?? defaultModules).map((module) => module.name),
+      demo: config.demo,
+      demoUsers: config.demo ? DEMO_USERS.map((user) => ({ username: user.username, password: DEMO_PASSWORD, roles: user.roles, organizations: user.organizations })) : undefined,
+      auth: config.jwt.jwksUrl !== undefined ? { jwksUrl: config.jwt.jwksUrl } : { algorithm: 'HS256', builtInDemoSecret: config.jwt.secret === DEMO_JWT_SECRET },
+      corsOrigins: config.corsOrigins,
+      config: { file: config.source.file ?? null, env: config.source.env },
+    },
+    'hubwire server listening',
+  );
+  if (config.jwt.secret === DEMO_JWT_SECRET && config.allowNonLoopback) {
+    logger.warn({ host: config.host }, 'demo mode with the built-in JWT secret on a non-loopback address: anyone can mint tokens');
+  }
+  if (!config.demo && (config.jwt.issuer === '' || config.jwt.audience === '')) {
+    logger.warn({ issuer: config.jwt.issuer, audience: config.jwt.audience }, 'JWT issuer or audience is not checked (JWT_ISSUER / JWT_AUDIENCE empty)');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    state = 'stopping';
+    const started = Date.now();
+    logger.info({ connections: hubwire.connectionCount(), inFlightInvocations: inFlight.count, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const deadline = started + config.shutdownTimeoutMs;
+    await runStops(deadline);
+    const drained = await inFlight.drain(Math.max(0, deadline - Date.now()));
+    if (!drained) logger.warn({ inFlightInvocations: inFlight.count }, 'shutdown deadline passed with hub invocations still running');
+    await hubwire.close();
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    state = 'stopped';
+    logger.info({ ms: Date.now() - started }, 'stopped');
+  };
+
+  return {
+    config,
+    hubwire,
+    http,
+    address,
+    url,
+    logger,
+    get state() {
+      return state as AppState;
+    },
+    hubPaths,
+    get routes() {
+      return router.routes;
+    },
+    stop: () => (stopping ??= stop()),
   };
 }
 
-/** Starts the server described by `config`. */
-export async function startApp(config: ServerConfig, logger: Logger): Promise<App> {
-  const hubwire = createHubServer({ logger });
-  hubwire.mapHub('/hubs/chat', ChatHub);
-  const http = createServer(routes(hubwire));
-  hubwire.attach(http);
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
-  return {
-    hubwire,
-    http,
-    address: http.address() as AddressInfo,
-    async stop() {
-      await hubwire.close();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-    },
-  };
+/** Records the path of every hub mapped from now on (Hubwire does not list them). */
+function trackHubPaths(hubwire: HubServer): string[] {
+  const paths: string[] = [];
+  const mapHub = hubwire.mapHub.bind(hubwire);
+  hubwire.mapHub = ((path, hubClass, options) => {
+    const result = mapHub(path, hubClass, options);
+    paths.push(path);
+    return result;
+  }) as HubServer['mapHub'];
+  return paths;
+}
+
+function isNegotiate(req: IncomingMessage, hubPaths: readonly string[]): boolean {
+  if (req.method !== 'POST') return false;
+  const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
+  return hubPaths.some((hub) => path === `${hub.toLowerCase()}/negotiate`);
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path.startsWith('/api/') || path === '/api') {
+    sendJson(res, 404, { error: `No endpoint ${req.method} ${path}.` });
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end('Not Found');
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

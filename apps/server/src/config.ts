@@ -1,7 +1,15 @@
 /**
- * The server's settings, from environment variables, checked at start.
+ * The server's settings: defaults, overridden by a JSON file (`--config path` or
+ * `HUBWIRE_CONFIG`), overridden by environment variables; checked at start. A bad value is a
+ * {@link ConfigError} whose message names the setting (main.ts exits with code 2).
+ *
+ * Every setting is one row of {@link SETTINGS}: its key in the file (the dotted path in
+ * {@link ServerConfig}), its environment variable, its default and its parser. docs/server.md
+ * lists the same table (a test checks that every variable is documented).
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 /** Everything the server process needs to start. */
 export interface ServerConfig {
@@ -11,16 +19,20 @@ export interface ServerConfig {
   /** Demo mode: demo users, `POST /api/auth/token`, simulated data. Refuses non-loopback hosts unless `allowNonLoopback`. */
   readonly demo: boolean;
   readonly allowNonLoopback: boolean;
-  /** Origins allowed to call the hubs and REST API from a browser; empty = same origin only. */
+  /** Origins allowed to call the hubs and REST API from a browser; empty = same origin only; `['*']` = any. */
   readonly corsOrigins: readonly string[];
   readonly jwt: {
     /** HS256 secret (demo mode has a built-in one); or give jwksUrl. */
     readonly secret?: string;
     readonly jwksUrl?: string;
+    /** Required `iss` of tokens; empty = not checked. */
     readonly issuer: string;
+    /** Required `aud` of tokens; empty = not checked. */
     readonly audience: string;
     readonly userIdClaim: string;
     readonly rolesClaim: string;
+    /** The claim listing the organizations a user belongs to (an array of ids, or one id). */
+    readonly organizationsClaim: string;
     /** Lifetime of tokens issued by the demo token endpoint. */
     readonly tokenLifetimeSeconds: number;
   };
@@ -29,9 +41,37 @@ export interface ServerConfig {
     /** Time between two steps of a simulated campaign orchestration run. */
     readonly campaigns: { readonly stepMs: number };
     readonly synaxis: { readonly enabled: boolean; readonly intervalMs: number };
+    /** How often the admin hub pushes live platform stats to its `analytics` group; 0 = never. */
+    readonly admin: { readonly statsIntervalMs: number };
   };
+  readonly limits: {
+    /** Largest hub message a client may send (bytes). */
+    readonly maxMessageSize: number;
+    /** Largest REST request body (bytes); larger bodies get 413. */
+    readonly maxRequestBodySize: number;
+    /** Hub invocations one connection may run at once. */
+    readonly maxParallelInvocations: number;
+    /** Bytes waiting for a slow client before it is disconnected. */
+    readonly maxOutboundBufferSize: number;
+    readonly keepAliveIntervalMs: number;
+    readonly clientTimeoutMs: number;
+    /** Longest chat message text (characters). */
+    readonly chatMaxMessageLength: number;
+  };
+  /** Send error details of failing hub methods to clients (development only). */
+  readonly detailedErrors: boolean;
   /** How long graceful shutdown waits for in-flight work and clients. */
   readonly shutdownTimeoutMs: number;
+  /** Where the values came from (for the start-up log). */
+  readonly source: ConfigSource;
+}
+
+/** Where a configuration came from. */
+export interface ConfigSource {
+  /** The JSON file read, if any. */
+  readonly file?: string;
+  /** The environment variables that set a value. */
+  readonly env: readonly string[];
 }
 
 /** A setting has a value the server cannot use; the message names the setting. */
@@ -39,29 +79,331 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/**
+ * The HS256 secret of demo mode when neither JWT_SECRET nor JWT_JWKS_URL is set. Public by
+ * design: demo mode only binds to loopback unless ALLOW_NON_LOOPBACK is set.
+ */
+export const DEMO_JWT_SECRET = 'hubwire-demo-secret-do-not-use-in-production';
 
-/** Reads and validates the configuration from `env`. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const port = Number(env.PORT ?? 5000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be an integer from 0 to 65535; got '${env.PORT}'.`);
-  const host = env.HOST ?? '127.0.0.1';
-  if (host.length === 0) throw new ConfigError('HOST must not be empty.');
-  const logLevel = env.LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got '${logLevel}'.`);
-  return {
-    port,
-    host,
-    logLevel,
-    demo: true,
-    allowNonLoopback: false,
-    corsOrigins: [],
-    jwt: { issuer: 'hubwire-demo', audience: 'hubwire', userIdClaim: 'sub', rolesClaim: 'role', tokenLifetimeSeconds: 3600 },
-    simulators: {
-      events: { enabled: true, minDelayMs: 2000, maxDelayMs: 8000 },
-      campaigns: { stepMs: 1500 },
-      synaxis: { enabled: true, intervalMs: 10_000 },
-    },
-    shutdownTimeoutMs: 5000,
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const MAX_DELAY = 24 * 60 * 60 * 1000;
+
+/** A value that did not parse; `expected` completes "X must be …". */
+class Invalid extends Error {
+  readonly expected: string;
+  constructor(expected: string) {
+    super(expected);
+    this.expected = expected;
+  }
+}
+
+/** How one setting is read from an environment string and from a JSON value. */
+interface Parser {
+  /** For docs: what values are accepted. */
+  readonly accepts: string;
+  fromEnv(raw: string): unknown;
+  fromFile(value: unknown): unknown;
+}
+
+function integer(min: number, max: number): Parser {
+  const accepts = `an integer from ${min} to ${max}`;
+  const check = (value: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) throw new Invalid(accepts);
+    return value;
   };
+  return {
+    accepts,
+    fromEnv: (raw) => (/^-?\d+$/.test(raw.trim()) ? check(Number(raw.trim())) : check(Number.NaN)),
+    fromFile: (value) => (typeof value === 'number' ? check(value) : check(Number.NaN)),
+  };
+}
+
+const boolean: Parser = {
+  accepts: 'true or false',
+  fromEnv(raw) {
+    const value = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    throw new Invalid('true or false (also 1/0, yes/no, on/off)');
+  },
+  fromFile(value) {
+    if (typeof value !== 'boolean') throw new Invalid('true or false');
+    return value;
+  },
+};
+
+function text(options: { allowEmpty?: boolean; minBytes?: number; pattern?: RegExp; describe?: string } = {}): Parser {
+  const accepts = options.describe ?? (options.allowEmpty ? 'a string' : 'a non-empty string');
+  const check = (value: unknown) => {
+    if (typeof value !== 'string') throw new Invalid(accepts);
+    if (!options.allowEmpty && value.length === 0) throw new Invalid(accepts);
+    if (options.minBytes !== undefined && Buffer.byteLength(value) < options.minBytes) throw new Invalid(accepts);
+    if (options.pattern !== undefined && !options.pattern.test(value)) throw new Invalid(accepts);
+    return value;
+  };
+  return { accepts, fromEnv: check, fromFile: check };
+}
+
+function oneOf(values: readonly string[]): Parser {
+  const accepts = `one of ${values.join(', ')}`;
+  const check = (value: unknown) => {
+    if (typeof value !== 'string' || !values.includes(value)) throw new Invalid(accepts);
+    return value;
+  };
+  return { accepts, fromEnv: (raw) => check(raw.trim()), fromFile: check };
+}
+
+const httpUrl: Parser = {
+  accepts: 'an http(s) URL',
+  fromEnv: (raw) => httpUrl.fromFile(raw.trim()),
+  fromFile(value) {
+    if (typeof value !== 'string') throw new Invalid('an http(s) URL');
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Invalid('an http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Invalid('an http(s) URL');
+    return value;
+  },
+};
+
+const origins: Parser = {
+  accepts: "a list of origins like https://app.example.com (comma-separated in the environment), or '*'",
+  fromEnv: (raw) =>
+    origins.fromFile(
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    ),
+  fromFile(value) {
+    if (!Array.isArray(value)) throw new Invalid(origins.accepts);
+    for (const origin of value) {
+      if (origin === '*' && value.length === 1) continue;
+      if (typeof origin !== 'string' || !isOrigin(origin)) throw new Invalid(origins.accepts);
+    }
+    return value as string[];
+  },
+};
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+/** One setting: its place in {@link ServerConfig} (and the file), its variable and default. */
+export interface Setting {
+  /** Dotted path in the config file and in ServerConfig, e.g. `simulators.events.minDelayMs`. */
+  readonly key: string;
+  readonly env: string;
+  /** The default; `undefined` = unset. A function computes it from the demo flag. */
+  readonly default: unknown | ((demo: boolean) => unknown);
+  readonly parser: Parser;
+  readonly description: string;
+}
+
+const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]+$/;
+
+/** Every setting, in the order of docs/server.md. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'port', env: 'PORT', default: 5000, parser: integer(0, 65_535), description: 'TCP port (0 picks a free one; the start-up log shows it)' },
+  { key: 'host', env: 'HOST', default: '127.0.0.1', parser: text({ pattern: HOST_PATTERN, describe: 'a host name or IP address' }), description: 'address to bind' },
+  { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', parser: oneOf(LOG_LEVELS), description: 'pino log level' },
+  { key: 'demo', env: 'DEMO', default: true, parser: boolean, description: 'demo mode: demo users, token endpoint, built-in JWT secret' },
+  { key: 'allowNonLoopback', env: 'ALLOW_NON_LOOPBACK', default: false, parser: boolean, description: 'let demo mode bind a non-loopback HOST' },
+  { key: 'corsOrigins', env: 'CORS_ORIGINS', default: [], parser: origins, description: "browser origins allowed to call hubs and REST (empty: same origin only; '*': any)" },
+  { key: 'jwt.secret', env: 'JWT_SECRET', default: undefined, parser: text({ minBytes: 32, describe: 'a secret of at least 32 bytes' }), description: 'HS256 secret of bearer tokens (demo mode: a built-in one)' },
+  { key: 'jwt.jwksUrl', env: 'JWT_JWKS_URL', default: undefined, parser: httpUrl, description: 'URL of a JSON Web Key Set (RS256/ES256/PS256/EdDSA tokens), instead of JWT_SECRET' },
+  { key: 'jwt.issuer', env: 'JWT_ISSUER', default: (demo: boolean) => (demo ? 'hubwire-demo' : ''), parser: text({ allowEmpty: true }), description: 'required `iss` (empty: not checked)' },
+  { key: 'jwt.audience', env: 'JWT_AUDIENCE', default: (demo: boolean) => (demo ? 'hubwire' : ''), parser: text({ allowEmpty: true }), description: 'required `aud` (empty: not checked)' },
+  { key: 'jwt.userIdClaim', env: 'JWT_USER_ID_CLAIM', default: 'sub', parser: text(), description: 'claim naming the user' },
+  { key: 'jwt.rolesClaim', env: 'JWT_ROLES_CLAIM', default: 'role', parser: text(), description: 'claim holding the roles (string or array)' },
+  { key: 'jwt.organizationsClaim', env: 'JWT_ORGS_CLAIM', default: 'orgs', parser: text(), description: 'claim holding the organization ids (string or array)' },
+  { key: 'jwt.tokenLifetimeSeconds', env: 'JWT_TOKEN_LIFETIME_SECONDS', default: 3600, parser: integer(1, 30 * 24 * 3600), description: 'lifetime of demo tokens' },
+  { key: 'simulators.events.enabled', env: 'EVENTS_ENABLED', default: true, parser: boolean, description: 'run the /hubs/events broadcaster' },
+  { key: 'simulators.events.minDelayMs', env: 'EVENTS_MIN_DELAY_MS', default: 2000, parser: integer(1, MAX_DELAY), description: 'shortest wait between two events' },
+  { key: 'simulators.events.maxDelayMs', env: 'EVENTS_MAX_DELAY_MS', default: 8000, parser: integer(1, MAX_DELAY), description: 'longest wait between two events' },
+  { key: 'simulators.campaigns.stepMs', env: 'CAMPAIGN_STEP_MS', default: 1500, parser: integer(1, MAX_DELAY), description: 'time between two steps of a simulated campaign run' },
+  { key: 'simulators.synaxis.enabled', env: 'SYNAXIS_ENABLED', default: true, parser: boolean, description: 'run the simulated synaxis agents (demo mode)' },
+  { key: 'simulators.synaxis.intervalMs', env: 'SYNAXIS_INTERVAL_MS', default: 10_000, parser: integer(1, MAX_DELAY), description: 'time between two simulated synaxis notifications' },
+  { key: 'simulators.admin.statsIntervalMs', env: 'ADMIN_STATS_INTERVAL_MS', default: 10_000, parser: integer(0, MAX_DELAY), description: 'how often /hubs/admin pushes live stats to `analytics` (0: never)' },
+  { key: 'limits.maxMessageSize', env: 'MAX_MESSAGE_SIZE', default: 32_768, parser: integer(256, 64 * 1024 * 1024), description: 'largest hub message a client may send (bytes)' },
+  { key: 'limits.maxRequestBodySize', env: 'MAX_REQUEST_BODY_SIZE', default: 65_536, parser: integer(256, 64 * 1024 * 1024), description: 'largest REST request body (bytes); more gets 413' },
+  { key: 'limits.maxParallelInvocations', env: 'MAX_PARALLEL_INVOCATIONS', default: 1, parser: integer(1, 1024), description: 'hub invocations one connection may run at once' },
+  { key: 'limits.maxOutboundBufferSize', env: 'MAX_OUTBOUND_BUFFER_SIZE', default: 1024 * 1024, parser: integer(1024, 1024 * 1024 * 1024), description: 'bytes queued for a slow client before it is disconnected' },
+  { key: 'limits.keepAliveIntervalMs', env: 'KEEP_ALIVE_INTERVAL_MS', default: 15_000, parser: integer(1, MAX_DELAY), description: 'ping idle connections this often' },
+  { key: 'limits.clientTimeoutMs', env: 'CLIENT_TIMEOUT_MS', default: 30_000, parser: integer(1, MAX_DELAY), description: 'close connections silent this long' },
+  { key: 'limits.chatMaxMessageLength', env: 'CHAT_MAX_MESSAGE_LENGTH', default: 2000, parser: integer(1, 1_000_000), description: 'longest chat message (characters)' },
+  { key: 'detailedErrors', env: 'DETAILED_ERRORS', default: false, parser: boolean, description: 'send error details of failing hub methods to clients' },
+  { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
+];
+
+/** What {@link loadConfig} reads; every part is optional. */
+export interface ConfigInputs {
+  /** Environment variables. Default: none (process.env is read only when given). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Command-line arguments (`--config path`). */
+  readonly argv?: readonly string[];
+  /** Reads the config file (tests pass a fake). Default: `fs.readFileSync(path, 'utf8')`. */
+  readonly readFile?: (path: string) => string;
+}
+
+/**
+ * Reads and validates the configuration: environment over file over defaults.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ env: process.env, argv: process.argv.slice(2) });
+ * const testConfig = loadConfig({ env: { PORT: '0', LOG_LEVEL: 'silent' } });
+ * ```
+ */
+export function loadConfig(inputs: ConfigInputs | NodeJS.ProcessEnv = {}): ServerConfig {
+  const { env = {}, argv = [], readFile = (path: string) => readFileSync(path, 'utf8') } = isInputs(inputs) ? inputs : { env: inputs };
+  const file = configFilePath(argv, env);
+  const fromFile = file === undefined ? new Map<string, unknown>() : readConfigFile(file, readFile);
+  const values = new Map<string, unknown>();
+  const usedEnv: string[] = [];
+  for (const setting of SETTINGS) {
+    const raw = env[setting.env];
+    if (raw !== undefined && raw !== '') {
+      values.set(setting.key, parseWith(setting, () => setting.parser.fromEnv(raw), `${setting.env} must be`, raw));
+      usedEnv.push(setting.env);
+    } else if (fromFile.has(setting.key)) {
+      const value = fromFile.get(setting.key);
+      values.set(setting.key, parseWith(setting, () => setting.parser.fromFile(value), `Setting '${setting.key}' in ${file} must be`, JSON.stringify(value)));
+    }
+  }
+  const demo = (values.get('demo') ?? true) as boolean;
+  for (const setting of SETTINGS) {
+    if (values.has(setting.key)) continue;
+    const fallback = typeof setting.default === 'function' ? (setting.default as (demo: boolean) => unknown)(demo) : setting.default;
+    if (fallback !== undefined) values.set(setting.key, Array.isArray(fallback) ? [...fallback] : fallback);
+  }
+  if (demo && values.get('jwt.secret') === undefined && values.get('jwt.jwksUrl') === undefined) values.set('jwt.secret', DEMO_JWT_SECRET);
+  const config = build(values, { file, env: usedEnv });
+  validateConfig(config);
+  return config;
+}
+
+function isInputs(value: ConfigInputs | NodeJS.ProcessEnv): value is ConfigInputs {
+  return 'env' in value || 'argv' in value || 'readFile' in value;
+}
+
+/** The path of the config file: `--config path` / `--config=path`, else HUBWIRE_CONFIG. */
+function configFilePath(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--config') {
+      const path = argv[index + 1];
+      if (path === undefined || path.startsWith('--')) throw new ConfigError('--config needs a file path.');
+      return path;
+    }
+    if (arg.startsWith('--config=')) {
+      const path = arg.slice('--config='.length);
+      if (path === '') throw new ConfigError('--config needs a file path.');
+      return path;
+    }
+  }
+  const fromEnv = env['HUBWIRE_CONFIG'];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+function readConfigFile(path: string, read: (path: string) => string): Map<string, unknown> {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (error) {
+    throw new ConfigError(`Config file (--config / HUBWIRE_CONFIG) '${path}' cannot be read: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Config file '${path}' is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file '${path}' must hold a JSON object.`);
+  const known = new Set(SETTINGS.map((setting) => setting.key));
+  const flat = new Map<string, unknown>();
+  const walk = (object: Record<string, unknown>, prefix: string) => {
+    for (const [name, value] of Object.entries(object)) {
+      const key = prefix + name;
+      if (known.has(key)) flat.set(key, value);
+      else if (value !== null && typeof value === 'object' && !Array.isArray(value) && [...known].some((k) => k.startsWith(`${key}.`))) walk(value as Record<string, unknown>, `${key}.`);
+      else throw new ConfigError(`Config file '${path}' has an unknown setting '${key}'.`);
+    }
+  };
+  walk(parsed as Record<string, unknown>, '');
+  return flat;
+}
+
+function parseWith(setting: Setting, parse: () => unknown, subject: string, shown: string): unknown {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof Invalid) {
+      const value = setting.env === 'JWT_SECRET' ? '(hidden)' : `'${shown}'`;
+      throw new ConfigError(`${subject} ${error.expected}; got ${value}.`);
+    }
+    throw error;
+  }
+}
+
+function build(values: Map<string, unknown>, source: ConfigSource): ServerConfig {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of values) {
+    const parts = key.split('.');
+    let node = root;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]!] = value;
+  }
+  root['source'] = source;
+  return root as unknown as ServerConfig;
+}
+
+/** Where a setting can be changed, for messages: `EVENTS_MIN_DELAY_MS (simulators.events.minDelayMs)`. */
+function named(key: string): string {
+  const setting = SETTINGS.find((candidate) => candidate.key === key);
+  return setting === undefined ? key : `${setting.env} (${setting.key})`;
+}
+
+/** Whether `host` is a loopback name or address (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare.startsWith('::ffff:127.');
+  return false;
+}
+
+/**
+ * The checks that involve several settings. loadConfig runs them; startApp runs them again for
+ * configurations built by hand (tests).
+ */
+export function validateConfig(config: ServerConfig): void {
+  const { jwt, simulators } = config;
+  if (simulators.events.minDelayMs > simulators.events.maxDelayMs) {
+    throw new ConfigError(
+      `${named('simulators.events.minDelayMs')} must not exceed ${named('simulators.events.maxDelayMs')}; got ${simulators.events.minDelayMs} > ${simulators.events.maxDelayMs}.`,
+    );
+  }
+  if (jwt.secret !== undefined && jwt.jwksUrl !== undefined) {
+    throw new ConfigError(`Set only one of ${named('jwt.secret')} and ${named('jwt.jwksUrl')}.`);
+  }
+  if (jwt.secret === undefined && jwt.jwksUrl === undefined) {
+    throw new ConfigError(`${named('jwt.secret')} or ${named('jwt.jwksUrl')} is required when DEMO is false.`);
+  }
+  if (config.demo && jwt.jwksUrl !== undefined) {
+    throw new ConfigError(`${named('jwt.jwksUrl')} cannot be used in demo mode (demo tokens are signed with JWT_SECRET); set DEMO=false.`);
+  }
+  if (config.demo && !config.allowNonLoopback && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      `HOST '${config.host}' is not a loopback address; demo mode (public demo users and secret) only binds to loopback. Set ALLOW_NON_LOOPBACK=true to allow it, or DEMO=false.`,
+    );
+  }
 }

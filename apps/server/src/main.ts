@@ -1,31 +1,59 @@
 /**
- * The Hubwire server process: `npm start`.
+ * The Hubwire server process (`npm start`, `npm run dev`): configuration, logger, signals and
+ * exit codes — 0 after a graceful stop, 1 on a failure, 2 for a configuration it cannot use.
  * @module
  */
 import { pino } from 'pino';
 import { startApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ServerConfig;
   try {
-    config = loadConfig();
+    config = loadConfig({ env: process.env, argv: process.argv.slice(2) });
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`hubwire: ${error.message}`);
+      console.error(`hubwire: configuration error: ${error.message}`);
       process.exit(2);
     }
     throw error;
   }
-  const logger = pino({ level: config.logLevel });
-  const app = await startApp(config, logger);
-  logger.info({ url: `http://${app.address.address}:${app.address.port}`, hubs: ['/hubs/chat'] }, 'hubwire server listening');
+  // Synchronous writes: a line is out before the process exits, and a closed stdout (EPIPE) only
+  // silences the logger. (pino's default asynchronous stdout can spin forever flushing into a
+  // broken pipe at exit.)
+  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+  let app;
+  try {
+    app = await startApp(config, { logger });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`hubwire: configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    logger.fatal({ err: error, host: config.host, port: config.port }, 'could not start');
+    process.exit(1);
+  }
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    // Drain (up to the timeout), then clients' Close (up to the timeout again), plus slack.
+    const hardDeadline = setTimeout(() => {
+      logger.error({ signal }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs * 2 + 3000);
+    hardDeadline.unref();
+    logger.info({ signal }, 'signal received');
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -34,8 +62,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 await main();

@@ -1,0 +1,58 @@
+/**
+ * REST endpoints of the admin feature, under `/api/admin/realtime/`. `health` and `status` are
+ * open; everything else needs a bearer token with the `admin` role.
+ * @module
+ */
+import type { Clock } from 'hubwire';
+import type { RestRoutes, RouteAuth } from '../../app-context.js';
+import type { AdminBroadcaster, Delivery, DeliveryKind } from './broadcaster.js';
+import { parse, type AlertSeverity } from './payloads.js';
+import type { PlatformStats } from './stats.js';
+
+const BASE = '/api/admin/realtime';
+const ADMIN: RouteAuth = { roles: ['admin'] };
+
+/** What the routes need. */
+export interface AdminRouteServices {
+  readonly broadcaster: AdminBroadcaster;
+  readonly stats: () => PlatformStats;
+  readonly clock: Clock;
+  readonly hubPath: string;
+  readonly demo: boolean;
+}
+
+/** Registers every admin endpoint. */
+export function registerAdminRoutes(routes: RestRoutes, services: AdminRouteServices): void {
+  const { broadcaster, clock } = services;
+  const now = () => new Date(clock.now()).toISOString();
+  const answer = <P>(delivery: Delivery<P>) => ({ status: 200, body: { delivered: true, ...delivery } });
+  const post = (path: string, kind: DeliveryKind, build: (body: unknown, user: string | undefined) => unknown) =>
+    routes.add('POST', `${BASE}/${path}`, async ({ body, user }) => answer(await broadcaster.send(kind, build(body, user?.userIdentifier))), ADMIN);
+
+  routes.add('GET', `${BASE}/health`, () => {
+    const stats = services.stats();
+    return { status: 200, body: { status: 'healthy', hub: services.hubPath, adminConnections: stats.connections.byHub[services.hubPath] ?? 0, timestamp: stats.timestamp } };
+  });
+  routes.add('GET', `${BASE}/status`, () => {
+    const stats = services.stats();
+    return {
+      status: 200,
+      body: { status: 'running', demo: services.demo, uptimeSeconds: stats.uptimeSeconds, connections: stats.connections, hubs: stats.hubs.map((hub) => hub.path), timestamp: stats.timestamp },
+    };
+  });
+  routes.add('GET', `${BASE}/platform-snapshot`, () => ({ status: 200, body: services.stats() }), ADMIN);
+
+  post('broadcast/platform-update', 'platformStatus', (body) => parse.platformStatus(body, now()));
+  post('broadcast/user-count', 'userCount', (body) => parse.userCount(body, now()));
+  post('broadcast/generation-metrics', 'generationMetrics', (body) => parse.generationMetrics(body, now()));
+  post('broadcast/revenue', 'revenue', (body) => parse.revenue(body, now()));
+  post('broadcast/analytics', 'analytics', (body) => parse.analytics(body, now()));
+  const alert = (severity?: AlertSeverity) => (body: unknown) => parse.alert(body, now(), severity);
+  post('alert', 'alert', alert());
+  post('alert/warning', 'alert', alert('warning'));
+  post('alert/error', 'alert', alert('error'));
+  post('alert/performance', 'performanceAlert', (body) => parse.performanceAlert(body, now()));
+  post('notify/user-action', 'userAction', (body) => parse.userAction(body, now()));
+  post('notify/role-assignment', 'roleAssignment', (body, user) => parse.roleAssignment(body, now(), user));
+  post('notify/system-event', 'systemEvent', (body) => parse.systemEvent(body, now()));
+}

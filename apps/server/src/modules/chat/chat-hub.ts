@@ -1,0 +1,149 @@
+/**
+ * `/hubs/chat`: authenticated chat in workflows. A message goes to every workflow the sender
+ * joined, or to everyone when it joined none.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { Hub, HubError, type Clock } from 'hubwire';
+import type { Logger } from 'pino';
+
+/** What `ReceiveMessage` carries. `workflowId` is null for a message to everyone. */
+export interface ChatMessage {
+  readonly messageId: string;
+  readonly user: string;
+  readonly text: string;
+  readonly workflowId: string | null;
+  readonly timestamp: string;
+}
+
+/** What `SendMessage` returns. */
+export interface MessageAck {
+  readonly messageId: string;
+  readonly receivedAt: string;
+}
+
+/** What `UserJoined` and `UserLeft` carry. */
+export interface MembershipChange {
+  readonly workflowId: string;
+  readonly user: string;
+  readonly connectionId: string;
+  readonly timestamp: string;
+}
+
+/** The client methods of /hubs/chat. */
+export interface ChatClient {
+  ReceiveMessage(message: ChatMessage): void;
+  /** To the workflow's other members when a connection joins it. */
+  UserJoined(change: MembershipChange): void;
+  /** To the workflow's other members when a connection leaves it (or disconnects). */
+  UserLeft(change: MembershipChange & { readonly reason: 'left' | 'disconnected' }): void;
+}
+
+/** What the hub is given. */
+export interface ChatServices {
+  readonly clock: Clock;
+  readonly maxMessageLength: number;
+  readonly logger: Logger;
+  /** Message ids; default random UUIDs. */
+  readonly newId?: () => string;
+}
+
+const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+const WORKFLOWS = Symbol('chat.workflows');
+
+/** The group of a workflow. */
+export function workflowGroup(workflowId: string): string {
+  return `workflow:${workflowId}`;
+}
+
+/** Chat for authenticated users (the hub is mapped with `authorize: true`). */
+export class ChatHub extends Hub<ChatClient> {
+  readonly #services: ChatServices;
+
+  constructor(services: ChatServices) {
+    super();
+    this.#services = services;
+  }
+
+  /** Sends `text` and returns its id and the server's time of receipt. */
+  async sendMessage(text: unknown): Promise<MessageAck> {
+    const checked = this.#text(text);
+    const messageId = (this.#services.newId ?? randomUUID)();
+    const receivedAt = this.#now();
+    const user = this.#user();
+    const workflows = [...this.#workflows()];
+    if (workflows.length === 0) {
+      await this.clients.all.ReceiveMessage({ messageId, user, text: checked, workflowId: null, timestamp: receivedAt });
+    } else {
+      await Promise.all(
+        workflows.map((workflowId) => this.clients.group(workflowGroup(workflowId)).ReceiveMessage({ messageId, user, text: checked, workflowId, timestamp: receivedAt })),
+      );
+    }
+    return { messageId, receivedAt };
+  }
+
+  /** Joins a workflow; its other members get `UserJoined`. Joining twice changes nothing. */
+  async joinWorkflow(workflowId: unknown): Promise<void> {
+    const id = checkWorkflowId(workflowId);
+    const workflows = this.#workflows();
+    if (workflows.has(id)) return;
+    await this.groups.add(this.context.connectionId, workflowGroup(id));
+    workflows.add(id);
+    this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'joined workflow');
+    await this.clients.othersInGroup(workflowGroup(id)).UserJoined(this.#change(id));
+  }
+
+  /** Leaves a workflow; its remaining members get `UserLeft`. Leaving one not joined changes nothing. */
+  async leaveWorkflow(workflowId: unknown): Promise<void> {
+    const id = checkWorkflowId(workflowId);
+    const workflows = this.#workflows();
+    if (!workflows.delete(id)) return;
+    await this.groups.remove(this.context.connectionId, workflowGroup(id));
+    this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'left workflow');
+    await this.clients.group(workflowGroup(id)).UserLeft({ ...this.#change(id), reason: 'left' });
+  }
+
+  /** The workflows this connection joined. */
+  getWorkflows(): string[] {
+    return [...this.#workflows()];
+  }
+
+  override async onDisconnected(): Promise<void> {
+    // Still a member of its groups here: tell the others, then membership ends with the connection.
+    const workflows = [...this.#workflows()];
+    await Promise.all(workflows.map((id) => this.clients.othersInGroup(workflowGroup(id)).UserLeft({ ...this.#change(id), reason: 'disconnected' })));
+  }
+
+  #workflows(): Set<string> {
+    const items = this.context.items;
+    let workflows = items.get(WORKFLOWS) as Set<string> | undefined;
+    if (workflows === undefined) items.set(WORKFLOWS, (workflows = new Set()));
+    return workflows;
+  }
+
+  #change(workflowId: string): MembershipChange {
+    return { workflowId, user: this.#user(), connectionId: this.context.connectionId, timestamp: this.#now() };
+  }
+
+  #user(): string {
+    return this.context.userIdentifier ?? 'unknown';
+  }
+
+  #text(text: unknown): string {
+    if (typeof text !== 'string' || text.trim().length === 0) throw new HubError('A message needs some text.');
+    const max = this.#services.maxMessageLength;
+    if (text.length > max) throw new HubError(`A message may have at most ${max} characters.`);
+    return text;
+  }
+
+  #now(): string {
+    return new Date(this.#services.clock.now()).toISOString();
+  }
+}
+
+function checkWorkflowId(workflowId: unknown): string {
+  if (typeof workflowId !== 'string' || !WORKFLOW_ID.test(workflowId)) {
+    throw new HubError('A workflow id needs 1 to 100 characters: letters, digits and . _ : - (starting with a letter or digit).');
+  }
+  return workflowId;
+}

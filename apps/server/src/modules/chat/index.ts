@@ -1,0 +1,18 @@
+/**
+ * The chat feature: `/hubs/chat` for authenticated users.
+ * @module
+ */
+import type { AppContext, AppModule } from '../../app-context.js';
+import { ChatHub } from './chat-hub.js';
+
+export const CHAT_HUB_PATH = '/hubs/chat';
+
+/** The module the server registers. */
+export const chatModule: AppModule = {
+  name: 'chat',
+  register(app: AppContext) {
+    const logger = app.logger.child({ module: 'chat' });
+    const services = { clock: app.clock, maxMessageLength: app.config.limits.chatMaxMessageLength, logger };
+    app.hubwire.mapHub(CHAT_HUB_PATH, ChatHub, { authorize: true, create: () => new ChatHub(services) });
+  },
+};

@@ -1,0 +1,22 @@
+/**
+ * The features the server runs, in registration order. To add one: import its module and list
+ * it here (one line each).
+ * @module
+ */
+import type { AppModule } from '../app-context.js';
+import { adminModule } from './admin/index.js';
+import { campaignsModule } from './campaigns/index.js';
+import { chatModule } from './chat/index.js';
+import { demoPageModule } from './demo-page/index.js';
+import { eventsModule } from './events/index.js';
+import { synaxisModule } from './synaxis/index.js';
+
+/** Every module of the server. */
+export const modules: readonly AppModule[] = [
+  eventsModule,
+  adminModule,
+  chatModule,
+  campaignsModule,
+  synaxisModule,
+  demoPageModule,
+];
