@@ -12,7 +12,6 @@ import { pino, type Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
-import { connectionLogging } from './logging.js';
 import { modules as defaultModules } from './modules/index.js';
 import { sendError, sendJson } from './rest/respond.js';
 import { RestRouter } from './rest/router.js';
@@ -63,13 +62,12 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const random = options.random ?? Math.random;
   const authenticate = createAuthenticator(config.jwt);
   const inFlight = new InFlightInvocations();
-  const connections = connectionLogging(logger);
   const hubwire = createHubServer({
-    logger: connections.logger,
+    logger,
     metrics: createCounterMetrics(),
     authenticate,
     cors: config.corsOrigins.length === 0 ? undefined : { origins: config.corsOrigins.includes('*') ? '*' : config.corsOrigins },
-    filters: [inFlight.filter, connections.filter],
+    filters: [inFlight.filter],
     maximumReceiveMessageSize: config.limits.maxMessageSize,
     maximumParallelInvocationsPerClient: config.limits.maxParallelInvocations,
     maximumOutboundBufferSize: config.limits.maxOutboundBufferSize,
@@ -78,7 +76,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     enableDetailedErrors: config.detailedErrors,
     shutdownTimeout: config.shutdownTimeoutMs,
   });
-  const hubPaths = trackHubPaths(hubwire);
+  const hubPaths = (): readonly string[] => hubwire.hubPaths;
   const router = new RestRouter({ authenticate, maxBodyBytes: config.limits.maxRequestBodySize, corsOrigins: config.corsOrigins, logger });
   let state: AppState | 'starting' = 'starting';
 
@@ -98,14 +96,16 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       routes: router,
       clock,
       random,
-      hubPaths,
+      get hubPaths() {
+        return hubPaths();
+      },
       onStop: (stop) => stops.push({ name: module.name, stop }),
     };
     await module.register(context);
   }
 
   const http = createServer((req, res) => {
-    if (state !== 'ready' && isNegotiate(req, hubPaths)) {
+    if (state !== 'ready' && isNegotiate(req, hubPaths())) {
       sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
       return;
     }
@@ -166,7 +166,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       url,
       port: address.port,
       host: config.host,
-      hubs: [...hubPaths],
+      hubs: [...hubPaths()],
       modules: (options.modules ?? defaultModules).map((module) => module.name),
       demo: config.demo,
       demoUsers: config.demo ? DEMO_USERS.map((user) => ({ username: user.username, password: DEMO_PASSWORD, roles: user.roles, organizations: user.organizations })) : undefined,
@@ -211,24 +211,14 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     get state() {
       return state as AppState;
     },
-    hubPaths,
+    get hubPaths() {
+      return hubPaths();
+    },
     get routes() {
       return router.routes;
     },
     stop: () => (stopping ??= stop()),
   };
-}
-
-/** Records the path of every hub mapped from now on (Hubwire does not list them). */
-function trackHubPaths(hubwire: HubServer): string[] {
-  const paths: string[] = [];
-  const mapHub = hubwire.mapHub.bind(hubwire);
-  hubwire.mapHub = ((path, hubClass, options) => {
-    const result = mapHub(path, hubClass, options);
-    paths.push(path);
-    return result;
-  }) as HubServer['mapHub'];
-  return paths;
 }
 
 function isNegotiate(req: IncomingMessage, hubPaths: readonly string[]): boolean {

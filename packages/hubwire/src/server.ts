@@ -140,6 +140,11 @@ export class HubServer {
     return total;
   }
 
+  /** The paths hubs are mapped on, in the order they were mapped. */
+  get hubPaths(): readonly string[] {
+    return [...this.#router.endpoints()].map((endpoint) => endpoint.path);
+  }
+
   /** The metrics sink (the in-process counters unless another one was given). */
   get metrics(): Metrics | CounterMetrics {
     return this.#metrics;
@@ -240,19 +245,23 @@ export class HubServer {
   }
 
   /**
-   * Stops accepting (new hub requests get 503), closes every connection (clients get a Close
-   * with `allowReconnect`, so they reconnect elsewhere), waits up to `shutdownTimeout` for them,
-   * drops whatever is still open, and stops the server `listen` started.
+   * Graceful shutdown. Stops accepting (new hub requests get 503); lets running invocations finish
+   * for up to `shutdownTimeout` while new ones are refused (`The server is shutting down.`); then
+   * closes every connection (clients get a Close with `allowReconnect`, so they reconnect
+   * elsewhere), waits up to `shutdownTimeout` for them, drops whatever is still open, and stops
+   * the server `listen` started.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#heartbeat?.cancel();
     this.#router.stopAccepting();
+    const timeout = this.#options.shutdownTimeout ?? 5000;
+    await waitAtMost(Promise.all([...this.#router.endpoints()].map((endpoint) => endpoint.drain())), timeout);
+    this.#heartbeat?.cancel();
     const live = [...this.#router.endpoints()].flatMap((endpoint) => [...endpoint.live]);
     const ended = Promise.all(live.map((connection) => connection.closed));
     for (const endpoint of this.#router.endpoints()) endpoint.shutdown();
-    await waitAtMost(ended, this.#options.shutdownTimeout ?? 5000);
+    await waitAtMost(ended, timeout);
     for (const connection of live) connection.terminate();
     await waitAtMost(ended, 1000);
     this.#router.close();

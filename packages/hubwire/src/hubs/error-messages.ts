@@ -40,6 +40,11 @@ export function streamCountMismatch(target: string, sent: number, expected: numb
   return `An unexpected error occurred invoking '${target}' on the server. HubException: Client sent ${sent} stream(s), Hub method expects ${expected}.`;
 }
 
+/** An invocation that arrived after shutdown began. */
+export function shuttingDown(): string {
+  return 'The server is shutting down.';
+}
+
 /** ASP.NET's text for a method-level authorization failure (it has no trailing period). */
 export function unauthorized(target: string): string {
   return `Failed to invoke '${target}' because user is unauthorized`;

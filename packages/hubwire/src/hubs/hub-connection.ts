@@ -88,6 +88,11 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #queueHead = 0;
   #paused = false;
   #runningInvocations = 0;
+  /** Invocations dispatched and not finished (streams excluded: closing cancels them). */
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+  /** Shutting down: new invocations are refused, running ones may finish. */
+  #draining = false;
   #hubConnected = false;
   readonly #startedAt: number;
   #lastReceivedAt: number;
@@ -448,6 +453,12 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     switch (message.type) {
       case MessageType.Invocation:
       case MessageType.StreamInvocation: {
+        if (this.#draining) {
+          if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.shuttingDown() });
+          return;
+        }
+        const counted = message.type === MessageType.Invocation;
+        if (counted) this.#inFlight++;
         let releaseSlot: (() => void) | undefined;
         let held = false;
         if (takesSlot(message)) {
@@ -468,11 +479,15 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
             held = false;
             this.#runningInvocations--;
           }
+          if (counted) this.#invocationDone();
           return;
         }
         running
           .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
-          .finally(releaseSlot);
+          .finally(() => {
+            if (counted) this.#invocationDone();
+            releaseSlot?.();
+          });
         return;
       }
       case MessageType.StreamItem:
@@ -501,6 +516,21 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
         // Ack/Sequence on a connection without stateful reconnect are ignored.
         return;
     }
+  }
+
+  #invocationDone(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Shutdown: refuse new invocations (their callers get `The server is shutting down.`) and
+   * resolve once the running ones have finished.
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight === 0 || this.#state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -658,6 +688,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     for (const controller of this.#activeStreams?.values() ?? []) controller.abort();
     for (const upload of this.#uploads?.values() ?? []) upload.end('The connection was closed.');
     this.#results?.disconnected();
+    for (const wake of this.#idleWaiters.splice(0)) wake();
     this.#queue = [];
     if (wasRegistered) void this.#disconnect(options.error);
   }
@@ -671,7 +702,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     } finally {
       await lifetime.onDisconnected(this);
       if (this.#hubConnected) metrics.increment('connectionsClosed', labels);
-      logger.info({ hub: path, connectionId: this.connectionId, user: this.userIdentifier, error: error?.message }, 'client disconnected');
+      logger.info(
+        { hub: path, connectionId: this.connectionId, user: this.userIdentifier, transport: this.#http.transportKind, protocol: this.#protocol?.name, error: error?.message },
+        'client disconnected',
+      );
     }
   }
 }

@@ -101,6 +101,11 @@ export class HubEndpoint implements HubConnectionHost {
     this.connections.sweep(this.options.disconnectTimeout);
   }
 
+  /** Refuses new invocations on every connection; resolves when the running ones have finished. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.live].map((connection) => connection.drain()));
+  }
+
   /** Closes every connection with `allowReconnect` so clients reconnect to another server. */
   shutdown(): void {
     for (const connection of [...this.live]) connection.close({ type: MessageType.Close, allowReconnect: true });
