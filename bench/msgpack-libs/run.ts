@@ -2,7 +2,7 @@
  * Which MessagePack library should the `messagepack` hub protocol use? Measures encode and decode
  * speed on SignalR-shaped messages and checks the behaviours interop depends on.
  *
- *   node --conditions=source --import tsx bench/msgpack-libs.ts [--quick]
+ *   cd bench/msgpack-libs && npm install --no-package-lock && npm run bench -- [--quick]
  *
  * Inputs are the bytes the official client (@microsoft/signalr-protocol-msgpack 10, which uses
  * @msgpack/msgpack 2) really sends, and outputs are checked by that client's own parser. Each case
