@@ -1,7 +1,8 @@
 /**
  * Conformance: hub messages and invocation semantics, JSON over WebSockets, with a raw client.
  * Reference: signalr-protocol.md §5.1, §7.1, §7.2, §8, §11.4, §12, §15.2 (T6-T9), §15.4.
- * Streaming, upload streams and stateful reconnect are not implemented and not covered here.
+ * Streaming and upload streams are covered in streaming.test.ts, stateful reconnect in
+ * stateful-reconnect.test.ts.
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -10,7 +10,7 @@ import type { MetricLabels, Metrics } from '../core/metrics.js';
 import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
-import { HANDSHAKE_SUCCESS, handshakeErrorResponse, parseHandshakeRequest } from '../protocol/handshake.js';
+import { HANDSHAKE_SUCCESS, handshakeErrorResponse } from '../protocol/handshake.js';
 import { MessageType, isTrackable, type CloseMessage, type HubMessage } from '../protocol/messages.js';
 import { serialize, type SerializedMessage } from '../protocol/serialized-message.js';
 import type { Transport, TransportEvents } from '../transports/transport.js';
@@ -19,7 +19,8 @@ import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 import { ClientResults } from './client-results.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
-import { MessageBuffer } from './message-buffer.js';
+import { ConnectionOutput } from './connection-output.js';
+import { acceptHandshake } from './handshake-acceptor.js';
 import { UploadStream } from './upload-stream.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import { createHubCallerClients } from './hub-clients.js';
@@ -68,11 +69,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #activeStreams: Map<string, AbortController> | undefined;
   #uploads: Map<string, UploadStream> | undefined;
   #results: ClientResults | undefined;
-  /** Stateful reconnect: sequence numbers and the replay buffer; undefined when off. */
-  #replay: MessageBuffer | undefined;
-  /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
-  #stalled: { payload: Buffer | string; size: number }[] = [];
-  #stalledBytes = 0;
+  readonly #output: ConnectionOutput;
   /** Bumped for every transport attached, so events of a replaced transport are ignored. */
   #transportGeneration = 0;
   #aborted: AbortController | undefined;
@@ -81,7 +78,6 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #resolveClosed: (() => void) | undefined;
   #state: HubConnectionState = 'handshaking';
   #protocol: HubProtocol | undefined;
-  #binary = false;
   /** Received bytes that do not make a whole message yet. */
   #pending: Buffer | undefined;
   #queue: HubMessage[] = [];
@@ -99,7 +95,6 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #lastWrittenAt: number;
   // Flags instead of timestamps on the hot paths: the heartbeat turns them into times.
   #receivedSinceTick = false;
-  #wroteSinceTick = false;
   #clientPinged = false;
 
   constructor(http: HttpConnection, host: HubConnectionHost) {
@@ -108,6 +103,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.connectionId = http.connectionId;
     this.userIdentifier = http.principal?.userIdentifier;
     this.#startedAt = this.#lastReceivedAt = this.#lastWrittenAt = host.clock.now();
+    this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#slowConsumer(buffered));
   }
 
   /** What hub methods see as `this.context`. */
@@ -236,19 +232,15 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   /** Stateful reconnect: the client's new WebSocket takes over; it is sent Sequence, then the replay. */
   resume(attach: (events: TransportEvents) => Transport): boolean {
-    const replay = this.#replay;
-    if (replay === undefined || this.#state === 'closed' || this.#state === 'handshaking') return false;
+    if (this.#output.replay === undefined || this.#state === 'closed' || this.#state === 'handshaking') return false;
     const previous = this.#http.transport;
     const transport = attach(this.transportEvents());
     this.#http.transport = transport;
     this.#http.awaitingResumeSince = undefined;
     previous?.abort();
-    const { sequenceId, messages } = replay.replay();
-    transport.send(this.#protocol!.write({ type: MessageType.Sequence, sequenceId }), this.#binary);
-    for (const message of messages) transport.send(message, this.#binary);
-    this.#drainStalled();
+    const replayed = this.#output.replayTo(transport, (sequenceId) => this.#protocol!.write({ type: MessageType.Sequence, sequenceId }));
     this.#host.metrics.increment('transportsResumed', this.#host.labels);
-    this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId, replayed: messages.length }, 'client resumed (stateful reconnect)');
+    this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId, replayed }, 'client resumed (stateful reconnect)');
     return true;
   }
 
@@ -264,7 +256,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   onClose(graceful: boolean): void {
-    if (this.#replay !== undefined && !graceful && (this.#state === 'connected' || this.#state === 'connecting')) {
+    if (this.#output.replay !== undefined && !graceful && (this.#state === 'connected' || this.#state === 'connecting')) {
       // Stateful reconnect: keep everything and wait up to disconnectTimeout for the client.
       this.#http.transport = undefined;
       this.#http.awaitingResumeSince = this.#host.clock.now();
@@ -278,48 +270,27 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   #handshake(input: Buffer): void {
     const { options } = this.#host;
-    let parsed: ReturnType<typeof parseHandshakeRequest>;
-    try {
-      parsed = parseHandshakeRequest(input);
-    } catch (error) {
-      this.#failHandshake(texts.handshakeFailed(error, options.enableDetailedErrors));
-      return;
-    }
-    const limit = options.maximumReceiveMessageSize;
-    // As ASP.NET: the handshake must end within the first maximumReceiveMessageSize bytes.
-    if (parsed === undefined ? limit !== null && input.length >= limit : limit !== null && parsed.consumed > limit) {
-      this.#failHandshake('Handshake was canceled.');
-      return;
-    }
-    if (parsed === undefined) {
+    const outcome = acceptHandshake(input, options, this.#http.transportKind);
+    if (outcome.kind === 'incomplete') {
       this.#pending = input;
       return;
     }
-    const { protocol: name, version } = parsed.request;
-    const protocol = options.protocols.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
-    if (protocol === undefined) {
-      this.#failHandshake(`The protocol '${name}' is not supported.`);
+    if (outcome.kind === 'refused') {
+      this.#failHandshake(outcome.error);
       return;
     }
-    if (version > protocol.version) {
-      this.#failHandshake(`The server does not support version ${version} of the '${name}' protocol.`);
-      return;
-    }
-    if (protocol.transferFormat === 'Binary' && this.#http.transportKind === 'ServerSentEvents') {
-      this.#failHandshake(`Cannot use the '${protocol.name}' protocol on the current transport. The transport does not support 'Binary' transfer format.`);
-      return;
-    }
+    const { protocol, version, consumed } = outcome;
     this.#protocol = protocol;
-    this.#binary = protocol.transferFormat === 'Binary';
+    this.#output.binary = protocol.transferFormat === 'Binary';
     // Version 2 over WebSockets on a connection that negotiated it turns stateful reconnect on;
     // version 1 turns it off (as ASP.NET).
     if (this.#http.statefulReconnect && version >= 2 && this.#http.transportKind === 'WebSockets') {
-      this.#replay = new MessageBuffer(options.statefulReconnectBufferSize);
+      this.#output.enableReplay(options.statefulReconnectBufferSize);
       this.#http.resumer = this;
     }
-    this.#http.transport?.send(HANDSHAKE_SUCCESS, this.#binary);
+    this.#http.transport?.send(HANDSHAKE_SUCCESS, this.#output.binary);
     this.#state = 'connecting';
-    if (parsed.consumed < input.length) this.#parse(input.subarray(parsed.consumed));
+    if (consumed < input.length) this.#parse(input.subarray(consumed));
     void this.#connect();
   }
 
@@ -371,7 +342,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     if (result.messages.length > 0) {
       metrics.increment('messagesReceived', labels, result.messages.length);
       for (const message of result.messages) {
-        if (this.#replay !== undefined && !this.#sequence(message)) continue;
+        if (this.#output.replay !== undefined && !this.#sequence(message)) continue;
         // Answers to client-result calls skip the queue: the hub method waiting for one may hold
         // the only invocation slot, and an invocation queued before the answer would deadlock.
         if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) this.#results!.complete(message);
@@ -397,11 +368,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
    * messages the client replayed but we had processed. Returns whether `message` goes on.
    */
   #sequence(message: HubMessage): boolean {
-    const replay = this.#replay!;
+    const replay = this.#output.replay!;
     switch (message.type) {
       case MessageType.Ack:
-        replay.acknowledge(message.sequenceId);
-        this.#drainStalled();
+        this.#output.acknowledge(message.sequenceId);
         return false;
       case MessageType.Sequence:
         try {
@@ -542,57 +512,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   write(message: HubMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
     const payload = serialize(this.#protocol!, message);
-    if (this.#replay !== undefined && isTrackable(message)) this.#sendTracked(payload);
-    else this.#send(payload);
+    if (isTrackable(message)) this.#output.sendTrackable(payload);
+    else this.#output.send(payload);
   }
 
   /** Sends a broadcast's shared bytes; the hot path of every fan-out. */
   writeSerialized(message: SerializedMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    if (this.#replay !== undefined) this.#sendTracked(message.get(this.#protocol!));
-    else this.#send(message.get(this.#protocol!));
-  }
-
-  /**
-   * Stateful reconnect: a trackable message is numbered and kept until acknowledged. When the
-   * replay buffer is full it waits (stalls) for Acks; a client that never acks is dropped as a
-   * slow consumer once the waiting bytes pass maximumOutboundBufferSize.
-   */
-  #sendTracked(payload: Buffer | string): void {
-    const replay = this.#replay!;
-    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (this.#stalled.length > 0 || !replay.hasRoomFor(size)) {
-      this.#stalled.push({ payload, size });
-      this.#stalledBytes += size;
-      if (replay.bufferedBytes + this.#stalledBytes > this.#host.options.maximumOutboundBufferSize) this.#slowConsumer(replay.bufferedBytes + this.#stalledBytes);
-      return;
-    }
-    replay.track(payload, size);
-    // With no transport (waiting for the client to resume) the message waits in the buffer.
-    this.#send(payload);
-  }
-
-  #drainStalled(): void {
-    const replay = this.#replay;
-    if (replay === undefined) return;
-    while (this.#stalled.length > 0 && replay.hasRoomFor(this.#stalled[0]!.size)) {
-      const { payload, size } = this.#stalled.shift()!;
-      this.#stalledBytes -= size;
-      replay.track(payload, size);
-      this.#send(payload);
-    }
-  }
-
-  #send(payload: Buffer | string): void {
-    const transport = this.#http.transport;
-    if (transport === undefined) return;
-    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (transport.bufferedAmount + size > this.#host.options.maximumOutboundBufferSize) {
-      this.#slowConsumer(transport.bufferedAmount);
-      return;
-    }
-    transport.send(payload, this.#binary);
-    this.#wroteSinceTick = true;
+    this.#output.sendTrackable(message.get(this.#protocol!));
   }
 
   #slowConsumer(buffered: number): void {
@@ -620,14 +547,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       return;
     }
     if (this.#state !== 'connected' || this.#http.transport?.inherentKeepAlive) return;
-    const ack = this.#replay?.ackDue();
+    const ack = this.#output.replay?.ackDue();
     if (ack !== undefined) this.write({ type: MessageType.Ack, sequenceId: ack });
-    if (this.#wroteSinceTick) {
-      this.#wroteSinceTick = false;
+    if (this.#output.wroteSinceTick) {
+      this.#output.wroteSinceTick = false;
       this.#lastWrittenAt = now;
     } else if (now - this.#lastWrittenAt >= options.keepAliveInterval) {
       this.write(PING);
-      this.#wroteSinceTick = false;
+      this.#output.wroteSinceTick = false;
       this.#lastWrittenAt = now;
     }
     if (this.#receivedSinceTick) {
@@ -672,11 +599,11 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#state = 'closed';
     this.#http.resumer = undefined;
     this.#http.awaitingResumeSince = undefined;
-    this.#stalled = [];
+    this.#output.clear();
     const transport = this.#http.transport;
     if (transport !== undefined) {
       if (options.close !== undefined && this.#protocol !== undefined && !options.abort) {
-        transport.send(this.#protocol.write(options.close), this.#binary);
+        transport.send(this.#protocol.write(options.close), this.#output.binary);
       }
       if (options.abort) transport.abort();
       else transport.close();
