@@ -206,6 +206,38 @@ export function evaluateBar(broadcast: BenchResults['broadcast']): BarVerdict | 
   return { holds, connections: run.connections, hubwireUs, wsUs, socketioUs, busyOtherCpuPct: busy, line };
 }
 
+/** Every scenario's headline figures in one table, servers side by side; details follow per scenario. */
+function summarySection(results: BenchResults): string {
+  const servers = results.config.servers;
+  const rows: [string, (kind: ServerKind) => string][] = [];
+  const cell = <T>(outcome: Outcome<T> | undefined, show: (metrics: T) => string): string => (outcome === undefined ? '–' : outcome.ok ? show(outcome.value) : 'failed');
+  for (const { clients, servers: echo } of results.echo) {
+    const who = `echo, ${fmt(clients)} client${clients === 1 ? '' : 's'}`;
+    rows.push([`${who}: round trips/s`, (k) => cell(echo[k], (m) => fmt(m.roundTripsPerSec))]);
+    rows.push([`${who}: latency p50 / p99 (ms)`, (k) => cell(echo[k], (m) => `${fmt(m.latencyP50, 3)} / ${fmt(m.latencyP99, 3)}`)]);
+    rows.push([`${who}: server CPU per round trip (µs)`, (k) => cell(echo[k], (m) => fmt(m.serverCpuUsPerRoundTrip, 1))]);
+  }
+  for (const { connections, servers: run } of results.broadcast) {
+    const who = `broadcast to ${fmt(connections)}`;
+    const wsUs = ok(run.ws)?.median.serverCpuUsPerDelivery ?? NaN;
+    rows.push([`${who}: delivered messages/s`, (k) => cell(run[k], (m) => fmt(m.median.deliveredPerSec))]);
+    rows.push([`${who}: latency p50 / p99 (ms)`, (k) => cell(run[k], (m) => `${fmt(m.median.latencyP50, 1)} / ${fmt(m.median.latencyP99, 1)}`)]);
+    rows.push([
+      `**${who}: server CPU per delivery (µs, vs raw ws)**`,
+      (k) => cell(run[k], (m) => `**${fmt(m.median.serverCpuUsPerDelivery, 2)}** (${ratio(m.median.serverCpuUsPerDelivery, wsUs)})`),
+    ]);
+  }
+  const memory = results.memory;
+  if (memory) rows.push(['memory per idle connection: RSS / JS heap (KB)', (k) => cell(memory[k], (m) => `${kb(m.rssPerConnection)} / ${kb(m.heapPerConnection)}`)]);
+  return [
+    '### Summary',
+    '',
+    `| | ${servers.map((kind) => SERVER_LABELS[kind]).join(' | ')} |`,
+    `|---|${servers.map(() => '--:').join('|')}|`,
+    ...rows.map(([label, value]) => `| ${label} | ${servers.map(value).join(' | ')} |`),
+  ].join('\n');
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine, config } = results;
   const servers = config.servers;
@@ -230,6 +262,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
   ];
   if (results.bar) parts.push(`**${results.bar.line}**`, '');
+  parts.push(summarySection(results), '');
   for (const echo of results.echo) parts.push(echoSection(servers, config, echo.clients, echo.servers), '');
   for (const run of results.broadcast) parts.push(broadcastSection(servers, run.connections, run.servers), '');
   if (results.memory) parts.push(memorySection(servers, results.memory), '');
