@@ -55,6 +55,8 @@ interface EndOptions {
 // Parsed messages waiting for an invocation slot; past this many the transport stops reading.
 const MAX_QUEUED_MESSAGES = 64;
 const PING: HubMessage = { type: MessageType.Ping };
+// How often a server stream held back by a slow client looks at the backlog again.
+const BACKLOG_POLL_MS = 5;
 
 /** One client's connection to one hub, from handshake to close. */
 export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget, TransportResumer {
@@ -486,6 +488,21 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
         // Ack/Sequence on a connection without stateful reconnect are ignored.
         return;
     }
+  }
+
+  whenWritable(): Promise<void> | undefined {
+    const highWater = this.#host.options.maximumOutboundBufferSize / 2;
+    const backlog = () => this.#http.transport?.bufferedAmount ?? 0;
+    if (this.#state === 'closed' || backlog() < highWater) return undefined;
+    // Transports report no drain event, so look again every few milliseconds; this only runs
+    // while a stream is held back by a slow client.
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.#state === 'closed' || backlog() < highWater / 2) resolve();
+        else setTimeout(check, BACKLOG_POLL_MS).unref();
+      };
+      setTimeout(check, BACKLOG_POLL_MS).unref();
+    });
   }
 
   #invocationDone(): void {

@@ -33,6 +33,12 @@ export interface DispatchTarget {
   openUploads(streamIds: readonly string[]): UploadStream[];
   /** Ends them (the invocation is over); items arriving later are ignored. */
   closeUploads(streamIds: readonly string[]): void;
+  /**
+   * Undefined when the connection can take more output now; otherwise a promise that resolves
+   * once its outbound backlog has drained enough (or the connection ended). Server streams wait on
+   * it, so a fast producer slows down to a slow client instead of overflowing its buffer.
+   */
+  whenWritable(): Promise<void> | undefined;
 }
 
 /** What a dispatcher is built from (once per mapped hub). */
@@ -286,6 +292,9 @@ export class HubDispatcher {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!signal.aborted) {
+        const backlog = target.whenWritable();
+        if (backlog !== undefined) await backlog;
+        if (signal.aborted) break;
         const step = await iterator.next();
         if (step.done || signal.aborted) break;
         target.write({ type: MessageType.StreamItem, invocationId, item: step.value });

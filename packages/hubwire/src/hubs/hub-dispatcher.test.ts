@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { silentLogger } from '../core/logger.js';
+import { createCounterMetrics } from '../core/metrics.js';
+import { MessageType, type HubMessage } from '../protocol/messages.js';
+import type { HubCallerClients } from './hub-clients.js';
+import type { HubCallerContext } from './hub-caller-context.js';
+import { HubDispatcher, type DispatchTarget } from './hub-dispatcher.js';
+import { Hub } from './hub.js';
+import { buildMethodTable } from './method-table.js';
+
+let produced = 0;
+
+class StreamingHub extends Hub {
+  async *numbers(count: number) {
+    for (let i = 0; i < count; i++) {
+      produced++;
+      yield i;
+    }
+  }
+}
+
+/** A connection whose outbound backlog the test opens and closes by hand. */
+class FakeTarget implements Pick<DispatchTarget, 'write' | 'whenWritable' | 'activeStreams'> {
+  readonly written: HubMessage[] = [];
+  readonly activeStreams = new Map<string, AbortController>();
+  blocked: { promise: Promise<void>; release: () => void } | undefined;
+  asked = 0;
+
+  block(): void {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.blocked = { promise, release };
+  }
+
+  write(message: HubMessage): void {
+    this.written.push(message);
+  }
+
+  whenWritable(): Promise<void> | undefined {
+    this.asked++;
+    return this.blocked?.promise;
+  }
+}
+
+test('a server stream stops pulling its producer while the connection is backed up', async () => {
+  produced = 0;
+  const dispatcher = new HubDispatcher({
+    hubPath: '/h',
+    methods: buildMethodTable(StreamingHub),
+    createHub: () => new StreamingHub(),
+    groups: { add: async () => undefined, remove: async () => undefined },
+    filters: [],
+    methodAuthorization: new Map(),
+    detailedErrors: false,
+    logger: silentLogger,
+    metrics: createCounterMetrics(),
+    labels: {},
+  });
+  const fake = new FakeTarget();
+  const aborted = new AbortController();
+  const target = Object.assign(fake, {
+    connectionId: 'c1',
+    context: { connectionId: 'c1', connectionAborted: aborted.signal } as unknown as HubCallerContext,
+    callerClients: {} as HubCallerClients<unknown>,
+    connectingClients: {} as HubCallerClients<unknown>,
+    callerClientsReleasing: () => ({}) as HubCallerClients<unknown>,
+    openUploads: () => [],
+    closeUploads: () => undefined,
+  }) satisfies DispatchTarget;
+
+  fake.block();
+  const running = dispatcher.invoke(target, { type: MessageType.StreamInvocation, invocationId: 's', target: 'Numbers', arguments: [5] });
+  // Let every pending microtask run: the stream must be parked on the backlog, not producing.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(produced, 0, 'nothing produced while blocked');
+  assert.ok(fake.asked >= 1);
+  fake.blocked!.release();
+  fake.blocked = undefined;
+  await running;
+  assert.equal(produced, 5);
+  const items = fake.written.filter((m) => m.type === MessageType.StreamItem).map((m) => (m as { item: number }).item);
+  assert.deepEqual(items, [0, 1, 2, 3, 4]);
+  assert.equal(fake.written.at(-1)?.type, MessageType.Completion);
+});
