@@ -15,7 +15,6 @@ import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js'
 import { modules as defaultModules } from './modules/index.js';
 import { sendError, sendJson } from './rest/respond.js';
 import { RestRouter } from './rest/router.js';
-import { InFlightInvocations } from './shutdown.js';
 
 /** Where a running app is in its life; `/readyz` answers 200 only when `ready`. */
 export type AppState = 'ready' | 'stopping' | 'stopped';
@@ -61,13 +60,11 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const authenticate = createAuthenticator(config.jwt);
-  const inFlight = new InFlightInvocations();
   const hubwire = createHubServer({
     logger,
     metrics: createCounterMetrics(),
     authenticate,
     cors: config.corsOrigins.length === 0 ? undefined : { origins: config.corsOrigins.includes('*') ? '*' : config.corsOrigins },
-    filters: [inFlight.filter],
     maximumReceiveMessageSize: config.limits.maxMessageSize,
     maximumParallelInvocationsPerClient: config.limits.maxParallelInvocations,
     maximumOutboundBufferSize: config.limits.maxOutboundBufferSize,
@@ -187,11 +184,9 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const stop = async (): Promise<void> => {
     state = 'stopping';
     const started = Date.now();
-    logger.info({ connections: hubwire.connectionCount(), inFlightInvocations: inFlight.count, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    logger.info({ connections: hubwire.connectionCount(), timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const deadline = started + config.shutdownTimeoutMs;
     await runStops(deadline);
-    const drained = await inFlight.drain(Math.max(0, deadline - Date.now()));
-    if (!drained) logger.warn({ inFlightInvocations: inFlight.count }, 'shutdown deadline passed with hub invocations still running');
     await hubwire.close();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

@@ -256,7 +256,8 @@ export class HubServer {
     this.#closed = true;
     this.#router.stopAccepting();
     const timeout = this.#options.shutdownTimeout ?? 5000;
-    await waitAtMost(Promise.all([...this.#router.endpoints()].map((endpoint) => endpoint.drain())), timeout);
+    const drained = await waitAtMost(Promise.all([...this.#router.endpoints()].map((endpoint) => endpoint.drain())), timeout);
+    if (!drained) this.#logger.warn({ timeoutMs: timeout }, 'shutdown deadline passed with hub invocations still running');
     this.#heartbeat?.cancel();
     const live = [...this.#router.endpoints()].flatMap((endpoint) => [...endpoint.live]);
     const ended = Promise.all(live.map((connection) => connection.closed));
@@ -279,10 +280,12 @@ function defaultLifetimeManager(context: LifetimeManagerContext): HubLifetimeMan
   return new MemoryLifetimeManager({ metrics: context.metrics, labels: { hub: context.hubPath } });
 }
 
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `promise` for at most `ms`; true when it settled in time. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
   clearTimeout(timer);
+  return settled;
 }
 
 /**
