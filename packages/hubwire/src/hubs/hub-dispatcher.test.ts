@@ -5,7 +5,7 @@ import { createCounterMetrics } from '../core/metrics.js';
 import { MessageType, type HubMessage } from '../protocol/messages.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
-import { HubDispatcher, type DispatchTarget } from './hub-dispatcher.js';
+import { HubDispatcher, type DispatchTarget, type HubDispatcherInit } from './hub-dispatcher.js';
 import { Hub } from './hub.js';
 import { buildMethodTable } from './method-table.js';
 
@@ -49,6 +49,7 @@ test('a server stream stops pulling its producer while the connection is backed 
     hubPath: '/h',
     methods: buildMethodTable(StreamingHub),
     createHub: () => new StreamingHub(),
+    hooks: { onConnected: false, onDisconnected: false },
     groups: { add: async () => undefined, remove: async () => undefined },
     filters: [],
     methodAuthorization: new Map(),
@@ -82,4 +83,32 @@ test('a server stream stops pulling its producer while the connection is backed 
   const items = fake.written.filter((m) => m.type === MessageType.StreamItem).map((m) => (m as { item: number }).item);
   assert.deepEqual(items, [0, 1, 2, 3, 4]);
   assert.equal(fake.written.at(-1)?.type, MessageType.Completion);
+});
+
+test('connects and disconnects cost no hub instance when neither the hub nor a filter has a hook', async () => {
+  let created = 0;
+  const make = (hooks: { onConnected: boolean; onDisconnected: boolean }, filters: HubDispatcherInit['filters'] = []) =>
+    new HubDispatcher({
+      hubPath: '/h',
+      methods: buildMethodTable(StreamingHub),
+      createHub: () => {
+        created++;
+        return new StreamingHub();
+      },
+      hooks,
+      groups: { add: async () => undefined, remove: async () => undefined },
+      filters,
+      methodAuthorization: new Map(),
+      detailedErrors: false,
+      logger: silentLogger,
+      metrics: createCounterMetrics(),
+      labels: {},
+    });
+  const target = { connectionId: 'c', context: {}, callerClients: {}, connectingClients: {} } as unknown as DispatchTarget;
+  await make({ onConnected: false, onDisconnected: false }).onConnected(target);
+  await make({ onConnected: false, onDisconnected: false }).onDisconnected(target, undefined);
+  assert.equal(created, 0);
+  await make({ onConnected: true, onDisconnected: false }).onConnected(target);
+  await make({ onConnected: false, onDisconnected: false }, [{ onDisconnected: (ctx, error, next) => next(ctx, error) }]).onDisconnected(target, undefined);
+  assert.equal(created, 2);
 });

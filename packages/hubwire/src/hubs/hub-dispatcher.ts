@@ -46,6 +46,8 @@ export interface HubDispatcherInit {
   readonly hubPath: string;
   readonly methods: ReadonlyMap<string, HubMethod>;
   readonly createHub: () => Hub<unknown>;
+  /** Whether the hub class overrides the lifecycle hooks (when neither it nor a filter does, they are skipped). */
+  readonly hooks: { readonly onConnected: boolean; readonly onDisconnected: boolean };
   readonly groups: GroupManager;
   readonly filters: readonly HubFilter[];
   /** Requirements of single methods, by lower-cased method name. */
@@ -76,10 +78,15 @@ export class HubDispatcher {
   readonly #onDisconnected: DisconnectedStep;
   /** No filter wraps invocations: plain calls may skip the filter chain and its promises. */
   readonly #direct: boolean;
+  // A connect or disconnect with no hook to run costs no hub instance and no context object.
+  readonly #runsOnConnected: boolean;
+  readonly #runsOnDisconnected: boolean;
 
   constructor(init: HubDispatcherInit) {
     this.#init = init;
     this.#direct = !init.filters.some((filter) => filter.invokeMethod !== undefined);
+    this.#runsOnConnected = init.hooks.onConnected || init.filters.some((filter) => filter.onConnected !== undefined);
+    this.#runsOnDisconnected = init.hooks.onDisconnected || init.filters.some((filter) => filter.onDisconnected !== undefined);
     // Filters are composed once here, not per call.
     const { filters } = init;
     // The innermost step: the hub method itself, looked up by the context's method name so a
@@ -111,12 +118,14 @@ export class HubDispatcher {
 
   /** Runs `onConnected` through the filters; a throw propagates so the connection closes with an error. */
   async onConnected(target: DispatchTarget): Promise<void> {
+    if (!this.#runsOnConnected) return;
     const hub = this.#hub(target, target.connectingClients);
     await this.#onConnected({ hub, context: target.context, hubPath: this.#init.hubPath });
   }
 
   /** Runs `onDisconnected` through the filters; a throw is logged, never propagated. */
   async onDisconnected(target: DispatchTarget, error: Error | undefined): Promise<void> {
+    if (!this.#runsOnDisconnected) return;
     try {
       const hub = this.#hub(target, target.callerClients);
       await this.#onDisconnected({ hub, context: target.context, hubPath: this.#init.hubPath }, error);

@@ -15,7 +15,7 @@ import { HubConnection, type HubConnectionHost } from './hub-connection.js';
 import type { HubContext } from './hub-context.js';
 import { HubDispatcher } from './hub-dispatcher.js';
 import type { ResolvedHubOptions } from './hub-options.js';
-import type { Hub, HubClass } from './hub.js';
+import { Hub, type HubClass } from './hub.js';
 import { buildMethodTable, type HubMethod } from './method-table.js';
 import { HubwireError } from '../core/errors.js';
 import type { AuthorizationRequirement } from '../auth/authorization.js';
@@ -67,6 +67,10 @@ export class HubEndpoint implements HubConnectionHost {
       hubPath: init.path,
       filters: init.options.filters,
       methodAuthorization: methodRequirements(init.hubClass, methods, init.authorizeMethods),
+      hooks: {
+        onConnected: init.hubClass.prototype.onConnected !== Hub.prototype.onConnected,
+        onDisconnected: init.hubClass.prototype.onDisconnected !== Hub.prototype.onDisconnected,
+      },
       methods,
       createHub: init.createHub,
       groups: this.groups,

@@ -10,7 +10,8 @@ import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnect
 
 interface Entry {
   readonly connection: LifetimeConnection;
-  readonly groups: Set<string>;
+  /** Created on the first join: most connections of many apps never join a group. */
+  groups: Set<string> | undefined;
 }
 
 /** Options of {@link MemoryLifetimeManager}. */
@@ -46,7 +47,7 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   }
 
   async onConnected(connection: LifetimeConnection): Promise<void> {
-    const entry: Entry = { connection, groups: new Set() };
+    const entry: Entry = { connection, groups: undefined };
     this.#connections.set(connection.connectionId, entry);
     const user = connection.userIdentifier;
     if (user !== undefined) addTo(this.#users, user, entry);
@@ -56,7 +57,7 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     const entry = this.#connections.get(connection.connectionId);
     if (entry === undefined) return;
     this.#connections.delete(connection.connectionId);
-    for (const group of entry.groups) removeFrom(this.#groups, group, entry);
+    for (const group of entry.groups ?? []) removeFrom(this.#groups, group, entry);
     const user = connection.userIdentifier;
     if (user !== undefined) removeFrom(this.#users, user, entry);
   }
@@ -69,14 +70,14 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
     const entry = this.#connections.get(connectionId);
-    if (entry === undefined || entry.groups.has(group)) return;
-    entry.groups.add(group);
+    if (entry === undefined || entry.groups?.has(group)) return;
+    (entry.groups ??= new Set()).add(group);
     addTo(this.#groups, group, entry);
   }
 
   async removeFromGroup(connectionId: string, group: string): Promise<void> {
     const entry = this.#connections.get(connectionId);
-    if (entry === undefined || !entry.groups.delete(group)) return;
+    if (entry === undefined || !entry.groups?.delete(group)) return;
     removeFrom(this.#groups, group, entry);
   }
 
