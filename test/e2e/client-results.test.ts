@@ -9,8 +9,8 @@ import { Hub, HubError, type HubServer } from 'hubwire';
 import { stopAll } from '../support/e2e.js';
 import { Deferred } from '../support/deferred.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { clientFor, signalR } from '../support/signalr-client.js';
-import { SocketTap, type TappedSocket } from '../support/socket-tap.js';
+import { signalR } from '../support/signalr-client.js';
+import { startTapped, type TappedSocket } from '../support/socket-tap.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { within } from '../support/wait.js';
 
@@ -101,11 +101,7 @@ const open = new Set<signalR.HubConnection>();
 
 /** A started official client whose socket traffic is tapped. */
 async function client(target: TestServer, path = '/hub'): Promise<{ connection: signalR.HubConnection; socket: TappedSocket }> {
-  const tap = new SocketTap();
-  const connection = clientFor(target.url(path), tap.options()).build();
-  open.add(connection);
-  await within(connection.start(), 5000, 'client start');
-  return { connection, socket: tap.last };
+  return startTapped(target.url(path), open);
 }
 
 async function rejection(promise: Promise<unknown>, ms = 5000): Promise<Error> {

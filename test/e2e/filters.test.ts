@@ -9,8 +9,8 @@ import { stopAll } from '../support/e2e.js';
 import { Deferred } from '../support/deferred.js';
 import { JsonStream, framed } from '../support/json-stream.js';
 import { RawClient } from '../support/raw-client.js';
-import { clientFor, signalR } from '../support/signalr-client.js';
-import { SocketTap, type TappedSocket } from '../support/socket-tap.js';
+import { signalR } from '../support/signalr-client.js';
+import { startTapped, type TappedSocket } from '../support/socket-tap.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { until, within } from '../support/wait.js';
 
@@ -199,11 +199,7 @@ let server: TestServer;
 const open = new Set<signalR.HubConnection>();
 
 async function client(path = '/hub'): Promise<{ connection: signalR.HubConnection; socket: TappedSocket }> {
-  const tap = new SocketTap();
-  const connection = clientFor(server.url(path), tap.options()).build();
-  open.add(connection);
-  await within(connection.start(), 5000, 'client start');
-  return { connection, socket: tap.last };
+  return startTapped(server.url(path), open);
 }
 
 async function failure(promise: Promise<unknown>): Promise<string> {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { Hub } from 'hubwire';
 import { stopAll } from '../support/e2e.js';
 import { Deferred } from '../support/deferred.js';
-import { clientFor, signalR } from '../support/signalr-client.js';
-import { SocketTap, type TappedSocket } from '../support/socket-tap.js';
+import { signalR } from '../support/signalr-client.js';
+import { startTapped, type TappedSocket } from '../support/socket-tap.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { within } from '../support/wait.js';
 
@@ -156,11 +156,7 @@ const open = new Set<signalR.HubConnection>();
 
 /** A started official client whose socket traffic is tapped. */
 async function client(path = '/hub'): Promise<{ connection: signalR.HubConnection; socket: TappedSocket }> {
-  const tap = new SocketTap();
-  const connection = clientFor(server.url(path), tap.options()).build();
-  open.add(connection);
-  await within(connection.start(), 5000, 'client start');
-  return { connection, socket: tap.last };
+  return startTapped(server.url(path), open);
 }
 
 interface StreamOutcome<T> {

@@ -106,3 +106,15 @@ function parse(text: string): Record<string, unknown>[] {
     .map((part) => JSON.parse(part) as Record<string, unknown>)
     .filter((message) => typeof message['type'] === 'number');
 }
+
+/**
+ * Starts an official client on `url` whose socket traffic is tapped, and adds it to `open` so the
+ * test can stop every client it started.
+ */
+export async function startTapped(url: string, open: Set<signalR.HubConnection>): Promise<{ connection: signalR.HubConnection; socket: TappedSocket }> {
+  const tap = new SocketTap();
+  const connection = new signalR.HubConnectionBuilder().withUrl(url, tap.options()).configureLogging(signalR.LogLevel.None).build();
+  open.add(connection);
+  await within(connection.start(), 5000, 'client start');
+  return { connection, socket: tap.last };
+}
