@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { startApp, type App, type AppOptions } from '../../apps/server/src/app.js';
+import { loggerOptions } from '../../apps/server/src/logging.js';
 import { DEMO_JWT_SECRET, loadConfig, type ServerConfig } from '../../apps/server/src/config.js';
 import { stopAll } from '../support/e2e.js';
 import { clientFor, signalR } from '../support/signalr-client.js';
@@ -69,7 +70,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
       done();
     },
   });
-  const logger = options.logger ?? pino({ level: config.logLevel }, sink);
+  const logger = options.logger ?? pino(loggerOptions(config.logLevel), sink);
   const app = await startApp(config, { ...options, logger });
   const clients: signalR.HubConnection[] = [];
   const url = (path: string) => `${app.url}${path}`;

@@ -7,11 +7,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCounterMetrics, createHubServer, systemClock, type Clock, type HubServer } from 'hubwire';
-import { pino, type Logger } from 'pino';
+import { createCounterMetrics, createHubServer, redactUrl, systemClock, type Clock, type HubServer } from 'hubwire';
+import type { Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
+import { createLogger } from './logging.js';
 import { modules as defaultModules } from './modules/index.js';
 import { sendError, sendJson } from './rest/respond.js';
 import { RestRouter } from './rest/router.js';
@@ -56,7 +57,7 @@ export interface App {
 /** Starts the server described by `config`. Throws ConfigError for a configuration it cannot use. */
 export async function startApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
   validateConfig(config);
-  const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const authenticate = createAuthenticator(config.jwt);
@@ -112,7 +113,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
         if (!handled) notFound(req, res);
       },
       (error: unknown) => {
-        logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+        logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'request failed');
         if (!res.headersSent) sendError(res, 500, 'Internal server error.');
         else res.destroy();
       },

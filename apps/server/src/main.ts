@@ -3,7 +3,7 @@
  * exit codes — 0 after a graceful stop, 1 on a failure, 2 for a configuration it cannot use.
  * @module
  */
-import { pino } from 'pino';
+import { createLogger } from './logging.js';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   // Synchronous writes: a line is out before the process exits, and a closed stdout (EPIPE) only
   // silences the logger. (pino's default asynchronous stdout can spin forever flushing into a
   // broken pipe at exit.)
-  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  const logger = createLogger(config.logLevel);
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception');
     process.exit(1);

@@ -46,6 +46,7 @@ export { systemClock } from './core/clock.js';
 export type { Clock, TimerHandle } from './core/clock.js';
 export { silentLogger } from './core/logger.js';
 export type { Logger, LogFn } from './core/logger.js';
+export { redactUrl, redactHeaders, REDACTED } from './core/redact.js';
 export { createCounterMetrics, MetricNames } from './core/metrics.js';
 export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/metrics.js';
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authenticator, Principal } from 'hubwire';
+import { redactUrl, type Authenticator, type Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import { BadRequest, NotFound, type RawHandler, type RawMethod, type RestHandler, type RestRoutes, type RouteAuth } from '../app-context.js';
 import { BodyError, readJsonBody } from './body.js';
@@ -112,7 +112,7 @@ export class RestRouter implements RestRoutes {
     try {
       await handler(req, res, params);
     } catch (error) {
-      this.#options.logger.error({ err: error, method: req.method, url: req.url }, 'route failed');
+      this.#options.logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'route failed');
       if (!res.headersSent) sendError(res, 500, 'Internal server error.');
       else res.destroy();
     }
@@ -125,7 +125,7 @@ export class RestRouter implements RestRoutes {
       user = await this.#options.authenticate({ headers: req.headers, query, remoteAddress: req.socket.remoteAddress });
     } catch (error) {
       if (auth !== 'anonymous') {
-        logger.info({ url: req.url, error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
+        logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
         discard(req);
         sendError(res, 401, 'The bearer token is invalid or expired.', {}, WWW_AUTHENTICATE);
         return;
@@ -138,7 +138,7 @@ export class RestRouter implements RestRoutes {
         return;
       }
       if (typeof auth === 'object' && !auth.roles.some((role) => user.roles?.includes(role))) {
-        logger.info({ url: req.url, user: user.userIdentifier }, 'REST authorization refused');
+        logger.info({ url: redactUrl(req.url), user: user.userIdentifier }, 'REST authorization refused');
         discard(req);
         sendError(res, 403, `This endpoint needs the role ${auth.roles.join(' or ')}.`);
         return;
@@ -165,7 +165,7 @@ export class RestRouter implements RestRoutes {
       if (error instanceof BadRequest) sendError(res, 400, error.message, { field: error.field });
       else if (error instanceof NotFound) sendError(res, 404, error.message);
       else {
-        logger.error({ err: error, method: req.method, url: req.url }, 'REST handler failed');
+        logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'REST handler failed');
         sendError(res, 500, 'Internal server error.');
       }
     }
