@@ -294,7 +294,7 @@ describe('upload streams', () => {
     await expectNext('{"type":2,"invocationId":"e","item":"y"}', '{"type":3,"invocationId":"e"}');
   });
 
-  test('M12: a client Completion with error fails the read with its text; unhandled, the generic text', async () => {
+  test('M12: a client Completion with error fails the read with its text; unhandled, a HubException with that text', async () => {
     send(
       { type: 1, invocationId: 'c', target: 'collectCatching', arguments: [], streamIds: ['a'] },
       { type: 2, invocationId: 'a', item: 1 },
@@ -302,7 +302,7 @@ describe('upload streams', () => {
     );
     await expectNext('{"type":3,"invocationId":"c","result":{"items":[1],"error":"client broke"}}');
     send({ type: 1, invocationId: 'u', target: 'collect', arguments: [], streamIds: ['b'] }, { type: 3, invocationId: 'b', error: 'client broke' });
-    await expectNext('{"type":3,"invocationId":"u","error":"An unexpected error occurred invoking \'collect\' on the server."}');
+    await expectNext('{"type":3,"invocationId":"u","error":"An unexpected error occurred invoking \'collect\' on the server. HubException: client broke"}');
   });
 
   test('M13: streamIds the method has no parameters for: the exact text; their items are ignored', async () => {

@@ -350,14 +350,16 @@ describe('upload streams (Subject)', () => {
     await assertUsable(connection);
   });
 
-  test('M12: an upload error the method does not handle gives the generic invocation error', async () => {
-    const { connection } = await client();
-    const subject = new signalR.Subject<number>();
-    const result = connection.invoke('UploadStrict', subject);
-    subject.next(1);
-    subject.error(new Error('client broke'));
-    assert.equal(await failure(result), "An unexpected error occurred invoking 'UploadStrict' on the server.");
-    await assertUsable(connection);
+  test('M12: an upload error the method does not handle is a HubException with the client text, detailed errors or not', async () => {
+    for (const path of ['/hub', '/detailed']) {
+      const { connection } = await client(path);
+      const subject = new signalR.Subject<number>();
+      const result = connection.invoke('UploadStrict', subject);
+      subject.next(1);
+      subject.error(new Error('client broke'));
+      assert.equal(await failure(result), "An unexpected error occurred invoking 'UploadStrict' on the server. HubException: client broke", path);
+      await assertUsable(connection);
+    }
   });
 
   test('two upload streams in one call, interleaved', async () => {

@@ -3,9 +3,29 @@
  * StreamItem messages, ended by its Completion.
  * @module
  */
+import { HubError } from '../core/errors.js';
 
-/** Why an upload stream was ended by the client with an error. */
-export class UploadStreamError extends Error {
+/**
+ * Why an upload stream was ended by the client with an error; its message is the client's text.
+ *
+ * It is a {@link HubError}, as ASP.NET wraps the client's text in a `HubException`: a method that
+ * does not catch it fails with
+ * `An unexpected error occurred invoking 'X' on the server. HubException: <client's text>`,
+ * with or without detailed errors.
+ *
+ * @example
+ * ```ts
+ * async upload(items: AsyncIterable<number>) {
+ *   try {
+ *     for await (const item of items) store(item);
+ *   } catch (error) {
+ *     if (error instanceof UploadStreamError) return `client gave up: ${error.message}`;
+ *     throw error;
+ *   }
+ * }
+ * ```
+ */
+export class UploadStreamError extends HubError {
   override readonly name = 'UploadStreamError';
 }
 
