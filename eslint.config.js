@@ -23,6 +23,7 @@ export default tseslint.config(
     },
   },
   layer(['packages/hubwire/src/core/**'], ['../*', '!../core/*'], 'core imports nothing else from the project.'),
+  layer(['packages/hubwire/src/limits/**'], ['../*', '!../core/*', '!../limits/*'], 'limits are pure checks: they depend only on core.'),
   layer(['packages/hubwire/src/protocol/**'], ['**/hubs/*', '**/transports/*', '**/connections/*', '**/lifetime/*', '**/http/*'], 'protocol depends only on core.'),
   layer(['packages/hubwire/src/transports/**'], ['**/hubs/*', '**/lifetime/**', '**/protocol/**', '**/http/*'], 'transports move bytes and know no hub messages.'),
   layer(['packages/hubwire/src/lifetime/**'], ['**/hubs/*', '**/transports/*', '**/http/*', 'ws'], 'lifetime managers never see sockets or hubs.'),
