@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCounterMetrics, createHubServer, redactUrl, systemClock, type Clock, type HubServer } from 'hubwire';
+import { createCounterMetrics, createHubServer, jsonHubProtocol, messagePackHubProtocol, redactUrl, systemClock, type Clock, type HubServer } from 'hubwire';
 import type { Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
@@ -65,6 +65,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     logger,
     metrics: createCounterMetrics(),
     authenticate,
+    // Every hub: users of @microsoft/signalr-protocol-msgpack expect MessagePack beside JSON.
+    protocols: [jsonHubProtocol, messagePackHubProtocol],
     cors: config.corsOrigins.length === 0 ? undefined : { origins: config.corsOrigins.includes('*') ? '*' : config.corsOrigins },
     maximumReceiveMessageSize: config.limits.maxMessageSize,
     maximumParallelInvocationsPerClient: config.limits.maxParallelInvocations,

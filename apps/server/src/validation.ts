@@ -111,13 +111,48 @@ export function optionalBoolean(fields: Fields, field: string): boolean | undefi
 /**
  * An optional JSON object of small size (free-form details); undefined when absent or null.
  * Nested fields are named `field.key` in errors.
+ *
+ * The result holds JSON values only, so JSON and MessagePack recipients get the same thing: a
+ * `Date` (a MessagePack timestamp) becomes its ISO 8601 string, binary data and non-finite
+ * numbers (which JSON cannot carry) are refused.
  */
 export function optionalObject(fields: Fields, field: string, maxBytes = 4096): Fields | undefined {
   const value = fields[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new BadRequest(field, `'${field}' must be a JSON object.`);
-  if (JSON.stringify(value).length > maxBytes) throw new BadRequest(field, `'${field}' must be at most ${maxBytes} bytes of JSON.`);
-  return value as Fields;
+  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date || isBinary(value)) throw new BadRequest(field, `'${field}' must be a JSON object.`);
+  const json = jsonValue(value, field, 0) as Fields;
+  if (JSON.stringify(json).length > maxBytes) throw new BadRequest(field, `'${field}' must be at most ${maxBytes} bytes of JSON.`);
+  return json;
+}
+
+/** Deeper than this is refused (the size limit would refuse it anyway; this keeps the walk bounded). */
+const MAX_JSON_DEPTH = 32;
+
+function isBinary(value: object): boolean {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+/** A copy of `value` with JSON values only (see {@link optionalObject}). */
+function jsonValue(value: unknown, path: string, depth: number): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new BadRequest(path, `'${path}' must be a finite number.`);
+    return value;
+  }
+  if (typeof value !== 'object') throw new BadRequest(path, `'${path}' must be a JSON value.`);
+  if (depth >= MAX_JSON_DEPTH) throw new BadRequest(path, `'${path}' is nested too deeply.`);
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new BadRequest(path, `'${path}' must be a valid date.`);
+    return value.toISOString();
+  }
+  if (isBinary(value)) throw new BadRequest(path, `'${path}' must not be binary data (send it as a string, e.g. base64).`);
+  if (Array.isArray(value)) return value.map((item, index) => jsonValue(item ?? null, `${path}[${index}]`, depth + 1));
+  // fromEntries defines own properties: a JSON key "__proto__" stays a key, not a prototype.
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .map(([key, item]) => [key, jsonValue(item, `${path}.${key}`, depth + 1)]),
+  );
 }
 
 /** A required object whose values are all finite numbers (e.g. analytics metrics). */
