@@ -6,7 +6,7 @@ import { ProtocolError } from '../../core/errors.js';
 import type { HubProtocol, ParseResult } from '../hub-protocol.js';
 import { MessageType, type HubMessage } from '../messages.js';
 import { RECORD_SEPARATOR, findFrameEnd } from '../text-framing.js';
-import { readJsonMessage } from './json-reader.js';
+import { decodeJsonText, readJsonMessage } from './json-reader.js';
 
 const PING = `{"type":6}${RECORD_SEPARATOR}`;
 
@@ -71,7 +71,7 @@ export const jsonHubProtocol: HubProtocol = {
       while (offset < input.length) {
         const end = findFrameEnd(input, offset, maxMessageSize);
         if (end === -1) break;
-        const text = input.toString('utf8', offset, end);
+        const text = decodeJsonText(input, offset, end);
         offset = end + 1;
         let doc: unknown;
         try {

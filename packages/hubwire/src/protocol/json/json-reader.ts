@@ -3,10 +3,25 @@
  * its error texts (they reach clients only with detailed errors on).
  * @module
  */
+import { TextDecoder } from 'node:util';
 import { ProtocolError } from '../../core/errors.js';
 import { MessageType, type HubMessage, type MessageHeaders } from '../messages.js';
 
 type Json = Record<string, unknown>;
+
+// Fatal, so that invalid UTF-8 fails as in ASP.NET instead of turning into U+FFFD and being
+// dispatched. One pass, measured as cheap as Buffer#toString on 100 B-10 KB messages.
+// ignoreBOM keeps a leading BOM in the text, which JSON.parse rejects, as before.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes the UTF-8 text of one message, `input[start, end)`; invalid UTF-8 is a ProtocolError. */
+export function decodeJsonText(input: Buffer, start: number, end: number): string {
+  try {
+    return utf8.decode(input.subarray(start, end));
+  } catch {
+    throw new ProtocolError('Cannot transcode invalid UTF-8 JSON text to UTF-16 string.', 'InvalidOperationException');
+  }
+}
 
 function missing(name: string): ProtocolError {
   return new ProtocolError(`Missing required property '${name}'.`);
