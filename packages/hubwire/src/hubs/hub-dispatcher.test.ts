@@ -85,7 +85,7 @@ test('a server stream stops pulling its producer while the connection is backed 
   assert.equal(fake.written.at(-1)?.type, MessageType.Completion);
 });
 
-test('connects and disconnects cost no hub instance when neither the hub nor a filter has a hook', async () => {
+test('a connect creates the hub once even with no hook to run; a disconnect with none creates nothing', async () => {
   let created = 0;
   const make = (hooks: { onConnected: boolean; onDisconnected: boolean }, filters: HubDispatcherInit['filters'] = []) =>
     new HubDispatcher({
@@ -106,9 +106,30 @@ test('connects and disconnects cost no hub instance when neither the hub nor a f
     });
   const target = { connectionId: 'c', context: {}, callerClients: {}, connectingClients: {} } as unknown as DispatchTarget;
   await make({ onConnected: false, onDisconnected: false }).onConnected(target);
+  assert.equal(created, 1);
   await make({ onConnected: false, onDisconnected: false }).onDisconnected(target, undefined);
-  assert.equal(created, 0);
+  assert.equal(created, 1);
   await make({ onConnected: true, onDisconnected: false }).onConnected(target);
   await make({ onConnected: false, onDisconnected: false }, [{ onDisconnected: (ctx, error, next) => next(ctx, error) }]).onDisconnected(target, undefined);
-  assert.equal(created, 2);
+  assert.equal(created, 3);
+});
+
+test('a hub that cannot be created fails the connect even with no hook to run', async () => {
+  const dispatcher = new HubDispatcher({
+    hubPath: '/h',
+    methods: buildMethodTable(StreamingHub),
+    createHub: () => {
+      throw new Error('no database');
+    },
+    hooks: { onConnected: false, onDisconnected: false },
+    groups: { add: async () => undefined, remove: async () => undefined },
+    filters: [],
+    methodAuthorization: new Map(),
+    detailedErrors: false,
+    logger: silentLogger,
+    metrics: createCounterMetrics(),
+    labels: {},
+  });
+  const target = { connectionId: 'c', context: {}, callerClients: {}, connectingClients: {} } as unknown as DispatchTarget;
+  await assert.rejects(dispatcher.onConnected(target), /no database/);
 });

@@ -78,7 +78,8 @@ export class HubDispatcher {
   readonly #onDisconnected: DisconnectedStep;
   /** No filter wraps invocations: plain calls may skip the filter chain and its promises. */
   readonly #direct: boolean;
-  // A connect or disconnect with no hook to run costs no hub instance and no context object.
+  // A connect with no hook to run costs one hub instance and no context object; a disconnect
+  // with none costs nothing.
   readonly #runsOnConnected: boolean;
   readonly #runsOnDisconnected: boolean;
 
@@ -116,9 +117,17 @@ export class HubDispatcher {
     return hub;
   }
 
-  /** Runs `onConnected` through the filters; a throw propagates so the connection closes with an error. */
+  /**
+   * Runs `onConnected` through the filters; a throw propagates so the connection closes with an
+   * error. With no hook to run the hub is still created once: ASP.NET activates it for
+   * `OnConnectedAsync` whether or not it is overridden, so a hub that cannot be created fails the
+   * connection at once instead of every later invocation.
+   */
   async onConnected(target: DispatchTarget): Promise<void> {
-    if (!this.#runsOnConnected) return;
+    if (!this.#runsOnConnected) {
+      this.#init.createHub();
+      return;
+    }
     const hub = this.#hub(target, target.connectingClients);
     await this.#onConnected({ hub, context: target.context, hubPath: this.#init.hubPath });
   }
