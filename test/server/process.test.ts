@@ -1,10 +1,12 @@
 /**
- * The server as a process: start-up line, SIGTERM/SIGINT graceful exit 0, configuration errors
- * exit 2 naming the setting. Runs main.ts from source (as `npm run dev` does).
+ * The server as a process: start-up line (JSON on stdout, one human line on stderr), SIGTERM/SIGINT
+ * graceful exit 0, configuration errors exit 2 naming the setting, a port in use exits 1 naming
+ * PORT. Runs main.ts from source (as `npm run dev` does).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +60,61 @@ async function startupLine(running: Running): Promise<{ url: string; port: numbe
   }
 }
 
+/** Resolves once `running` wrote a line to stderr that matches `pattern` (bounded). */
+async function stderrLine(running: Running, pattern: RegExp, ms = 10_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = running.stderr.join('').split('\n').find((line) => pattern.test(line));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`no stderr line matching ${pattern}; stderr: ${running.stderr.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('the server process', () => {
+  test('started, it tells people on stderr where to open the demo; stdout holds JSON lines only', async () => {
+    const server = run({ PORT: '0' });
+    const { url, port } = await startupLine(server);
+    assert.equal(url, `http://127.0.0.1:${port}`);
+    const line = await stderrLine(server, /^Hubwire is running/);
+    assert.match(line, new RegExp(`^Hubwire is running: open http://127\\.0\\.0\\.1:${port}/ for the live event feed; log in as admin / demo `));
+    assert.match(line, /jane\.smith, john\.doe/);
+    for (const hub of ['/hubs/events', '/hubs/admin', '/hubs/chat', '/hubs/campaigns', '/hubs/synaxis']) assert.ok(line.includes(hub), hub);
+    const page = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(page.status, 200, 'the page the line points to is there');
+    await page.arrayBuffer();
+    server.child.kill('SIGTERM');
+    const { code } = await within(server.exited, 10_000, 'exit');
+    assert.equal(code, 0);
+    assert.deepEqual(server.stderr.join('').trimEnd().split('\n'), [line], 'stderr holds that one line');
+    for (const entry of server.stdout) assert.doesNotThrow(() => JSON.parse(entry), `a JSON log line: ${entry}`);
+  });
+
+  test('a port already in use: exit code 1 and one line naming PORT and the port, no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve, reject) => {
+      taken.once('error', reject);
+      taken.listen(0, '127.0.0.1', () => resolve());
+    });
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const server = run({ PORT: String(port) });
+      const { code } = await within(server.exited, 15_000, 'exit');
+      assert.equal(code, 1);
+      const stderr = server.stderr.join('');
+      assert.deepEqual(stderr.trimEnd().split('\n'), [
+        `hubwire: cannot start: port ${port} on 127.0.0.1 is already in use. Set PORT to a free port (PORT=0 picks one) or stop the program using it.`,
+      ]);
+      const entries = server.stdout.map((entry) => JSON.parse(entry) as Record<string, unknown>);
+      const fatal = entries.find((entry) => entry['msg'] === 'could not start');
+      assert.deepEqual({ code: fatal?.['code'], port: fatal?.['port'], host: fatal?.['host'] }, { code: 'EADDRINUSE', port, host: '127.0.0.1' });
+      assert.ok(!server.stdout.join('\n').includes('    at '), 'no stack trace in the log');
+      assert.ok(!entries.some((entry) => entry['msg'] === 'hubwire server listening'));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   test('SIGTERM: clients get a Close with allowReconnect, the process exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubwire-'));
     try {

@@ -1,11 +1,14 @@
 /**
  * The Hubwire server process (`npm start`, `npm run dev`): configuration, logger, signals and
- * exit codes — 0 after a graceful stop, 1 on a failure, 2 for a configuration it cannot use.
+ * exit codes — 0 after a graceful stop, 1 on a failure (a port already in use among them), 2 for a
+ * configuration it cannot use. The JSON log goes to stdout; lines for people (where to open the
+ * demo, why it could not start) go to stderr.
  * @module
  */
 import { createLogger } from './logging.js';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
+import { readyLine, startFailureLine } from './terminal.js';
 
 async function main(): Promise<void> {
   let config: ServerConfig;
@@ -36,9 +39,17 @@ async function main(): Promise<void> {
       console.error(`hubwire: configuration error: ${error.message}`);
       process.exit(2);
     }
-    logger.fatal({ err: error, host: config.host, port: config.port }, 'could not start');
+    const line = startFailureLine(error, config);
+    if (line !== undefined) {
+      // A setting can fix it: say which, without a stack trace.
+      logger.fatal({ code: (error as NodeJS.ErrnoException).code, host: config.host, port: config.port }, 'could not start');
+      console.error(line);
+    } else {
+      logger.fatal({ err: error, host: config.host, port: config.port }, 'could not start');
+    }
     process.exit(1);
   }
+  process.stderr.write(`${readyLine(app)}\n`);
 
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
