@@ -51,6 +51,8 @@ class State {
   readonly tickers = new Map<string, Ticker>();
   readonly gates = new Map<string, Deferred>();
   readonly log: string[] = [];
+  /** Plain methods that were entered, by name. */
+  readonly entered: string[] = [];
 
   ticker(name: string): Ticker {
     let ticker = this.tickers.get(name);
@@ -77,6 +79,7 @@ class StreamingHub extends Hub {
     return a + b;
   }
   plain(value: unknown): unknown {
+    state.entered.push('plain');
     return value;
   }
   record(entry: string): void {
@@ -223,6 +226,7 @@ describe('server streams', () => {
   test('M8: StreamInvocation of a plain method; Invocation of a streaming method (texts name the target as sent)', async () => {
     send({ type: 4, invocationId: '1', target: 'PLAIN', arguments: [1] });
     await expectNext('{"type":3,"invocationId":"1","error":"The client attempted to invoke the non-streaming \'PLAIN\' method with a streaming invocation."}');
+    assert.deepEqual(state.entered, [], 'the plain method must not run');
     send({ type: 1, invocationId: '2', target: 'Counter', arguments: [1] });
     await expectNext('{"type":3,"invocationId":"2","error":"The client attempted to invoke the streaming \'Counter\' method with a non-streaming invocation."}');
     // Without an id: nothing comes back.

@@ -30,6 +30,8 @@ class Probe {
   /** `read` when `mark` ran; undefined until it runs. */
   readAtMark: number | undefined;
   readonly marked = new Deferred();
+  /** Plain methods that were entered, by name. */
+  readonly entered: string[] = [];
 }
 let probe = new Probe();
 
@@ -41,6 +43,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 class StreamHub extends Hub {
   add(a: number, b: number): number {
+    probe.entered.push('add');
     return a + b;
   }
 
@@ -95,8 +98,9 @@ class StreamHub extends Hub {
     throw new Error('kaput');
   }
 
-  /** Not an async generator: a plain method whose result is a web ReadableStream. */
+  /** Not an async generator: a plain method whose result is a web ReadableStream (declared in `streamingMethods`). */
   readable(count: number): ReadableStream<string> {
+    probe.entered.push('readable');
     return new ReadableStream<string>({
       start(controller) {
         for (let i = 0; i < count; i++) controller.enqueue(`r${i}`);
@@ -198,8 +202,8 @@ async function assertUsable(connection: signalR.HubConnection): Promise<void> {
 
 before(async () => {
   server = await startTestServer((hw) => {
-    hw.mapHub('/hub', StreamHub);
-    hw.mapHub('/detailed', StreamHub, { enableDetailedErrors: true });
+    hw.mapHub('/hub', StreamHub, { streamingMethods: ['readable'] });
+    hw.mapHub('/detailed', StreamHub, { enableDetailedErrors: true, streamingMethods: ['readable'] });
   });
 });
 
@@ -304,26 +308,28 @@ describe('server-to-client streams', () => {
     await assertUsable(connection);
   });
 
-  test('M8: invoke() on a streaming method fails with the exact text', async () => {
+  test('M8: invoke() on a streaming method fails with the exact text, without running it', async () => {
     const { connection } = await client();
     assert.equal(
       await failure(connection.invoke('Counter', 3)),
       "The client attempted to invoke the streaming 'Counter' method with a non-streaming invocation.",
     );
-    // Also for a plain method that returns a stream.
+    // Also for a plain method declared in streamingMethods: refused before it is entered.
     assert.equal(
       await failure(connection.invoke('Readable', 3)),
       "The client attempted to invoke the streaming 'Readable' method with a non-streaming invocation.",
     );
+    assert.deepEqual(probe.entered, []);
     await assertUsable(connection);
   });
 
-  test('M8: stream() on a plain method fails with the exact text', async () => {
+  test('M8: stream() on a plain method fails with the exact text, without running it', async () => {
     const { connection } = await client();
     assert.deepEqual(await outcome(connection.stream('Add', 1, 2)), {
       items: [],
       error: "The client attempted to invoke the non-streaming 'Add' method with a streaming invocation.",
     });
+    assert.deepEqual(probe.entered, []);
     await assertUsable(connection);
   });
 });

@@ -24,7 +24,7 @@ export { createHubServer, HubServer } from './server.js';
 export type { HubServerOptions, MapHubOptions, LifetimeManagerContext, ClientOf } from './server.js';
 
 export { Hub } from './hubs/hub.js';
-export type { HubClass, HubInvocation } from './hubs/hub.js';
+export type { HubClass, HubInvocation, HubMethodName } from './hubs/hub.js';
 export type { HubFilter, HubInvocationContext, HubLifetimeContext } from './hubs/hub-filter.js';
 export { UploadStreamError } from './hubs/upload-stream.js';
 export { createJwtAuthenticator } from './auth/jwt-authenticator.js';

@@ -16,7 +16,7 @@ import { HubRouter } from './http/hub-router.js';
 import { HubEndpoint } from './hubs/hub-endpoint.js';
 import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
-import type { Hub, HubClass } from './hubs/hub.js';
+import type { Hub, HubClass, HubMethodName } from './hubs/hub.js';
 import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
 
@@ -57,6 +57,21 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
 }
 
 /** The client interface of a hub class. */
+  /**
+   * Plain methods that return a stream (an `AsyncIterable` or a `ReadableStream`). `async *`
+   * methods stream by themselves; a method named here is a streaming method too, so a client's
+   * `invoke()` of it — and `stream()` of any method that is neither — is refused before it runs,
+   * with ASP.NET's texts.
+   *
+   * @example
+   * ```ts
+   * class FeedHub extends Hub {
+   *   prices(symbol: string): ReadableStream<number> { return priceFeed(symbol); }
+   * }
+   * hubwire.mapHub('/hubs/feed', FeedHub, { streamingMethods: ['prices'] });
+   * ```
+   */
+  streamingMethods?: readonly HubMethodName<H>[];
 export type ClientOf<H> = H extends Hub<infer T> ? T : never;
 
 /**
@@ -102,7 +117,7 @@ export class HubServer {
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
-    const { create, authorizeMethods, ...hubOptions } = options;
+    const { create, authorizeMethods, streamingMethods, ...hubOptions } = options;
     // Filters add up: the server's run first, then the hub's (ASP.NET's order).
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
@@ -116,6 +131,7 @@ export class HubServer {
       lifetime: (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, logger: this.#logger, metrics: this.#metrics }),
       clock: this.#clock,
       logger: this.#logger,
+      streamingMethods,
       metrics: this.#metrics,
     });
     this.#router.add(endpoint);

@@ -19,6 +19,7 @@ import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 import { ClientResults } from './client-results.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
+import type { StreamCancellation } from './stream-cancellation.js';
 import { ConnectionOutput } from './connection-output.js';
 import { acceptHandshake } from './handshake-acceptor.js';
 import { UploadStream } from './upload-stream.js';
@@ -68,7 +69,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #context: HubCallerContext | undefined;
   #callerClients: HubCallerClients<unknown> | undefined;
   #connectingClients: HubCallerClients<unknown> | undefined;
-  #activeStreams: Map<string, AbortController> | undefined;
+  #activeStreams: Map<string, StreamCancellation> | undefined;
   #uploads: Map<string, UploadStream> | undefined;
   #results: ClientResults | undefined;
   readonly #output: ConnectionOutput;
@@ -156,7 +157,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   /** Server streams running on this connection. */
-  get activeStreams(): Map<string, AbortController> {
+  get activeStreams(): Map<string, StreamCancellation> {
     return (this.#activeStreams ??= new Map());
   }
 

@@ -8,6 +8,7 @@ import type { HubCallerContext } from './hub-caller-context.js';
 import { HubDispatcher, type DispatchTarget, type HubDispatcherInit } from './hub-dispatcher.js';
 import { Hub } from './hub.js';
 import { buildMethodTable } from './method-table.js';
+import type { StreamCancellation } from './stream-cancellation.js';
 
 let produced = 0;
 
@@ -23,7 +24,7 @@ class StreamingHub extends Hub {
 /** A connection whose outbound backlog the test opens and closes by hand. */
 class FakeTarget implements Pick<DispatchTarget, 'write' | 'whenWritable' | 'activeStreams'> {
   readonly written: HubMessage[] = [];
-  readonly activeStreams = new Map<string, AbortController>();
+  readonly activeStreams = new Map<string, StreamCancellation>();
   blocked: { promise: Promise<void>; release: () => void } | undefined;
   asked = 0;
 

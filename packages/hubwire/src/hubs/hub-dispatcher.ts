@@ -14,6 +14,7 @@ import type { HubCallerContext } from './hub-caller-context.js';
 import { composeFilters, type HubFilter, type HubInvocationContext, type HubLifetimeContext } from './hub-filter.js';
 import { bindHub, type Hub, type HubInvocation } from './hub.js';
 import type { HubMethod } from './method-table.js';
+import { StreamCancellation } from './stream-cancellation.js';
 import type { UploadStream } from './upload-stream.js';
 
 /** The connection as the dispatcher needs it. */
@@ -25,8 +26,11 @@ export interface DispatchTarget {
   readonly connectingClients: HubCallerClients<unknown>;
   /** Caller clients that call `releaseSlot` before waiting for a client result. */
   callerClientsReleasing(releaseSlot: () => void): HubCallerClients<unknown>;
-  /** Server streams running on this connection, by invocation id. */
-  readonly activeStreams: Map<string, AbortController>;
+  /**
+   * Server streams running on this connection, by invocation id. CancelInvocation aborts one;
+   * the end of the connection aborts them all.
+   */
+  readonly activeStreams: Map<string, StreamCancellation>;
   /** Sends one message to this connection only; throws HUB_ERR_SERIALIZATION. */
   write(message: HubMessage): void;
   /** Starts receiving the client's upload streams with these ids. */
@@ -68,6 +72,16 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
+/** Asks a producer to stop (its `finally` runs); a failure there has nowhere to go but away. */
+function closeIterator(iterator: AsyncIterator<unknown> | undefined): void {
+  try {
+    const closing = iterator?.return?.();
+    if (isThenable(closing)) closing.then(undefined, () => undefined);
+  } catch {
+    // The producer's cleanup threw; the stream is over either way.
+  }
 }
 
 /** Runs hub methods and lifecycle hooks for one mapped hub. */
@@ -195,7 +209,7 @@ export class HubDispatcher {
     const id = message.invocationId;
     if (isAsyncIterable(result) && !method.isStreaming) {
       // A plain method returned a stream: it is a streaming method the client called wrongly.
-      void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+      closeIterator((result as AsyncIterable<unknown>)[Symbol.asyncIterator]());
       this.#fail(target, id, texts.streamingMethodInvoked(message.target));
       return;
     }
@@ -221,9 +235,6 @@ export class HubDispatcher {
     metrics.increment('invocations', labels);
     const method = methods.get(message.target.toLowerCase());
     if (method === undefined) return this.#fail(target, id, texts.methodDoesNotExist(message.target));
-    if (streaming && target.activeStreams.has(message.invocationId)) {
-      return this.#fail(target, id, texts.invocationIdInUse(message.invocationId));
-    }
     const streamIds = message.streamIds ?? [];
     if (message.arguments.length + streamIds.length !== method.parameterCount) {
       return this.#fail(
@@ -234,22 +245,26 @@ export class HubDispatcher {
           : texts.argumentCountMismatch(message.target, message.arguments.length, method.parameterCount, detailedErrors),
       );
     }
+    // The kind of call is checked against what the method is declared to be, before it runs.
     if (!streaming && method.isStreaming) return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
+    if (streaming && !method.isStreaming) return this.#fail(target, id, texts.nonStreamingMethodStreamed(message.target));
+
+    // A stream is registered before anything awaits, so a CancelInvocation right behind it (in the
+    // same read) finds it; plain calls share the connection's signal and cost no controller.
+    let cancellation: StreamCancellation | undefined;
+    if (streaming) {
+      if (target.activeStreams.has(message.invocationId)) return this.#fail(target, id, texts.invocationIdInUse(message.invocationId));
+      cancellation = new StreamCancellation();
+      target.activeStreams.set(message.invocationId, cancellation);
+      if (target.context.connectionAborted.aborted) cancellation.abort();
+    }
     const requirement = this.#init.methodAuthorization.get(message.target.toLowerCase());
     if (requirement !== undefined && (await authorize(requirement, target.context.user)) !== 'allowed') {
+      if (streaming) target.activeStreams.delete(message.invocationId);
       return this.#fail(target, id, texts.unauthorized(message.target));
     }
 
-    // A stream gets its own controller, so CancelInvocation can stop it; plain calls share the
-    // connection's signal and cost no AbortController.
-    const controller = streaming ? new AbortController() : undefined;
-    if (controller !== undefined) {
-      target.activeStreams.set(id!, controller);
-      const connectionAborted = target.context.connectionAborted;
-      if (connectionAborted.aborted) controller.abort();
-      else connectionAborted.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
-    }
-    const signal = () => controller?.signal ?? target.context.connectionAborted;
+    const signal = () => cancellation?.signal ?? target.context.connectionAborted;
     const invocation: HubInvocation = {
       invocationId: id,
       methodName: method.name,
@@ -262,24 +277,24 @@ export class HubDispatcher {
     // A method holding an invocation slot gives it back while it awaits a client result, so the
     // connection can go on reading (ASP.NET does the same; otherwise parallelism 1 deadlocks).
     const clients = releaseSlot === undefined ? target.callerClients : target.callerClientsReleasing(releaseSlot);
-    const state: HubInvocationContext = {
-      hub: this.#hub(target, clients, invocation),
-      context: target.context,
-      hubPath: this.#init.hubPath,
-      methodName: method.name,
-      arguments: uploads.length > 0 ? [...message.arguments, ...uploads] : (message.arguments as unknown[]),
-      invocationId: id,
-      headers: message.headers,
-      get signal() {
-        return signal();
-      },
-    };
 
     let result: unknown;
     try {
+      const state: HubInvocationContext = {
+        hub: this.#hub(target, clients, invocation),
+        context: target.context,
+        hubPath: this.#init.hubPath,
+        methodName: method.name,
+        arguments: uploads.length > 0 ? [...message.arguments, ...uploads] : (message.arguments as unknown[]),
+        invocationId: id,
+        headers: message.headers,
+        get signal() {
+          return signal();
+        },
+      };
       result = await this.#invoke(state);
     } catch (error) {
-      if (controller !== undefined) target.activeStreams.delete(id!);
+      if (streaming) target.activeStreams.delete(message.invocationId);
       return this.#methodFailed(target, message, method, error);
     } finally {
       if (streamIds.length > 0 && !streaming) target.closeUploads(streamIds);
@@ -287,12 +302,8 @@ export class HubDispatcher {
 
     if (streaming) {
       try {
-        if (!isAsyncIterable(result)) {
-          // Only `async *` methods are known to stream before they run; any other method that
-          // returned no stream was a plain method called with a streaming invocation.
-          return this.#fail(target, id, method.isStreaming ? texts.notAStream(message.target) : texts.nonStreamingMethodStreamed(message.target));
-        }
-        await this.#stream(target, message.invocationId, result, controller!.signal);
+        if (!isAsyncIterable(result)) return this.#fail(target, id, texts.notAStream(method.name));
+        await this.#stream(target, message.invocationId, result, cancellation!);
       } finally {
         target.activeStreams.delete(message.invocationId);
         if (streamIds.length > 0) target.closeUploads(streamIds);
@@ -302,18 +313,29 @@ export class HubDispatcher {
     this.#completed(target, message, method, result);
   }
 
-  /** Sends each item as a StreamItem, then one Completion (with an error if the producer failed). */
-  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
-    const iterator = items[Symbol.asyncIterator]();
+  /**
+   * Sends each item as a StreamItem, then one Completion (with an error if the producer failed).
+   * The producer is always asked for its first item, even when the stream was cancelled before it
+   * started: that call is what starts an `async *` method's body, which then sees its signal abort
+   * and runs its `finally` (ASP.NET likewise always calls the first `MoveNextAsync`).
+   */
+  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, cancellation: StreamCancellation): Promise<void> {
+    const { signal } = cancellation;
+    let iterator: AsyncIterator<unknown> | undefined;
     // Cancel promptly even while the producer is waiting for its next item.
-    const onAbort = () => void iterator.return?.();
+    const onAbort = () => closeIterator(iterator);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      while (!signal.aborted) {
-        const backlog = target.whenWritable();
-        if (backlog !== undefined) await backlog;
-        if (signal.aborted) break;
-        const step = await iterator.next();
+      iterator = items[Symbol.asyncIterator]();
+      for (let first = true; ; first = false) {
+        if (!cancellation.requested) {
+          const backlog = target.whenWritable();
+          if (backlog !== undefined) await backlog;
+        }
+        if (!first && signal.aborted) break;
+        const next = iterator.next();
+        if (first) cancellation.started();
+        const step = await next;
         if (step.done || signal.aborted) break;
         target.write({ type: MessageType.StreamItem, invocationId, item: step.value });
       }
@@ -326,7 +348,7 @@ export class HubDispatcher {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
-    if (signal.aborted) void iterator.return?.();
+    if (signal.aborted) closeIterator(iterator);
     // Cancellation is not an error: the Completion carries none (the client has forgotten the id).
     this.#write(target, { type: MessageType.Completion, invocationId, hasResult: false });
   }

@@ -30,6 +30,8 @@ export interface HubEndpointInit {
   readonly authorizeMethods?: Readonly<Record<string, AuthorizationRequirement>>;
   readonly lifetime: HubLifetimeManager;
   readonly clock: Clock;
+  /** Plain methods that return a stream, by name (any case); `async *` methods need no entry. */
+  readonly streamingMethods?: readonly string[];
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -62,7 +64,7 @@ export class HubEndpoint implements HubConnectionHost {
     this.lifetime = init.lifetime;
     this.groups = createGroupManager(init.lifetime);
     this.connections = new ConnectionManager(init.clock);
-    const methods = buildMethodTable(init.hubClass);
+    const methods = buildMethodTable(init.hubClass, init.streamingMethods);
     this.dispatcher = new HubDispatcher({
       hubPath: init.path,
       filters: init.options.filters,

@@ -109,6 +109,22 @@ export function bindHub(hub: Hub<unknown>, value: HubBinding): void {
   hub[binding] = value;
 }
 
+/**
+ * The names of a hub's invocable methods (what `streamingMethods` and `authorizeMethods` of
+ * `mapHub` may name).
+ *
+ * @example
+ * ```ts
+ * class FeedHub extends Hub { prices(): ReadableStream<number> { … } }
+ * const name: HubMethodName<FeedHub> = 'prices';
+ * ```
+ */
+export type HubMethodName<H> = Exclude<
+  { [K in keyof H]: H[K] extends (...args: any[]) => unknown ? K : never }[keyof H],
+  keyof Hub<any>
+> &
+  string;
+
 /** A hub class: constructible without arguments (or via the `create` option of mapHub). */
 export type HubClass<H extends Hub<any> = Hub<any>> = abstract new (...args: any[]) => H;
 

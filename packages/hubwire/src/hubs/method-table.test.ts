@@ -36,3 +36,30 @@ test('refuses two methods differing only in case', () => {
   }
   assert.throws(() => buildMethodTable(Clash), /two methods named/);
 });
+
+test('async * methods stream by themselves; streamingMethods declares plain ones, in any case', () => {
+  class Feed extends Hub {
+    async *ticks() {
+      yield 1;
+    }
+    readable(): ReadableStream<number> {
+      return new ReadableStream();
+    }
+    plain() {
+      return 1;
+    }
+  }
+  const undeclared = buildMethodTable(Feed);
+  assert.deepEqual(
+    [...undeclared.values()].map((m) => [m.name, m.isStreaming]),
+    [
+      ['ticks', true],
+      ['readable', false],
+      ['plain', false],
+    ],
+  );
+  const declared = buildMethodTable(Feed, ['Readable']);
+  assert.equal(declared.get('readable')?.isStreaming, true);
+  assert.equal(declared.get('plain')?.isStreaming, false);
+  assert.throws(() => buildMethodTable(Feed, ['missing']), /streamingMethods names 'missing', which is not a method of hub 'Feed'/);
+});

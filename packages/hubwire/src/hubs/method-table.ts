@@ -12,7 +12,10 @@ export interface HubMethod {
   readonly fn: (...args: unknown[]) => unknown;
   /** How many arguments a client must send: the function's declared parameter count. */
   readonly parameterCount: number;
-  /** An `async *method()`: known to stream before it is called. */
+  /**
+   * A streaming method: an `async *method()`, or one named in `streamingMethods`. Known before
+   * the method is called, so a call of the wrong kind is refused without running it.
+   */
   readonly isStreaming: boolean;
 }
 
@@ -21,8 +24,13 @@ export interface HubMethod {
  * name (clients' method names are matched case-insensitively). Methods whose names start with `_`
  * and ES private `#methods` are not invocable. Two methods differing only in case are refused,
  * as ASP.NET refuses overloads.
+ *
+ * `streamingMethods` names the plain methods that return a stream (an `AsyncIterable` or a
+ * `ReadableStream`): JavaScript erases return types, so only `async *` methods are recognised
+ * by themselves. A name that is not a method of the hub is refused.
  */
-export function buildMethodTable(hubClass: HubClass): ReadonlyMap<string, HubMethod> {
+export function buildMethodTable(hubClass: HubClass, streamingMethods: readonly string[] = []): ReadonlyMap<string, HubMethod> {
+  const declared = new Set(streamingMethods.map((name) => name.toLowerCase()));
   const table = new Map<string, HubMethod>();
   for (let proto = hubClass.prototype as object | null; proto !== null && proto !== Hub.prototype && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
     for (const name of Object.getOwnPropertyNames(proto)) {
@@ -37,8 +45,11 @@ export function buildMethodTable(hubClass: HubClass): ReadonlyMap<string, HubMet
         throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hubClass.name}' has two methods named '${existing.name}' and '${name}'; hub method names are case-insensitive.`);
       }
       const fn = descriptor.value as (...args: unknown[]) => unknown;
-      table.set(key, { name, fn, parameterCount: fn.length, isStreaming: fn.constructor.name === 'AsyncGeneratorFunction' });
+      table.set(key, { name, fn, parameterCount: fn.length, isStreaming: declared.has(key) || fn.constructor.name === 'AsyncGeneratorFunction' });
     }
+  }
+  for (const name of streamingMethods) {
+    if (!table.has(name.toLowerCase())) throw new HubwireError('HUB_ERR_INVALID_OPTION', `streamingMethods names '${name}', which is not a method of hub '${hubClass.name}'.`);
   }
   return table;
 }
