@@ -19,16 +19,16 @@ import { nextMessage, stopAll } from '../support/e2e.js';
 import { clientFor } from '../support/signalr-client.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { until, within } from '../support/wait.js';
-import { signalR, startTestApp, type TestApp } from './support.js';
+import { logLine, signalR, startTestApp, type TestApp } from './support.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** The four ways a client may talk to a hub of the server. */
 const VARIANTS = [
-  { name: 'json/WebSockets', transport: signalR.HttpTransportType.WebSockets, protocol: () => new signalR.JsonHubProtocol() },
-  { name: 'messagepack/WebSockets', transport: signalR.HttpTransportType.WebSockets, protocol: () => new MessagePackHubProtocol() },
-  { name: 'json/LongPolling', transport: signalR.HttpTransportType.LongPolling, protocol: () => new signalR.JsonHubProtocol() },
-  { name: 'messagepack/LongPolling', transport: signalR.HttpTransportType.LongPolling, protocol: () => new MessagePackHubProtocol() },
+  { name: 'json/WebSockets', protocolName: 'json', transportName: 'WebSockets', transport: signalR.HttpTransportType.WebSockets, protocol: () => new signalR.JsonHubProtocol() },
+  { name: 'messagepack/WebSockets', protocolName: 'messagepack', transportName: 'WebSockets', transport: signalR.HttpTransportType.WebSockets, protocol: () => new MessagePackHubProtocol() },
+  { name: 'json/LongPolling', protocolName: 'json', transportName: 'LongPolling', transport: signalR.HttpTransportType.LongPolling, protocol: () => new signalR.JsonHubProtocol() },
+  { name: 'messagepack/LongPolling', protocolName: 'messagepack', transportName: 'LongPolling', transport: signalR.HttpTransportType.LongPolling, protocol: () => new MessagePackHubProtocol() },
 ] as const;
 
 interface Client {
@@ -61,6 +61,9 @@ describe('every hub speaks JSON and MessagePack over WebSockets and long polling
         open.push(connection);
         register(connection);
         await within(connection.start(), 5000, `${variant.name} start on ${path}`);
+        // The server's own account of the connection: the protocol and transport asked for.
+        const line = await logLine(server.logs, (entry) => entry.msg === 'client connected' && entry['connectionId'] === connection.connectionId, 5000, `${variant.name} connected`);
+        assert.deepEqual({ hub: line['hub'], protocol: line['protocol'], transport: line['transport'] }, { hub: path, protocol: variant.protocolName, transport: variant.transportName });
         return { variant: variant.name, connection };
       }),
     );
