@@ -3,7 +3,8 @@
  * ("Cannot transcode invalid UTF-8 JSON text to UTF-16 string.", an InvalidOperationException)
  * and the connection closes with `Connection closed with an error.`; it must not be decoded with
  * U+FFFD replacements and dispatched. A text WebSocket frame with invalid UTF-8 never reaches the
- * hub protocol: the WebSocket layer closes with 1007, as ASP.NET's does.
+ * hub protocol: the WebSocket layer closes with 1007, as ASP.NET's does. A handshake with invalid
+ * UTF-8 is refused with the generic handshake text.
  * Reference: signalr-protocol.md §5.1, §12, §13.2.
  */
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import { negotiate } from '../support/http-probe.js';
 import { messagesOf, poll, send } from '../support/http-transports.js';
 import { JsonStream, framed } from '../support/json-stream.js';
-import { RS } from '../support/raw-client.js';
+import { RawClient, RS } from '../support/raw-client.js';
 import { until, within } from '../support/wait.js';
 import { CLOSE_WITH_ERROR, invocation, openJson, startConformanceServer, type ConformanceServer } from './fixtures.js';
 
@@ -98,6 +99,26 @@ describe('invalid UTF-8 in a JSON message (detailed errors off)', () => {
     const answer = await within(poll(server.hubUrl, token), 5000, 'the Close');
     assert.deepEqual(messagesOf(answer.text), [CLOSE_WITH_ERROR]);
   });
+});
+
+describe('invalid UTF-8 in the handshake', () => {
+  let server: ConformanceServer;
+  before(async () => {
+    server = await startConformanceServer();
+  });
+  after(() => server.close());
+
+  for (const [where, head, tail] of [
+    ['an unknown property', '{"protocol":"json","version":1,"x":"', '"}'],
+    ['the protocol name', '{"protocol":"json', '","version":1}'],
+  ] as const) {
+    test(`in ${where}: refused with the generic handshake text, then closed`, async () => {
+      const stream = new JsonStream(await RawClient.connect(server.hubWs()));
+      stream.client.send(Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from(tail + RS)]), true);
+      assert.equal(await stream.next(), '{"error":"An unexpected error occurred during connection handshake."}');
+      assert.equal(await stream.closed(), 1000);
+    });
+  }
 });
 
 describe('invalid UTF-8 in a JSON message (detailed errors on)', () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { HubwireError } from '../core/errors.js';
+import { decodeJsonText } from './json/json-reader.js';
 import { RECORD_SEPARATOR, RECORD_SEPARATOR_CODE } from './text-framing.js';
 
 /** What the client asked for. */
@@ -34,7 +35,12 @@ export function handshakeErrorResponse(error: string): string {
 export function parseHandshakeRequest(input: Buffer): { request: HandshakeRequest; consumed: number } | undefined {
   const end = input.indexOf(RECORD_SEPARATOR_CODE);
   if (end === -1) return undefined;
-  const text = input.toString('utf8', 0, end);
+  let text: string;
+  try {
+    text = decodeJsonText(input, 0, end);
+  } catch (error) {
+    throw new HandshakeError((error as Error).message);
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
