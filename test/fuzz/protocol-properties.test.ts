@@ -1,0 +1,96 @@
+/**
+ * The parser properties have teeth: each planted bug below (a protocol wrapped to misbehave) is
+ * caught by the property meant to catch it, within the run count the suite uses.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { jsonHubProtocol, messagePackHubProtocol, type HubProtocol, type ParseResult } from 'hubwire';
+import { SUITE_SEED, toFastCheck } from './fuzz-property.js';
+import { protocolProperties } from './protocol-properties.js';
+import { jsonTarget, msgpackTarget } from './targets.js';
+
+type Parse = (input: Buffer, maxSize: number | null) => ParseResult;
+
+/** `protocol` with its parse replaced by `parse(original)`. */
+function planted(protocol: HubProtocol, parse: (original: Parse) => Parse): HubProtocol {
+  return { ...protocol, write: (m) => protocol.write(m), parse: parse((input, max) => protocol.parse(input, max)) };
+}
+
+const mutants: { name: string; catches: string; jsonOnly?: true; make: (protocol: HubProtocol) => HubProtocol }[] = [
+  {
+    name: 'throws a TypeError on a byte',
+    catches: 'arbitrary bytes never throw and leave other connections unaffected',
+    make: (p) =>
+      planted(p, (parse) => (input, max) => {
+        if (input.includes(0xc1)) throw new TypeError('boom');
+        return parse(input, max);
+      }),
+  },
+  {
+    name: 'reports a plain Error instead of a ProtocolError',
+    catches: 'mutated valid streams give messages or a ProtocolError',
+    make: (p) =>
+      planted(p, (parse) => (input, max) => {
+        const result = parse(input, max);
+        return result.error === undefined ? result : { ...result, error: new Error(result.error.message) as never };
+      }),
+  },
+  {
+    name: 'lets one byte more than the limit through',
+    catches: 'every message type round-trips through write and parse',
+    make: (p) => planted(p, (parse) => (input, max) => parse(input, max === null ? null : max + 1)),
+  },
+  {
+    name: 'claims the incomplete tail as consumed',
+    catches: 'a truncated stream is incomplete, not an error',
+    make: (p) => planted(p, (parse) => (input, max) => ({ ...parse(input, max), consumed: input.length })),
+  },
+  {
+    name: 'loses the first message of every later chunk',
+    catches: 'any split of a valid stream into chunks yields the same messages',
+    make: (p) => {
+      let calls = 0;
+      return planted(p, (parse) => (input, max) => {
+        const result = parse(input, max);
+        return calls++ % 2 === 1 ? { ...result, messages: result.messages.slice(1) } : result;
+      });
+    },
+  },
+  {
+    name: 'is left broken for every connection by a hostile byte',
+    catches: 'arbitrary bytes never throw and leave other connections unaffected',
+    make: (p) => {
+      let poisoned = false;
+      return planted(p, (parse) => (input, max) => {
+        if (input.includes(0xff)) poisoned = true;
+        const result = parse(input, max);
+        return poisoned ? { ...result, messages: [] } : result;
+      });
+    },
+  },
+  {
+    name: 'decodes invalid UTF-8 leniently',
+    catches: 'invalid UTF-8 anywhere in a message is a ProtocolError after the messages before it',
+    jsonOnly: true,
+    make: (p) => planted(p, (parse) => (input, max) => parse(Buffer.from(input.toString('utf8'), 'utf8'), max)),
+  },
+];
+
+describe('the parser properties catch planted bugs', () => {
+  for (const [label, protocol, target] of [
+    ['json', jsonHubProtocol, jsonTarget],
+    ['msgpack', messagePackHubProtocol, msgpackTarget],
+  ] as const) {
+    for (const mutant of mutants) {
+      if (label === 'msgpack' && mutant.jsonOnly) continue;
+      test(`${label}: a parser that ${mutant.name} fails "${mutant.catches}"`, () => {
+        const properties = protocolProperties(target(mutant.make(protocol)));
+        const property = properties.find((candidate) => candidate.name === `${label}: ${mutant.catches}`);
+        assert.ok(property !== undefined, `no property named ${mutant.catches}`);
+        const run = fc.check(toFastCheck(property), { seed: SUITE_SEED, numRuns: 150 });
+        assert.equal(run.failed, true, 'the property must fail for this bug');
+      });
+    }
+  }
+});
