@@ -27,6 +27,8 @@ export default tseslint.config(
   layer(['packages/hubwire/src/protocol/**'], ['**/hubs/*', '**/transports/*', '**/connections/*', '**/lifetime/*', '**/http/*'], 'protocol depends only on core.'),
   layer(['packages/hubwire/src/transports/**'], ['**/hubs/*', '**/lifetime/**', '**/protocol/**', '**/http/*'], 'transports move bytes and know no hub messages.'),
   layer(['packages/hubwire/src/lifetime/**'], ['**/hubs/*', '**/transports/*', '**/http/*', 'ws'], 'lifetime managers never see sockets or hubs.'),
-  layer(['packages/hubwire/src/hubs/**'], ['**/http/*', '**/lifetime/memory/*', 'ws'], 'hubs use the lifetime interface, never an implementation or a socket.'),
+  layer(['packages/hubwire/src/hubs/**'], ['**/http/*', '**/raw/*', '**/lifetime/memory/*', 'ws'], 'hubs use the lifetime interface, never an implementation or a socket (nor raw connections).'),
+  layer(['packages/hubwire/src/connections/**'], ['**/hubs/*', '**/raw/*', '**/lifetime/**', '**/protocol/**', '**/http/*', 'ws'], 'connections are the seam under hubs and raw connections; they know neither, nor HTTP.'),
+  layer(['packages/hubwire/src/raw/**'], ['**/hubs/*', '**/lifetime/**', '**/protocol/**', '**/http/*', 'ws'], 'raw connections carry bytes: no hub protocol, no sockets, no HTTP.'),
   layer(['apps/**/src/**'], ['hubwire/*', '**/packages/hubwire/**'], 'the server app uses only the public API of hubwire.'),
 );

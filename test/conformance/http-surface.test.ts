@@ -8,6 +8,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { httpCall, negotiate, probeUpgrade } from '../support/http-probe.js';
 import { JsonStream, framed } from '../support/json-stream.js';
 import { RawClient, RS } from '../support/raw-client.js';
+import { connect } from '../support/signalr-client.js';
 import { until } from '../support/wait.js';
 import { invocation, openJson, startConformanceServer, type ConformanceServer } from './fixtures.js';
 
@@ -305,13 +306,61 @@ describe('authentication', () => {
       {
         authenticate: (request) => {
           const header = request.headers['authorization'];
+          if (header === 'Bearer guest') return { userIdentifier: 'guest', roles: ['visitor'], claims: {} };
           if (header !== 'Bearer good') throw new Error('no valid token');
-          return { userIdentifier: 'u1', claims: {} };
+          return { userIdentifier: 'u1', roles: ['member'], claims: {} };
         },
+        authorize: { roles: ['member'] },
       },
+      (hw) => hw.mapConnection('/raw', () => undefined, { authorize: true, authenticate: () => undefined }),
     );
   });
   after(() => server.close());
+
+  /** ASP.NET's authentication middleware answers a refusal with the status alone. */
+  function assertEmptyRefusal(answer: { status: number; headers: Headers | Record<string, unknown>; text?: string; body?: unknown }, status: number, what: string): void {
+    assert.equal(answer.status, status, what);
+    const get = (name: string) => (answer.headers instanceof Headers ? answer.headers.get(name) : (answer.headers[name] as string | undefined)) ?? null;
+    assert.equal(get('content-type'), null, `${what}: no Content-Type`);
+    assert.equal(get('content-length'), '0', `${what}: no body`);
+    assert.equal(answer.text ?? answer.body, '', `${what}: no body`);
+  }
+
+  test('401 and 403 have an empty body and no Content-Type on negotiate, every transport request and the upgrade', async () => {
+    assertEmptyRefusal(await negotiate(server.hubUrl), 401, 'negotiate without a token');
+    assertEmptyRefusal(await negotiate(server.hubUrl, 'negotiateVersion=1', { headers: { Authorization: 'Bearer bad' } }), 401, 'negotiate with a bad token');
+    assertEmptyRefusal(await negotiate(server.hubUrl, 'negotiateVersion=1', { headers: { Authorization: 'Bearer guest' } }), 403, 'negotiate without the role');
+    const token = async (): Promise<string> =>
+      String((await negotiate(server.hubUrl, 'negotiateVersion=1', { headers: { Authorization: 'Bearer good' } })).body!['connectionToken']);
+    const id = await token();
+    const polling = await token();
+    // A long-polling connection, so that its later polls, sends and DELETE reach authentication.
+    assert.equal((await httpCall(`${server.hubUrl}?id=${polling}&_=0`, { headers: { Authorization: 'Bearer good' } })).status, 200);
+    for (const [what, connection, init] of [
+      ['first poll', id, { method: 'GET' }],
+      ['event stream', id, { method: 'GET', headers: { Accept: 'text/event-stream' } }],
+      ['later poll', polling, { method: 'GET' }],
+      ['send', polling, { method: 'POST', body: `{"type":6}${RS}` }],
+      ['DELETE', polling, { method: 'DELETE' }],
+    ] as const) {
+      assertEmptyRefusal(await httpCall(`${server.hubUrl}?id=${connection}&_=1`, init), 401, what);
+      const guest = { ...init, headers: { ...('headers' in init ? init.headers : {}), Authorization: 'Bearer guest' } };
+      assertEmptyRefusal(await httpCall(`${server.hubUrl}?id=${connection}&_=1`, guest), 403, `${what} without the role`);
+    }
+    const upgrade = await probeUpgrade(`${server.hubUrl}?id=${id}`);
+    assertEmptyRefusal({ status: upgrade.status, headers: upgrade.headers, body: upgrade.body }, 401, 'upgrade');
+    const forbidden = await probeUpgrade(`${server.hubUrl}?id=${id}`, { Authorization: 'Bearer guest' });
+    assertEmptyRefusal({ status: forbidden.status, headers: forbidden.headers, body: forbidden.body }, 403, 'upgrade without the role');
+    // Raw connection endpoints answer the same way.
+    assertEmptyRefusal(await negotiate(server.url('/raw')), 401, 'raw negotiate');
+  });
+
+  test('the official client reports the refusal from the status text, as against ASP.NET', async () => {
+    await assert.rejects(connect(server.hubUrl), { message: "Failed to complete negotiation with the server: Error: Unauthorized: Status code '401'" });
+    await assert.rejects(connect(server.hubUrl, { accessTokenFactory: () => 'guest' }), {
+      message: "Failed to complete negotiation with the server: Error: Forbidden: Status code '403'",
+    });
+  });
 
   test('N9: a hub that requires auth answers negotiate 401 without a token and 200 with a bearer header', async () => {
     const refused = await negotiate(server.hubUrl);

@@ -464,6 +464,37 @@ describe('long polling limits and options', () => {
   });
 });
 
+describe('long polling during shutdown', () => {
+  test('a client between two polls still collects its Completion and Close; only new connections get 503', async () => {
+    const lp = await startLp({ shutdownTimeout: 10_000 });
+    try {
+      const token = await lp.connected();
+      const unattached = await lp.token();
+      await send(lp.server.hubUrl, token, framed(invocation('slow', ['s'], '1')));
+      await until(() => lp.server.state.log.includes('start:s'), 5000, 'the slow call to start');
+      // No poll is pending: the client is between two polls when the shutdown begins.
+      const closing = lp.server.hubwire.close();
+      closing.catch(() => undefined);
+      assert.equal((await negotiate(lp.server.hubUrl)).status, 503, 'no new negotiate');
+      assert.equal((await poll(lp.server.hubUrl, unattached)).status, 503, 'no new long-polling transport');
+      assert.equal((await probeUpgrade(lp.server.hubUrl)).status, 503, 'no new WebSocket');
+      lp.server.state.gate('s').open();
+      // The Completion and the Close come in one poll answer or two, depending on timing.
+      const received: string[] = [];
+      while (!received.includes('{"type":7,"allowReconnect":true}')) {
+        const answer = await within(poll(lp.server.hubUrl, token), 5000, 'a poll after the shutdown began');
+        assert.equal(answer.status, 200);
+        received.push(...messagesOf(answer.text));
+      }
+      assert.deepEqual(received, ['{"type":3,"invocationId":"1","result":"s"}', '{"type":7,"allowReconnect":true}']);
+      // Well under shutdownTimeout: close() did not wait for a Close nobody could collect.
+      await within(closing, 5000, 'close()');
+    } finally {
+      await lp.close();
+    }
+  });
+});
+
 const addInvocation: HubMessage = { type: MessageType.Invocation, invocationId: 'bin', target: 'add', arguments: [40, 2] };
 
 /**

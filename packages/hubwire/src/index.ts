@@ -53,6 +53,10 @@ export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/m
 export type { CorsOptions } from './http/cors.js';
 export type { Principal, ConnectionRequestInfo } from './connections/http-connection.js';
 export type { TransportKind } from './transports/transport.js';
+export { requestInfo } from './http/request-info.js';
+export type { RawConnection, ConnectionHandler } from './raw/raw-connection.js';
+export type { ConnectionData } from './raw/inbound-queue.js';
+export type { MapConnectionOptions } from './raw/connection-options.js';
 
 export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
 export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';

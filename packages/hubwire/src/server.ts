@@ -19,6 +19,9 @@ import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
 import type { Hub, HubClass, HubMethodName } from './hubs/hub.js';
 import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
+import { ConnectionEndpoint } from './raw/connection-endpoint.js';
+import { resolveConnectionOptions, type MapConnectionOptions } from './raw/connection-options.js';
+import type { ConnectionHandler } from './raw/raw-connection.js';
 
 /** What a lifetime-manager factory is given for each mapped hub. */
 export interface LifetimeManagerContext {
@@ -141,6 +144,41 @@ export class HubServer {
   }
 
   /**
+   * Serves a raw connection handler at `path`, as ASP.NET's `MapConnectionHandler`: the same
+   * negotiate, transports, authentication, CORS and limits as a hub, but bytes in and bytes out
+   * with no hub protocol. The official client's `HttpConnection` (without a `HubConnection`)
+   * connects to it. `handler` runs once per connection, for the connection's life: the
+   * connection ends when the handler's promise settles (a WebSocket closes with 1011 if it
+   * rejected). Options a hub has too default to the server's.
+   *
+   * @example
+   * ```ts
+   * hubwire.mapConnection('/echo', async (connection) => {
+   *   for await (const data of connection) {
+   *     // A string came as text and goes back as text; a Buffer as binary.
+   *     if (!connection.send(data)) await connection.drained();
+   *   }
+   * });
+   * ```
+   */
+  mapConnection(path: string, handler: ConnectionHandler, options: MapConnectionOptions = {}): this {
+    if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A connection path must start with '/'; got '${path}'.`);
+    if (typeof handler !== 'function') throw new HubwireError('HUB_ERR_INVALID_OPTION', `mapConnection('${path}') needs a handler function.`);
+    this.#router.add(
+      new ConnectionEndpoint({
+        path,
+        handler,
+        options: resolveConnectionOptions(this.#options, options),
+        clock: this.#clock,
+        logger: this.#logger,
+        metrics: this.#metrics,
+      }),
+    );
+    this.#heartbeat ??= this.#clock.setInterval(() => this.#tick(), this.#options.heartbeatInterval ?? 1000);
+    return this;
+  }
+
+  /**
    * The `clients` and `groups` of a mapped hub, for use outside hub methods.
    * Pass the hub class (typed) or its path.
    */
@@ -148,8 +186,12 @@ export class HubServer {
     return this.#endpoint(hub).context as HubContext<ClientOf<H>>;
   }
 
-  /** Number of connections with a transport attached, for one hub or all. */
+  /**
+   * Number of connections with a transport attached, for one hub or all (raw connections of
+   * {@link HubServer.mapConnection} included).
+   */
   connectionCount(hub?: HubClass | string): number {
+    if (typeof hub === 'string') return (this.#router.endpoint(hub) ?? this.#endpoint(hub)).live.size;
     if (hub !== undefined) return this.#endpoint(hub).live.size;
     let total = 0;
     for (const endpoint of this.#router.endpoints()) total += endpoint.live.size;
@@ -158,7 +200,7 @@ export class HubServer {
 
   /** The paths hubs are mapped on, in the order they were mapped. */
   get hubPaths(): readonly string[] {
-    return [...this.#router.endpoints()].map((endpoint) => endpoint.path);
+    return [...this.#router.endpoints()].filter((endpoint) => endpoint instanceof HubEndpoint).map((endpoint) => endpoint.path);
   }
 
   /** The metrics sink (the in-process counters unless another one was given). */
@@ -172,7 +214,9 @@ export class HubServer {
       if (endpoint === undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hub.name}' is not mapped.`);
       return endpoint;
     }
-    for (const endpoint of this.#router.endpoints()) if (endpoint.path.toLowerCase() === hub.toLowerCase()) return endpoint;
+    for (const endpoint of this.#router.endpoints()) {
+      if (endpoint instanceof HubEndpoint && endpoint.path.toLowerCase() === hub.toLowerCase()) return endpoint;
+    }
     throw new HubwireError('HUB_ERR_INVALID_OPTION', `No hub is mapped on '${hub}'.`);
   }
 
@@ -261,11 +305,13 @@ export class HubServer {
   }
 
   /**
-   * Graceful shutdown. Stops accepting (new hub requests get 503); lets running invocations finish
-   * for up to `shutdownTimeout` while new ones are refused (`The server is shutting down.`); then
-   * closes every connection (clients get a Close with `allowReconnect`, so they reconnect
-   * elsewhere), waits up to `shutdownTimeout` for them, drops whatever is still open, and stops
-   * the server `listen` started.
+   * Graceful shutdown. Stops accepting new connections (negotiate, upgrades and requests that
+   * would attach a transport get 503; connections that have one are still served, so long-polling
+   * clients collect their Close); lets running invocations finish for up to `shutdownTimeout`
+   * while new ones are refused (`The server is shutting down.`); then closes every connection
+   * (hub clients get a Close with `allowReconnect`, so they reconnect elsewhere; raw connections'
+   * handlers see the end of their data), waits up to `shutdownTimeout` for them, drops whatever
+   * is still open, and stops the server `listen` started.
    */
   async close(): Promise<void> {
     if (this.#closed) return;

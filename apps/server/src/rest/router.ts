@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactUrl, type Authenticator, type Principal } from 'hubwire';
+import { redactUrl, requestInfo, type Authenticator, type Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import { BadRequest, NotFound, type RawHandler, type RawMethod, type RestHandler, type RestRoutes, type RouteAuth } from '../app-context.js';
 import { BodyError, readJsonBody } from './body.js';
@@ -122,7 +122,7 @@ export class RestRouter implements RestRoutes {
     const { logger } = this.#options;
     let user: Principal | undefined;
     try {
-      user = await this.#options.authenticate({ headers: req.headers, query, remoteAddress: req.socket.remoteAddress });
+      user = await this.#options.authenticate(requestInfo(req));
     } catch (error) {
       if (auth !== 'anonymous') {
         logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');

@@ -7,6 +7,7 @@ const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const request = (token?: string, where: 'header' | 'query' = 'header') => ({
   headers: token !== undefined && where === 'header' ? { authorization: `Bearer ${token}` } : {},
   query: new URLSearchParams(token !== undefined && where === 'query' ? { access_token: token } : {}),
+  cookies: {},
   remoteAddress: '127.0.0.1',
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { newConnectionId } from '../core/ids.js';
-import { HttpConnection, type ConnectionRequestInfo, type Principal } from './http-connection.js';
+import { HttpConnection, type Principal } from './http-connection.js';
 
 /** Creates, finds and forgets {@link HttpConnection}s. */
 export class ConnectionManager {
@@ -16,8 +16,11 @@ export class ConnectionManager {
     this.#clock = clock;
   }
 
-  /** A new connection; version 0 uses the connection id as its token. */
-  create(negotiateVersion: number, request: ConnectionRequestInfo, principal: Principal | undefined): HttpConnection {
+  /**
+   * A new connection; version 0 uses the connection id as its token. Of the request that creates
+   * it only the user is kept: the request a hub sees is set when a transport attaches.
+   */
+  create(negotiateVersion: number, principal: Principal | undefined): HttpConnection {
     const connectionId = newConnectionId();
     const token = negotiateVersion >= 1 ? newConnectionId() : connectionId;
     const connection = new HttpConnection({
@@ -25,7 +28,6 @@ export class ConnectionManager {
       token,
       negotiateVersion,
       createdAt: this.#clock.now(),
-      request,
       principal,
     });
     this.#byToken.set(token, connection);

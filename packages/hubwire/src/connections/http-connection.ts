@@ -24,12 +24,31 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-/** What Hubwire keeps of the HTTP request that started the connection. */
+/**
+ * What Hubwire keeps of an HTTP request. An authenticator sees the request it checks; a
+ * connection (`context.request` in a hub, `connection.request` of a raw connection) sees the
+ * request that established its transport, as ASP.NET's `Context.GetHttpContext()`: the
+ * WebSocket upgrade, the Server-Sent Events `GET`, or the first long-polling `GET` (later polls do
+ * not replace it). Never the negotiate `POST`: that one carries no transport, and clients may send
+ * it with other headers, query or cookies.
+ */
 export interface ConnectionRequestInfo {
+  /** Header names in lower case, as `node:http` gives them. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The query of the request URL (`id`, `access_token` and the client's own parameters). */
   readonly query: URLSearchParams;
+  /** The `Cookie` header parsed by name (values URL-decoded); `{}` without one. Parsed on first read. */
+  readonly cookies: Readonly<Record<string, string | undefined>>;
   readonly remoteAddress: string | undefined;
 }
+
+/** What a connection reports as its request before a transport attached (nothing is kept of negotiate). */
+export const NO_REQUEST: ConnectionRequestInfo = Object.freeze({
+  headers: Object.freeze({}),
+  query: new URLSearchParams(),
+  cookies: Object.freeze({}),
+  remoteAddress: undefined,
+});
 
 /** The transport-level half of a connection. */
 export class HttpConnection {
@@ -38,7 +57,13 @@ export class HttpConnection {
   readonly token: string;
   readonly negotiateVersion: number;
   readonly createdAt: number;
-  readonly request: ConnectionRequestInfo;
+  /**
+   * The request that established the transport ({@link ConnectionRequestInfo}); set when a
+   * transport attaches, and again when stateful reconnect resumes on a new WebSocket (as ASP.NET
+   * does). {@link NO_REQUEST} before.
+   */
+  request: ConnectionRequestInfo = NO_REQUEST;
+  /** Who the client is; the only thing kept of the negotiate request until a transport attaches. */
   principal: Principal | undefined;
   state: ConnectionState = 'negotiated';
   transport: Transport | undefined;
@@ -61,14 +86,12 @@ export class HttpConnection {
     token: string;
     negotiateVersion: number;
     createdAt: number;
-    request: ConnectionRequestInfo;
     principal: Principal | undefined;
   }) {
     this.connectionId = init.connectionId;
     this.token = init.token;
     this.negotiateVersion = init.negotiateVersion;
     this.createdAt = init.createdAt;
-    this.request = init.request;
     this.principal = init.principal;
   }
 

@@ -1,19 +1,20 @@
 /**
- * Routes HTTP requests and upgrades to mapped hubs. Routing only: the work happens in the
- * negotiate and transport handlers. On the hub URL: an upgrade is a WebSocket, a GET asking for
- * `text/event-stream` is Server-Sent Events, any other GET a long poll, a POST a send, a DELETE
- * the end of a long-polling connection.
+ * Routes HTTP requests and upgrades to mapped endpoints (hubs and raw connection handlers).
+ * Routing only: the work happens in the negotiate and transport handlers. On an endpoint's URL:
+ * an upgrade is a WebSocket, a GET asking for `text/event-stream` is Server-Sent Events, any other
+ * GET a long poll, a POST a send, a DELETE the end of a long-polling connection.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { HubwireError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { applyCors, isOriginAllowed, type CorsOptions } from './cors.js';
 import { handleDelete, handlePoll } from './long-polling.js';
 import { handleNegotiate } from './negotiate.js';
-import { acceptsEventStream, pathOf } from './request-info.js';
+import { acceptsEventStream, pathOf, queryOf, queryValue } from './request-info.js';
 import { rejectUpgrade, sendText } from './responses.js';
 import { handleSend } from './send.js';
 import { handleServerSentEvents } from './server-sent-events.js';
@@ -21,16 +22,16 @@ import { handleWebSocketUpgrade } from './websocket-upgrade.js';
 
 const NEGOTIATE_SUFFIX = '/negotiate';
 
-/** Normalizes a hub path for matching: lower case, no trailing slash. */
+/** Normalizes an endpoint path for matching: lower case, no trailing slash. */
 export function normalizeHubPath(path: string): string {
   const lower = path.toLowerCase();
   return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }
 
-/** Maps request paths to hub endpoints. */
+/** Maps request paths to endpoints. */
 export class HubRouter {
-  readonly #endpoints = new Map<string, HubEndpoint>();
-  readonly #servers = new Map<HubEndpoint, WebSocketServer>();
+  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #servers = new Map<Endpoint, WebSocketServer>();
   readonly #logger: Logger;
   readonly #cors: CorsOptions | undefined;
   #accepting = true;
@@ -40,9 +41,9 @@ export class HubRouter {
     this.#cors = cors;
   }
 
-  add(endpoint: HubEndpoint): void {
+  add(endpoint: Endpoint): void {
     const key = normalizeHubPath(endpoint.path);
-    if (this.#endpoints.has(key)) throw new Error(`A hub is already mapped on '${endpoint.path}'.`);
+    if (this.#endpoints.has(key)) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub or connection handler is already mapped on '${endpoint.path}'.`);
     this.#endpoints.set(key, endpoint);
     this.#servers.set(
       endpoint,
@@ -50,11 +51,16 @@ export class HubRouter {
     );
   }
 
-  endpoints(): IterableIterator<HubEndpoint> {
+  endpoints(): IterableIterator<Endpoint> {
     return this.#endpoints.values();
   }
 
-  #match(url: string | undefined): { endpoint: HubEndpoint; negotiate: boolean } | undefined {
+  /** The endpoint mapped on `path` (matched as requests are: any case, trailing slash or not). */
+  endpoint(path: string): Endpoint | undefined {
+    return this.#endpoints.get(normalizeHubPath(path));
+  }
+
+  #match(url: string | undefined): { endpoint: Endpoint; negotiate: boolean } | undefined {
     const path = normalizeHubPath(pathOf(url));
     const direct = this.#endpoints.get(path);
     if (direct !== undefined) return { endpoint: direct, negotiate: false };
@@ -65,16 +71,29 @@ export class HubRouter {
     return undefined;
   }
 
-  /** From now on, answer 503 to every hub request and upgrade (the server is shutting down). */
+  /**
+   * The server is shutting down: from now on negotiate, upgrades and every request that would
+   * attach a transport to a connection get 503. Requests of connections that have a transport
+   * (polls, sends, DELETE) are still served, so a long-polling client between two polls collects
+   * its Close and stops instead of failing its next poll.
+   */
   stopAccepting(): void {
     this.#accepting = false;
   }
 
-  /** Handles the request if it is for a hub; returns false otherwise so others may. */
+  /** Whether `req` may still be served while shutting down: it belongs to an attached connection. */
+  #servesWhileStopping(endpoint: Endpoint, req: IncomingMessage): boolean {
+    if (req.method === 'POST' || req.method === 'DELETE') return true;
+    if (req.method !== 'GET' || acceptsEventStream(req)) return false;
+    const token = queryValue(queryOf(req.url), 'id');
+    return token !== undefined && endpoint.connections.get(token)?.transportKind === 'LongPolling';
+  }
+
+  /** Handles the request if it is for an endpoint; returns false otherwise so others may. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const match = this.#match(req.url);
     if (match === undefined) return false;
-    if (!this.#accepting) {
+    if (!this.#accepting && (match.negotiate || !this.#servesWhileStopping(match.endpoint, req))) {
       req.resume();
       sendText(res, 503, 'The server is shutting down.');
       return true;
@@ -87,7 +106,7 @@ export class HubRouter {
     return true;
   }
 
-  async #dispatch(endpoint: HubEndpoint, negotiate: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #dispatch(endpoint: Endpoint, negotiate: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if ((await applyCors(this.#cors, req, res)) === 'answered') return;
     if (negotiate) {
       await handleNegotiate(endpoint, req, res);
@@ -107,7 +126,7 @@ export class HubRouter {
     }
   }
 
-  /** Handles a WebSocket upgrade if it is for a hub; returns false otherwise. */
+  /** Handles a WebSocket upgrade if it is for an endpoint; returns false otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const match = this.#match(req.url);
     if (match === undefined || match.negotiate) return false;
@@ -124,7 +143,7 @@ export class HubRouter {
     return true;
   }
 
-  async #upgrade(endpoint: HubEndpoint, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async #upgrade(endpoint: Endpoint, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const origin = req.headers.origin;
     // Browsers let any page open a WebSocket anywhere; with CORS configured, hold WebSockets to it too.
     if (this.#cors !== undefined && origin !== undefined && !(await isOriginAllowed(this.#cors, origin))) {

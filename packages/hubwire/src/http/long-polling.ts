@@ -4,16 +4,17 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { LongPollingTransport } from '../transports/long-polling-transport.js';
 import { sendText } from './responses.js';
 import { authorized, claim, connectionFor, transportAllowed } from './transport-request.js';
 
 /**
- * A poll. The first one after negotiate attaches the transport and is answered at once; later
- * ones wait for data (see {@link LongPollingTransport.poll}).
+ * A poll. The first one after negotiate attaches the transport and is answered at once, and is
+ * the request the connection keeps (ASP.NET clones it; later polls do not replace it); later ones
+ * wait for data (see {@link LongPollingTransport.poll}).
  */
-export async function handlePoll(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handlePoll(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
   const connection = connectionFor(endpoint, req, res);
   if (connection === undefined || !transportAllowed(endpoint, connection, 'LongPolling', res)) return;
@@ -23,9 +24,11 @@ export async function handlePoll(endpoint: HubEndpoint, req: IncomingMessage, re
   if (!transportAllowed(endpoint, connection, 'LongPolling', res)) return;
   if (connection.transportKind === undefined) {
     if (connection.state !== 'negotiated') return sendText(res, 404, 'No Connection with that ID');
-    claim(connection, 'LongPolling', auth.principal);
-    const hubConnection = endpoint.open(connection);
-    connection.transport = new LongPollingTransport(res, hubConnection, { clock: endpoint.clock, pollTimeout: endpoint.options.longPollingPollTimeout });
+    claim(connection, 'LongPolling', auth);
+    connection.transport = new LongPollingTransport(res, endpoint.open(connection), {
+      clock: endpoint.clock,
+      pollTimeout: endpoint.options.longPollingPollTimeout,
+    });
     return;
   }
   const transport = connection.transport;
@@ -36,7 +39,7 @@ export async function handlePoll(endpoint: HubEndpoint, req: IncomingMessage, re
 }
 
 /** Ends a long-polling connection gracefully (202); a pending poll gets 204. */
-export async function handleDelete(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleDelete(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
   const connection = connectionFor(endpoint, req, res);
   if (connection === undefined) return;

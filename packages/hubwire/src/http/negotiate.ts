@@ -3,10 +3,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { authenticateRequest } from './authenticate.js';
 import { queryValue, requestInfo } from './request-info.js';
-import { sendJson, sendText } from './responses.js';
+import { sendJson, sendStatus, sendText } from './responses.js';
 
 const TRANSFER_FORMATS = {
   WebSockets: ['Text', 'Binary'],
@@ -29,7 +29,7 @@ function chooseVersion(requested: string | undefined, minimum: number): number |
 }
 
 /** Answers a negotiate request. */
-export async function handleNegotiate(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleNegotiate(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') {
     sendText(res, 405, 'Method Not Allowed');
     return;
@@ -44,10 +44,11 @@ export async function handleNegotiate(endpoint: HubEndpoint, req: IncomingMessag
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
-    sendText(res, auth.status, auth.message);
+    sendStatus(res, auth.status);
     return;
   }
-  const connection = endpoint.connections.create(version, info, auth.principal);
+  // Nothing of this request but the user is kept: the connection's request is its transport's.
+  const connection = endpoint.connections.create(version, auth.principal);
   // Only when asked: a client that did not ask aborts if told "useStatefulReconnect".
   const stateful = endpoint.options.allowStatefulReconnects && queryValue(info.query, 'useStatefulReconnect') === 'true';
   connection.statefulReconnect = stateful;

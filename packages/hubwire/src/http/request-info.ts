@@ -3,6 +3,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
 import type { ConnectionRequestInfo } from '../connections/http-connection.js';
 
 /** The path of a request URL, without its query. */
@@ -28,9 +29,55 @@ export function queryValue(query: URLSearchParams, key: string): string | undefi
   return undefined;
 }
 
-/** The parts of a request a connection keeps. */
+/** A request's headers, query, cookies and address; what authenticators and connections see. */
+class RequestInfo implements ConnectionRequestInfo {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: URLSearchParams;
+  readonly remoteAddress: string | undefined;
+  #cookies: Readonly<Record<string, string | undefined>> | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.headers = req.headers;
+    this.query = queryOf(req.url);
+    this.remoteAddress = req.socket.remoteAddress;
+  }
+
+  // Most hubs never read a cookie: parse only when asked, once.
+  get cookies(): Readonly<Record<string, string | undefined>> {
+    if (this.#cookies === undefined) {
+      const header = this.headers['cookie'];
+      this.#cookies = Object.freeze(header === undefined ? {} : parseCookie(Array.isArray(header) ? header.join('; ') : header));
+    }
+    return this.#cookies;
+  }
+}
+
+/**
+ * The parts of `req` Hubwire keeps for authenticators and connections: its headers, query,
+ * cookies (parsed when first read) and remote address, without the request itself. Useful to run
+ * the same authenticator on other routes of an app.
+ *
+ * @example
+ * ```ts
+ * import { requestInfo } from 'hubwire';
+ *
+ * app.get('/api/me', async (req, res) => {
+ *   const user = await authenticate(requestInfo(req)); // the authenticator the hubs use
+ *   res.json({ user: user?.userIdentifier ?? null });
+ * });
+ * ```
+ */
 export function requestInfo(req: IncomingMessage): ConnectionRequestInfo {
-  return { headers: req.headers, query: queryOf(req.url), remoteAddress: req.socket.remoteAddress };
+  return new RequestInfo(req);
+}
+
+/**
+ * Whether a POSTed body is binary: the official clients send `application/octet-stream` for
+ * binary data and `text/plain;charset=UTF-8` for text.
+ */
+export function isBinaryBody(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return type !== undefined && type.split(';')[0]!.trim().toLowerCase() === 'application/octet-stream';
 }
 
 /** Whether the request asks for an event stream (`Accept: text/event-stream`, maybe among others). */

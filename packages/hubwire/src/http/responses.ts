@@ -12,6 +12,12 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
+/** Answers with a status alone: no body, no Content-Type (ASP.NET's 401 and 403). */
+export function sendStatus(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
 /** Answers 200 with a JSON body. */
 export function sendJson(res: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
@@ -19,8 +25,11 @@ export function sendJson(res: ServerResponse, body: unknown): void {
   res.end(text);
 }
 
-/** Refuses a WebSocket upgrade with a plain HTTP answer, before any 101. */
-export function rejectUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+/**
+ * Refuses a WebSocket upgrade with a plain HTTP answer, before any 101: a `text/plain` body, or
+ * with `text` undefined the status alone (as {@link sendStatus}).
+ */
+export function rejectUpgrade(socket: Duplex, status: number, text: string | undefined, headers: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -28,8 +37,7 @@ export function rejectUpgrade(socket: Duplex, status: number, text: string, head
   const extra = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`,
-  );
+  const body = text ?? '';
+  const contentType = text === undefined ? '' : 'Content-Type: text/plain; charset=utf-8\r\n';
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${contentType}Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
 }

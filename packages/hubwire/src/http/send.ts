@@ -1,11 +1,12 @@
 /**
- * `POST {hub}?id=TOKEN`: the client→server half of Server-Sent Events and long polling. The body
- * is one or more framed hub messages (or part of one; the hub layer reassembles).
+ * `POST {path}?id=TOKEN`: the client→server half of Server-Sent Events and long polling. For a
+ * hub the body is one or more framed hub messages (or part of one; the hub layer reassembles).
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { receivesPosts } from '../transports/transport.js';
+import { isBinaryBody } from './request-info.js';
 import { sendText } from './responses.js';
 import { authorized, connectionFor } from './transport-request.js';
 
@@ -14,7 +15,7 @@ import { authorized, connectionFor } from './transport-request.js';
  * run one after another in arrival order, authentication included, so a slow authenticator
  * cannot reorder them.
  */
-export async function handleSend(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleSend(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const connection = connectionFor(endpoint, req, res);
   if (connection === undefined) return;
   if (connection.transportKind === 'WebSockets') return sendText(res, 405, 'POST requests are not allowed for WebSocket connections.');
@@ -27,7 +28,7 @@ export async function handleSend(endpoint: HubEndpoint, req: IncomingMessage, re
     // Negotiated but no stream or poll yet: nothing could take the bytes.
     if (!receivesPosts(transport)) return sendText(res, 409, '');
     try {
-      await transport.receive(req);
+      await transport.receive(req, isBinaryBody(req));
     } catch {
       // The body broke off (the client went away mid-upload).
       if (!res.headersSent && !res.destroyed) sendText(res, 400, 'Reading the request body failed.');

@@ -3,13 +3,13 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { ServerSentEventsTransport } from '../transports/sse-transport.js';
 import { sendText } from './responses.js';
 import { authorized, claim, connectionFor, transportAllowed } from './transport-request.js';
 
 /** Attaches an event stream to a negotiated connection; a second stream is refused with 409. */
-export async function handleServerSentEvents(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleServerSentEvents(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
   const connection = connectionFor(endpoint, req, res);
   if (connection === undefined || !transportAllowed(endpoint, connection, 'ServerSentEvents', res)) return;
@@ -21,7 +21,6 @@ export async function handleServerSentEvents(endpoint: HubEndpoint, req: Incomin
   if (connection.state !== 'negotiated') return sendText(res, 409, '');
   // A client that left while being authenticated never gets a stream; the sweep forgets its token.
   if (res.destroyed) return;
-  claim(connection, 'ServerSentEvents', auth.principal);
-  const hubConnection = endpoint.open(connection);
-  connection.transport = new ServerSentEventsTransport(res, hubConnection);
+  claim(connection, 'ServerSentEvents', auth);
+  connection.transport = new ServerSentEventsTransport(res, endpoint.open(connection));
 }

@@ -4,15 +4,15 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpConnection, Principal } from '../connections/http-connection.js';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
+import type { ConnectionRequestInfo, HttpConnection, Principal } from '../connections/http-connection.js';
 import type { TransportKind } from '../transports/transport.js';
 import { authenticateRequest } from './authenticate.js';
 import { queryOf, queryValue, requestInfo } from './request-info.js';
-import { sendText } from './responses.js';
+import { sendStatus, sendText } from './responses.js';
 
 /** The connection the request's `id` names; otherwise answers 400 (no id) or 404 and returns undefined. */
-export function connectionFor(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): HttpConnection | undefined {
+export function connectionFor(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): HttpConnection | undefined {
   const token = queryValue(queryOf(req.url), 'id');
   if (token === undefined) {
     sendText(res, 400, 'Connection ID required');
@@ -24,10 +24,10 @@ export function connectionFor(endpoint: HubEndpoint, req: IncomingMessage, res: 
 }
 
 /**
- * Whether `kind` may serve the connection: switched on for the hub (404 otherwise) and the kind
- * the connection already uses, if any (400 otherwise). Answers the refusal.
+ * Whether `kind` may serve the connection: switched on for the endpoint (404 otherwise) and the
+ * kind the connection already uses, if any (400 otherwise). Answers the refusal.
  */
-export function transportAllowed(endpoint: HubEndpoint, connection: HttpConnection, kind: TransportKind, res: ServerResponse): boolean {
+export function transportAllowed(endpoint: Endpoint, connection: HttpConnection, kind: TransportKind, res: ServerResponse): boolean {
   if (!endpoint.options.transports.includes(kind)) {
     sendText(res, 404, `${kind} transport not supported by this end point type`);
     return false;
@@ -39,19 +39,30 @@ export function transportAllowed(endpoint: HubEndpoint, connection: HttpConnecti
   return true;
 }
 
+/** An authenticated request: who it proved to be, and the request as connections keep it. */
+export interface AuthorizedRequest {
+  readonly principal: Principal | undefined;
+  readonly info: ConnectionRequestInfo;
+}
+
 /**
  * Authenticates (and authorizes) this request, as ASP.NET re-runs both on every transport
- * request. Answers the refusal (401 or 403) and resolves `false` when refused.
+ * request. Answers the refusal (401 or 403, empty body) and resolves `false` when refused.
  */
-export async function authorized(endpoint: HubEndpoint, req: IncomingMessage, res: ServerResponse): Promise<{ principal: Principal | undefined } | false> {
-  const auth = await authenticateRequest(endpoint, requestInfo(req));
-  if (auth.ok) return { principal: auth.principal };
-  sendText(res, auth.status, auth.message);
+export async function authorized(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<AuthorizedRequest | false> {
+  const info = requestInfo(req);
+  const auth = await authenticateRequest(endpoint, info);
+  if (auth.ok) return { principal: auth.principal, info };
+  sendStatus(res, auth.status);
   return false;
 }
 
-/** Binds a negotiated connection to its transport kind and the user its first request proved. */
-export function claim(connection: HttpConnection, kind: TransportKind, principal: Principal | undefined): void {
+/**
+ * Binds a negotiated connection to its transport kind, the user its first transport request
+ * proved and that request, which is what the connection's code sees from now on.
+ */
+export function claim(connection: HttpConnection, kind: TransportKind, request: AuthorizedRequest): void {
   connection.transportKind = kind;
-  if (principal !== undefined) connection.principal = principal;
+  connection.request = request.info;
+  if (request.principal !== undefined) connection.principal = request.principal;
 }

@@ -1,19 +1,23 @@
 /**
- * `GET {hub}?id=TOKEN` with `Upgrade: websocket` (and without `id`: skipNegotiation).
+ * `GET {path}?id=TOKEN` with `Upgrade: websocket` (and without `id`: skipNegotiation).
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import type { HubEndpoint } from '../hubs/hub-endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import { WebSocketTransport } from '../transports/websocket-transport.js';
 import { authenticateRequest } from './authenticate.js';
 import { queryValue, requestInfo } from './request-info.js';
 import { rejectUpgrade } from './responses.js';
 
-/** Attaches a WebSocket to a negotiated connection, or creates one when no id is given. */
+/**
+ * Attaches a WebSocket to a negotiated connection, or creates one when no id is given. The
+ * upgrade request becomes the connection's request; a stateful-reconnect resume replaces it with
+ * the new upgrade's, as ASP.NET sets the connection's HttpContext on every WebSocket request.
+ */
 export async function handleWebSocketUpgrade(
-  endpoint: HubEndpoint,
+  endpoint: Endpoint,
   wss: WebSocketServer,
   req: IncomingMessage,
   socket: Duplex,
@@ -42,13 +46,15 @@ export async function handleWebSocketUpgrade(
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
-    rejectUpgrade(socket, auth.status, auth.message);
+    rejectUpgrade(socket, auth.status, undefined);
     return;
   }
-  const resumer = connection?.resumer;
-  if (resumer !== undefined) {
+  const resumed = connection;
+  const resumer = resumed?.resumer;
+  if (resumed !== undefined && resumer !== undefined) {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!resumer.resume((events) => new WebSocketTransport(ws, events))) ws.close(1000);
+      if (resumer.resume((events) => new WebSocketTransport(ws, events))) resumed.request = info;
+      else ws.close(1000);
     });
     return;
   }
@@ -58,12 +64,13 @@ export async function handleWebSocketUpgrade(
     return;
   }
   if (connection === undefined) {
-    connection = endpoint.connections.create(0, info, auth.principal);
+    connection = endpoint.connections.create(0, auth.principal);
   } else if (auth.principal !== undefined) {
     connection.principal = auth.principal;
   }
   const claimed = connection;
   claimed.transportKind = 'WebSockets';
+  claimed.request = info;
   claimed.state = 'active';
   wss.handleUpgrade(req, socket, head, (ws) => {
     if (endpoint.connections.get(claimed.token) !== claimed) {
@@ -71,7 +78,6 @@ export async function handleWebSocketUpgrade(
       ws.close(1000);
       return;
     }
-    const hubConnection = endpoint.open(claimed);
-    claimed.transport = new WebSocketTransport(ws, hubConnection.transportEvents());
+    claimed.transport = new WebSocketTransport(ws, endpoint.open(claimed));
   });
 }

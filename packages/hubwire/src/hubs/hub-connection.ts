@@ -122,7 +122,10 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       get items() {
         return (items ??= new Map());
       },
-      request: http.request,
+      // Read through: stateful reconnect replaces the request with the new WebSocket's.
+      get request() {
+        return http.request;
+      },
       transport: http.transportKind ?? 'WebSockets',
       get protocol() {
         return connection.#protocol?.name ?? '';

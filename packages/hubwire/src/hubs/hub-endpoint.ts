@@ -6,7 +6,9 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
 import { ConnectionManager } from '../connections/connection-manager.js';
+import type { Endpoint } from '../connections/endpoint.js';
 import type { HttpConnection } from '../connections/http-connection.js';
+import type { TransportEvents } from '../transports/transport.js';
 import type { HubLifetimeManager } from '../lifetime/hub-lifetime-manager.js';
 import { MessageType } from '../protocol/messages.js';
 import { createGroupManager, type GroupManager } from './group-manager.js';
@@ -37,7 +39,7 @@ export interface HubEndpointInit {
 }
 
 /** A mapped hub with everything its connections share. */
-export class HubEndpoint implements HubConnectionHost {
+export class HubEndpoint implements HubConnectionHost, Endpoint {
   readonly path: string;
   readonly hubClass: HubClass;
   readonly options: ResolvedHubOptions;
@@ -88,11 +90,11 @@ export class HubEndpoint implements HubConnectionHost {
   }
 
   /** Starts the hub side of a connection whose transport was just attached. */
-  open(http: HttpConnection): HubConnection {
+  open(http: HttpConnection): TransportEvents {
     http.state = 'active';
     const connection = new HubConnection(http, this);
     this.live.add(connection);
-    return connection;
+    return connection.transportEvents();
   }
 
   connectionEnded(connection: HubConnection): void {

@@ -54,6 +54,8 @@ export class LongPollingTransport implements PostReceivingTransport {
   #idleSince: number;
   #flushScheduled = false;
   #closeReported = false;
+  /** Ended by a failed application: the poll that would get 204 gets 500 instead. */
+  #failed = false;
 
   /** Answers the first poll at once with 200 and no body: the client sends its handshake after it. */
   constructor(firstPoll: ServerResponse, events: TransportEvents, options: LongPollingOptions) {
@@ -96,7 +98,7 @@ export class LongPollingTransport implements PostReceivingTransport {
     if (res.destroyed) return Promise.resolve('gone');
     this.#answer('replaced');
     if (this.#state === 'done') {
-      respond(res, 204, 'text/plain');
+      this.#respondEnded(res);
       return Promise.resolve('ended');
     }
     if (this.#queued > 0) {
@@ -105,7 +107,7 @@ export class LongPollingTransport implements PostReceivingTransport {
     }
     if (this.#state === 'closing') {
       this.#state = 'done';
-      respond(res, 204, 'text/plain');
+      this.#respondEnded(res);
       return Promise.resolve('ended');
     }
     return new Promise<PollOutcome>((settle) => {
@@ -117,14 +119,18 @@ export class LongPollingTransport implements PostReceivingTransport {
     });
   }
 
-  receive(body: AsyncIterable<Buffer>): Promise<void> {
-    return this.#bodies.receive(body);
+  receive(body: AsyncIterable<Buffer>, binary?: boolean): Promise<void> {
+    return this.#bodies.receive(body, binary);
   }
 
-  /** Ends after what was queued: the client collects it on its next poll, then gets 204. */
-  close(): void {
+  /**
+   * Ends after what was queued: the client collects it on its next poll, then gets 204 (500 when
+   * `failed`, as ASP.NET answers the poll of an application that ended with an error).
+   */
+  close(failed = false): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
+    this.#failed = failed;
     this.#bodies.stop();
     if (this.#queued > 0) return;
     if (this.#poll !== undefined) {
@@ -208,8 +214,15 @@ export class LongPollingTransport implements PostReceivingTransport {
     this.#idleSince = this.#clock.now();
     poll.timer.cancel();
     if (outcome === 'timeout') respond(poll.res, 200, 'text/plain', Buffer.alloc(0));
+    else if (outcome === 'ended') this.#respondEnded(poll.res);
     else if (outcome !== 'gone') respond(poll.res, 204, 'text/plain');
     poll.settle(outcome);
+  }
+
+  /** The answer that tells the client the connection is over. */
+  #respondEnded(res: ServerResponse): void {
+    if (this.#failed) respond(res, 500, 'text/plain', Buffer.alloc(0));
+    else respond(res, 204, 'text/plain');
   }
 
   #reportClose(graceful: boolean): void {

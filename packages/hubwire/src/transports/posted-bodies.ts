@@ -21,11 +21,11 @@ export class PostedBodies {
   }
 
   /** Feeds `body` to the connection; resolves once every byte has been read. */
-  async receive(body: AsyncIterable<Buffer>): Promise<void> {
+  async receive(body: AsyncIterable<Buffer>, binary = false): Promise<void> {
     for await (const chunk of body) {
       // After the transport ended the rest is drained unread, so the POST can still be answered.
       if (this.#stopped) continue;
-      this.#events.onData(chunk);
+      this.#events.onData(chunk, binary);
       while (this.#paused && !this.#stopped) await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }

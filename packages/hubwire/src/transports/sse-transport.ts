@@ -51,11 +51,12 @@ export class ServerSentEventsTransport implements PostReceivingTransport {
     this.#res.write(formatSseEvent(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload));
   }
 
-  receive(body: AsyncIterable<Buffer>): Promise<void> {
-    return this.#bodies.receive(body);
+  receive(body: AsyncIterable<Buffer>, binary?: boolean): Promise<void> {
+    return this.#bodies.receive(body, binary);
   }
 
-  close(): void {
+  // An event stream has no way to say "failed": it ends either way (as ASP.NET's does).
+  close(_failed?: boolean): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#bodies.stop();

@@ -7,10 +7,17 @@
 /** The three SignalR transports, named as negotiate lists them. */
 export type TransportKind = 'WebSockets' | 'ServerSentEvents' | 'LongPolling';
 
+/** Every transport, in ASP.NET's order of preference. */
+export const TRANSPORT_KINDS: readonly TransportKind[] = Object.freeze(['WebSockets', 'ServerSentEvents', 'LongPolling']);
+
 /** What a transport reports to its connection. */
 export interface TransportEvents {
-  /** Bytes arrived from the client (any opcode; the hub layer parses them). */
-  onData(chunk: Buffer): void;
+  /**
+   * Bytes arrived from the client. `binary` says how the client sent them: a binary WebSocket
+   * frame or an `application/octet-stream` POST (true), or text (false). The hub layer ignores it
+   * and parses bytes (ASP.NET does not check opcodes); raw connections pass text on as text.
+   */
+  onData(chunk: Buffer, binary: boolean): void;
   /** The transport ended. `graceful` is true when the client closed it on purpose. */
   onClose(graceful: boolean, error?: Error): void;
 }
@@ -30,8 +37,12 @@ export interface Transport {
    * transport has one (WebSocket text vs binary frames).
    */
   send(payload: Buffer | string, binary: boolean): void;
-  /** Ends the transport after what was already sent (WebSocket close 1000, end of response). */
-  close(): void;
+  /**
+   * Ends the transport after what was already sent (WebSocket close 1000, end of the event
+   * stream, 204 to the next poll). `failed`: the application ended with an error, as ASP.NET tells
+   * the client (WebSocket close 1011, 500 to the next poll; an event stream just ends).
+   */
+  close(failed?: boolean): void;
   /** Ends the transport at once, dropping anything unsent. */
   abort(): void;
   /** Stops reading from the client (back-pressure while the connection's inbound queue is full). */
@@ -56,8 +67,9 @@ export interface PostReceivingTransport extends Transport {
   /**
    * Feeds one POSTed body to the connection as it arrives; resolves once it is consumed. The
    * caller runs one body at a time per connection, so bytes reach the hub layer in order.
+   * `binary` is passed on with every chunk (see {@link TransportEvents.onData}).
    */
-  receive(body: AsyncIterable<Buffer>): Promise<void>;
+  receive(body: AsyncIterable<Buffer>, binary?: boolean): Promise<void>;
 }
 
 /** Whether `transport` takes its client's messages from POSTs. */

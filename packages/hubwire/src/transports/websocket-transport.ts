@@ -13,6 +13,32 @@ const BINARY_FRAME = { binary: true, compress: false } as const;
 /** How long to wait for the client's close frame before dropping the socket (ASP.NET's CloseTimeout). */
 export const WEBSOCKET_CLOSE_TIMEOUT_MS = 5000;
 
+/** What `ws` reports as the code of a close frame that carried none. */
+const NO_STATUS_RECEIVED = 1005;
+/** What `ws` reports when the socket ended without a close frame. */
+const ABNORMAL_CLOSURE = 1006;
+const NORMAL_CLOSURE = 1000;
+const INTERNAL_ERROR = 1011;
+
+interface ReceiverInternals {
+  prependListener(event: 'conclude', listener: (code: number) => void): unknown;
+}
+
+/**
+ * `ws` answers a close frame by echoing its code, and an empty close frame with an empty one,
+ * which the client then reports as 1005 ("no status"). ASP.NET answers it with 1000. ws has no
+ * option for this, so listen on its receiver's `conclude` event ahead of ws's own handler and
+ * send the 1000 first; ws then finds the close already under way and only completes it. Without
+ * the expected internals the echo stays as it is.
+ */
+function answerEmptyCloseWithNormal(socket: WebSocket): void {
+  const receiver = (socket as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
+  if (typeof receiver?.prependListener !== 'function') return;
+  (receiver as ReceiverInternals).prependListener('conclude', (code) => {
+    if (code === NO_STATUS_RECEIVED && socket.readyState === 1) socket.close(NORMAL_CLOSURE);
+  });
+}
+
 /** A {@link Transport} over one `ws` socket. */
 export class WebSocketTransport implements Transport {
   readonly kind = 'WebSockets' as const;
@@ -22,12 +48,14 @@ export class WebSocketTransport implements Transport {
 
   constructor(socket: WebSocket, events: TransportEvents) {
     this.#socket = socket;
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-      events.onData(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+    answerEmptyCloseWithNormal(socket);
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      events.onData(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary);
     });
     socket.on('close', (code: number) => {
-      // A close frame from the client (1000/1001) is an intentional end; 1006 means the socket died.
-      events.onClose(!this.#closing && (code === 1000 || code === 1001));
+      // Any close frame from the client (1000, 1001, none at all: 1005, …) is an intentional end;
+      // 1006 means the socket died without one. A close we started is not the client's doing.
+      events.onClose(!this.#closing && code !== ABNORMAL_CLOSURE);
     });
     socket.on('error', (error: Error) => {
       // ws emits 'close' after 'error'; the connection learns of the end from there.
@@ -46,11 +74,11 @@ export class WebSocketTransport implements Transport {
     this.#socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
   }
 
-  close(): void {
+  close(failed = false): void {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#socket.readyState > 1) return;
-    this.#socket.close(1000);
+    this.#socket.close(failed ? INTERNAL_ERROR : NORMAL_CLOSURE);
     const timer = setTimeout(() => this.#socket.terminate(), WEBSOCKET_CLOSE_TIMEOUT_MS);
     timer.unref();
     this.#socket.once('close', () => clearTimeout(timer));
