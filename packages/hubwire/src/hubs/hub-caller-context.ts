@@ -15,7 +15,11 @@ export interface HubCallerContext {
   readonly user: Principal | undefined;
   /** Per-connection storage that lives as long as the connection. */
   readonly items: Map<unknown, unknown>;
-  /** Headers, query and address of the request that opened the connection. */
+  /**
+   * Headers, query, cookies and address of the request that established the transport (the
+   * WebSocket upgrade, the event-stream GET or the first poll; never negotiate), as ASP.NET's
+   * `Context.GetHttpContext()`.
+   */
   readonly request: ConnectionRequestInfo;
   /** The transport in use. */
   readonly transport: TransportKind;
