@@ -39,5 +39,8 @@ export function rejectUpgrade(socket: Duplex, status: number, text: string | und
     .join('');
   const body = text ?? '';
   const contentType = text === undefined ? '' : 'Content-Type: text/plain; charset=utf-8\r\n';
+  // Nobody reads an upgrade socket: one whose client goes on sending would never see its end,
+  // and would stay open (holding up shutdown) once answered. Destroy it when the answer is out.
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${contentType}Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
 }
