@@ -1,3 +1,6 @@
+// The public types use node:http, node:stream and Buffer. TypeScript 6 no longer includes @types/*
+// by default, so this directive (kept in index.d.ts) loads @types/node for every consumer.
+/// <reference types="node" preserve="true" />
 /**
  * Hubwire: a real-time hub server for Node.js that speaks the ASP.NET Core SignalR protocol.
  *
