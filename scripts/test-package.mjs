@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The packaging test (npm run test:package): what a user gets from `npm install hubwire`.
-// It builds from clean, checks that every workspace declares what its build imports, packs each
-// publishable workspace, installs the tarballs into a new project under os.tmpdir() (outside the
-// repository, so no hoisted node_modules can hide a missing dependency), and there: imports the
-// library from ESM, require()s it from CommonJS, type-checks TypeScript users of it with
-// skipLibCheck off (nodenext, bundler, node10), and runs a hub the official client talks to.
+// It builds from clean (deleting each workspace's dist/ first, so no stale file is packed),
+// checks that every workspace declares what its build imports, packs each publishable workspace,
+// installs the tarballs into a new project under os.tmpdir() (outside the repository, so no
+// hoisted node_modules can hide a missing dependency), and there: imports the library from ESM,
+// require()s it from CommonJS, type-checks TypeScript users of it with skipLibCheck off
+// (nodenext, bundler, node10), and runs a hub the official client talks to.
 // One PASS/FAIL line per check, then "N passed, N failed"; exits 1 on any failure.
 // `--keep` leaves the temporary project in place to look at.
 import { spawn } from 'node:child_process';
