@@ -57,9 +57,6 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
    * error Completion `Failed to invoke 'X' because user is unauthorized`.
    */
   authorizeMethods?: { readonly [method: string]: AuthorizationRequirement };
-}
-
-/** The client interface of a hub class. */
   /**
    * Plain methods that return a stream (an `AsyncIterable` or a `ReadableStream`). `async *`
    * methods stream by themselves; a method named here is a streaming method too, so a client's
@@ -75,6 +72,9 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
    * ```
    */
   streamingMethods?: readonly HubMethodName<H>[];
+}
+
+/** The client interface of a hub class. */
 export type ClientOf<H> = H extends Hub<infer T> ? T : never;
 
 /**
@@ -131,10 +131,10 @@ export class HubServer {
       createHub: (create ?? (() => new Concrete())) as () => Hub<unknown>,
       options: resolved,
       authorizeMethods,
+      streamingMethods,
       lifetime: (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, logger: this.#logger, metrics: this.#metrics }),
       clock: this.#clock,
       logger: this.#logger,
-      streamingMethods,
       metrics: this.#metrics,
     });
     this.#router.add(endpoint);

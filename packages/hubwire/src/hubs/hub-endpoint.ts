@@ -30,10 +30,10 @@ export interface HubEndpointInit {
   readonly options: ResolvedHubOptions;
   /** Requirements of single methods, by method name (any case). */
   readonly authorizeMethods?: Readonly<Record<string, AuthorizationRequirement>>;
-  readonly lifetime: HubLifetimeManager;
-  readonly clock: Clock;
   /** Plain methods that return a stream, by name (any case); `async *` methods need no entry. */
   readonly streamingMethods?: readonly string[];
+  readonly lifetime: HubLifetimeManager;
+  readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
