@@ -63,11 +63,14 @@ export function payload(flavor: Flavor): fc.Arbitrary<unknown> {
 
 /**
  * A value in a form deep equality can compare across protocols: decoded `bin` values are Buffer
- * views of the input, generated ones plain Uint8Arrays; both become plain Uint8Array copies.
+ * views of the input, generated ones plain Uint8Arrays; both become plain Uint8Array copies. A
+ * Date becomes its time value, so that two Invalid Dates (a MessagePack timestamp out of range)
+ * compare equal.
  */
 export function canonical(value: unknown): unknown {
   if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (value instanceof Date || value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return { date: value.getTime() };
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(canonical);
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {

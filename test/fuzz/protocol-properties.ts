@@ -170,6 +170,11 @@ export function assertSaneParse(protocol: HubProtocol, input: Buffer, maxSize: n
   return result;
 }
 
+/** {@link assertSaneParse} with the usual canary: what `npm run fuzz -- --replay` checks a saved input with. */
+export function assertSaneInput(protocol: HubProtocol, input: Buffer, maxSize: number | null): ParseResult {
+  return assertSaneParse(protocol, input, maxSize, canary(protocol));
+}
+
 const maxSizes = fc.oneof(fc.constant(null), fc.constant(DEFAULT_LIMIT), fc.integer({ min: 1, max: 300 }));
 
 /** The properties of one protocol target. */
