@@ -7,6 +7,7 @@ import type { HubProtocol, ParseResult } from '../hub-protocol.js';
 import { MessageType, type HubMessage } from '../messages.js';
 import { RECORD_SEPARATOR, findFrameEnd } from '../text-framing.js';
 import { decodeJsonText, readJsonMessage } from './json-reader.js';
+import { jsonValue } from './json-values.js';
 
 const PING = `{"type":6}${RECORD_SEPARATOR}`;
 
@@ -14,7 +15,7 @@ function headersPart(headers: Record<string, string> | undefined): string {
   return headers !== undefined && Object.keys(headers).length > 0 ? `,"headers":${JSON.stringify(headers)}` : '';
 }
 
-/** Serializes a value as JSON; `undefined` becomes `null` as it would inside an array. */
+/** Serializes a protocol field (an id, a target, an error) as JSON; `undefined` becomes `null`. */
 function json(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
@@ -23,19 +24,19 @@ function writeJson(message: HubMessage): string {
   switch (message.type) {
     case MessageType.Invocation: {
       const id = message.invocationId ? `,"invocationId":${json(message.invocationId)}` : '';
-      return `{"type":1${id},"target":${json(message.target)},"arguments":${json(message.arguments)}${headersPart(message.headers)}}`;
+      return `{"type":1${id},"target":${json(message.target)},"arguments":${jsonValue(message.arguments)}${headersPart(message.headers)}}`;
     }
     case MessageType.StreamItem:
-      return `{"type":2,"invocationId":${json(message.invocationId)},"item":${json(message.item)}${headersPart(message.headers)}}`;
+      return `{"type":2,"invocationId":${json(message.invocationId)},"item":${jsonValue(message.item)}${headersPart(message.headers)}}`;
     case MessageType.Completion: {
       let outcome = '';
       // An empty error string would read as success to the JS client; never send one.
       if (message.error !== undefined) outcome = `,"error":${json(message.error || 'Error')}`;
-      else if (message.hasResult) outcome = `,"result":${json(message.result)}`;
+      else if (message.hasResult) outcome = `,"result":${jsonValue(message.result)}`;
       return `{"type":3,"invocationId":${json(message.invocationId)}${outcome}${headersPart(message.headers)}}`;
     }
     case MessageType.StreamInvocation:
-      return `{"type":4,"invocationId":${json(message.invocationId)},"target":${json(message.target)},"arguments":${json(message.arguments)}}`;
+      return `{"type":4,"invocationId":${json(message.invocationId)},"target":${json(message.target)},"arguments":${jsonValue(message.arguments)}}`;
     case MessageType.CancelInvocation:
       return `{"type":5,"invocationId":${json(message.invocationId)}}`;
     case MessageType.Ping:
