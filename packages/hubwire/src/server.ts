@@ -23,9 +23,15 @@ import { ConnectionEndpoint } from './raw/connection-endpoint.js';
 import { resolveConnectionOptions, type MapConnectionOptions } from './raw/connection-options.js';
 import type { ConnectionHandler } from './raw/raw-connection.js';
 
-/** What a lifetime-manager factory is given for each mapped hub. */
+/**
+ * What a lifetime-manager factory is given. It runs once per hub class: every path a class is
+ * mapped on shares its lifetime manager (as ASP.NET shares one `HubLifetimeManager<THub>`).
+ */
 export interface LifetimeManagerContext {
+  /** The first path the hub class was mapped on. */
   readonly hubPath: string;
+  /** The hub class's name (ASP.NET's backplanes name their channels after the hub type). */
+  readonly hubName: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -40,7 +46,7 @@ export interface HubServerOptions extends HubOptions {
   metrics?: Metrics;
   /** The time source of every timer (tests pass a fake one). Default: the system clock. */
   clock?: Clock;
-  /** Builds the fan-out implementation of each hub. Default: in-memory. */
+  /** Builds the fan-out implementation of each hub class. Default: in-memory. */
   lifetimeManager?: (context: LifetimeManagerContext) => HubLifetimeManager;
   /** How often keep-alive, timeouts and sweeps are checked (ms). Default 1000. */
   heartbeatInterval?: number;
@@ -99,7 +105,8 @@ export class HubServer {
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #router: HubRouter;
-  readonly #byClass = new Map<HubClass, HubEndpoint>();
+  /** The endpoints of each hub class, in mapping order; they share the first one's lifetime manager. */
+  readonly #byClass = new Map<HubClass, HubEndpoint[]>();
   readonly #attached = new Set<Server>();
   #ownServer: Server | undefined;
   #heartbeat: TimerHandle | undefined;
@@ -117,6 +124,10 @@ export class HubServer {
   /**
    * Serves `hubClass` at `path` (`path/negotiate` and the transports under `path`).
    * Hub options given here override the server's.
+   *
+   * A class may be mapped on several paths (each with its own options). As in ASP.NET, they are
+   * one hub: its connections on every path share one lifetime manager, so `clients.all`, groups
+   * and users — in a hub method or through {@link HubServer.hubContext} — reach all of them.
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
@@ -125,6 +136,7 @@ export class HubServer {
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
     const Concrete = hubClass as unknown as new () => H;
+    const mapped = this.#byClass.get(hubClass);
     const endpoint = new HubEndpoint({
       path,
       hubClass,
@@ -132,13 +144,14 @@ export class HubServer {
       options: resolved,
       authorizeMethods,
       streamingMethods,
-      lifetime: (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, logger: this.#logger, metrics: this.#metrics }),
+      lifetime: mapped?.[0]!.lifetime ?? (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics }),
       clock: this.#clock,
       logger: this.#logger,
       metrics: this.#metrics,
     });
     this.#router.add(endpoint);
-    if (!this.#byClass.has(hubClass)) this.#byClass.set(hubClass, endpoint);
+    if (mapped === undefined) this.#byClass.set(hubClass, [endpoint]);
+    else mapped.push(endpoint);
     this.#heartbeat ??= this.#clock.setInterval(() => this.#tick(), this.#options.heartbeatInterval ?? 1000);
     return this;
   }
@@ -180,19 +193,25 @@ export class HubServer {
 
   /**
    * The `clients` and `groups` of a mapped hub, for use outside hub methods.
-   * Pass the hub class (typed) or its path.
+   * Pass the hub class (typed) or one of its paths: a class mapped on several paths has one
+   * context, which reaches its connections on all of them (its client-result timeout is that of
+   * the first mapping).
    */
   hubContext<H extends Hub<any>>(hub: HubClass<H> | string): HubContext<ClientOf<H>> {
-    return this.#endpoint(hub).context as HubContext<ClientOf<H>>;
+    return this.#mappingsOf(this.#endpoint(hub).hubClass)[0]!.context as HubContext<ClientOf<H>>;
   }
 
   /**
-   * Number of connections with a transport attached, for one hub or all (raw connections of
-   * {@link HubServer.mapConnection} included).
+   * Number of connections with a transport attached: on one path, of one hub class (all its
+   * paths), or of everything (raw connections of {@link HubServer.mapConnection} included).
    */
   connectionCount(hub?: HubClass | string): number {
     if (typeof hub === 'string') return (this.#router.endpoint(hub) ?? this.#endpoint(hub)).live.size;
-    if (hub !== undefined) return this.#endpoint(hub).live.size;
+    if (hub !== undefined) {
+      let count = 0;
+      for (const endpoint of this.#mappingsOf(hub)) count += endpoint.live.size;
+      return count;
+    }
     let total = 0;
     for (const endpoint of this.#router.endpoints()) total += endpoint.live.size;
     return total;
@@ -208,12 +227,15 @@ export class HubServer {
     return this.#metrics;
   }
 
+  /** The endpoints a hub class is mapped on, in mapping order (at least one). */
+  #mappingsOf(hub: HubClass): readonly HubEndpoint[] {
+    const endpoints = this.#byClass.get(hub);
+    if (endpoints === undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hub.name}' is not mapped.`);
+    return endpoints;
+  }
+
   #endpoint(hub: HubClass | string): HubEndpoint {
-    if (typeof hub !== 'string') {
-      const endpoint = this.#byClass.get(hub);
-      if (endpoint === undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', `Hub '${hub.name}' is not mapped.`);
-      return endpoint;
-    }
+    if (typeof hub !== 'string') return this.#mappingsOf(hub)[0]!;
     for (const endpoint of this.#router.endpoints()) {
       if (endpoint instanceof HubEndpoint && endpoint.path.toLowerCase() === hub.toLowerCase()) return endpoint;
     }

@@ -9,22 +9,40 @@ export interface DynamicClient {
   [method: string]: (...args: any[]) => unknown;
 }
 
-/** The typed methods of a client interface `T`, each sending an invocation. */
+/** The names of the methods of a client interface `T`. */
+export type ClientMethodName<T> = { [K in keyof T]: T[K] extends (...args: any[]) => unknown ? K : never }[keyof T] & string;
+
+/**
+ * The typed methods of a client interface `T`, each sending an invocation. Methods named `send`
+ * or `invoke` are left out: on a proxy those names are the dynamic calls, so such a client method
+ * is called as `proxy.send('send', ...args)` (see {@link ClientProxy}).
+ */
 export type ClientMethods<T> = {
-  [K in keyof T as K extends string ? K : never]: T[K] extends (...args: infer A) => unknown
+  [K in keyof T as K extends string ? (K extends 'send' | 'invoke' ? never : K) : never]: T[K] extends (...args: infer A) => unknown
     ? (...args: A) => Promise<void>
     : never;
 };
 
 /**
  * Calls client methods on an audience. Typed methods come from the client interface `T`;
- * `send(method, ...args)` works for any name (like ASP.NET's `SendAsync`).
+ * `send(method, ...args)` works for any name (like ASP.NET's `SendAsync`; editors complete the
+ * names of `T`'s methods). It is also how a client method named `send` or `invoke` is called:
+ * those two names are the proxy's own, so `T`'s methods of that name are not typed members.
  *
  * The returned promise resolves once the message is queued for every local recipient; it does not
  * wait for clients to receive it.
+ *
+ * @example
+ * ```ts
+ * interface ChatClient { send(text: string): void; receive(user: string, text: string): void }
+ * // in a Hub<ChatClient>:
+ * await this.clients.all.receive('ann', 'hi');  // typed
+ * await this.clients.all.send('send', 'hi');    // the client's `send` handler
+ * await this.clients.all.send('Undeclared', 1); // any other name
+ * ```
  */
 export type ClientProxy<T = DynamicClient> = ClientMethods<T> & {
-  send(method: string, ...args: unknown[]): Promise<void>;
+  send(method: ClientMethodName<T> | (string & {}), ...args: unknown[]): Promise<void>;
 };
 
 /**
@@ -35,7 +53,8 @@ export type SingleClientProxy<T = DynamicClient> = ClientProxy<T> & {
   /**
    * Invokes a client method and resolves with the value its handler returns. End the arguments
    * with an `AbortSignal` to cancel (e.g. `AbortSignal.timeout(5000)`). Rejects with the client's
-   * error as a `HubError`, or when the connection does not exist or disconnects.
+   * error as a `HubError`, or when the connection does not exist or disconnects. Any method name
+   * works, `'send'` and `'invoke'` included.
    *
    * @example
    * ```ts
