@@ -37,7 +37,7 @@ export { authorize } from './auth/authorization.js';
 export type { AuthorizationRequirement, AuthorizationOutcome } from './auth/authorization.js';
 export type { HubCallerContext } from './hubs/hub-caller-context.js';
 export type { HubClients, HubCallerClients } from './hubs/hub-clients.js';
-export type { ClientProxy, SingleClientProxy, ClientMethods, DynamicClient } from './hubs/client-proxy.js';
+export type { ClientProxy, SingleClientProxy, ClientMethods, ClientMethodName, DynamicClient } from './hubs/client-proxy.js';
 export type { GroupManager } from './hubs/group-manager.js';
 export type { HubContext } from './hubs/hub-context.js';
 export { DEFAULT_HUB_OPTIONS } from './hubs/hub-options.js';
