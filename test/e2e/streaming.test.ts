@@ -109,6 +109,21 @@ class StreamHub extends Hub {
     });
   }
 
+  /** A plain method returning a stream that is not declared in `streamingMethods`. */
+  undeclared(): ReadableStream<string> {
+    probe.entered.push('undeclared');
+    let cancelled = false;
+    return new ReadableStream<string>({
+      pull(controller) {
+        if (!cancelled) controller.enqueue('u');
+      },
+      cancel() {
+        cancelled = true;
+        probe.finished.resolve(0);
+      },
+    });
+  }
+
   async upload(name: string, items: AsyncIterable<number>): Promise<string> {
     return `${name}:${(await collect(items)).join(',')}`;
   }
@@ -320,6 +335,22 @@ describe('server-to-client streams', () => {
       "The client attempted to invoke the streaming 'Readable' method with a non-streaming invocation.",
     );
     assert.deepEqual(probe.entered, []);
+    await assertUsable(connection);
+  });
+
+  test('an undeclared plain method returning a stream: stream() is refused before it runs; invoke() after, and its stream is cancelled', async () => {
+    const { connection } = await client();
+    assert.deepEqual(await outcome(connection.stream('Undeclared')), {
+      items: [],
+      error: "The client attempted to invoke the non-streaming 'Undeclared' method with a streaming invocation.",
+    });
+    assert.deepEqual(probe.entered, []);
+    assert.equal(
+      await failure(connection.invoke('Undeclared')),
+      "The client attempted to invoke the streaming 'Undeclared' method with a non-streaming invocation.",
+    );
+    assert.deepEqual(probe.entered, ['undeclared']);
+    await probe.finished.wait(5000, 'the returned stream to be cancelled');
     await assertUsable(connection);
   });
 
