@@ -65,30 +65,32 @@ export function assertMessageShape(message: HubMessage): void {
   const optionalString = (key: string, nonEmpty = false) =>
     assert.ok(m[key] === undefined || (typeof m[key] === 'string' && (!nonEmpty || m[key] !== '')), `${key}: ${String(m[key])}`);
   const headers = () => assert.ok(m['headers'] === undefined || isStringMap(m['headers']), 'headers must be a string map');
+  // As ASP.NET binds messages: a target, and the id of anything but an Invocation, is never empty.
+  const required = (key: string) => assert.ok(typeof m[key] === 'string' && m[key] !== '', `${key} must be a non-empty string: ${String(m[key])}`);
   switch (message.type) {
     case MessageType.Invocation:
     case MessageType.StreamInvocation:
       if (message.type === MessageType.Invocation) optionalString('invocationId', true);
-      else assert.equal(typeof m['invocationId'], 'string');
-      assert.equal(typeof m['target'], 'string');
+      else required('invocationId');
+      required('target');
       assert.ok(Array.isArray(m['arguments']));
       assert.ok(m['streamIds'] === undefined || (Array.isArray(m['streamIds']) && m['streamIds'].every((id) => typeof id === 'string')));
       headers();
       return;
     case MessageType.StreamItem:
-      assert.equal(typeof m['invocationId'], 'string');
+      required('invocationId');
       assert.ok('item' in m);
       headers();
       return;
     case MessageType.Completion:
-      assert.equal(typeof m['invocationId'], 'string');
+      required('invocationId');
       assert.equal(typeof m['hasResult'], 'boolean');
       optionalString('error');
       assert.ok(!(m['hasResult'] === true && m['error'] !== undefined), 'a Completion has a result or an error, not both');
       headers();
       return;
     case MessageType.CancelInvocation:
-      assert.equal(typeof m['invocationId'], 'string');
+      required('invocationId');
       headers();
       return;
     case MessageType.Ping:

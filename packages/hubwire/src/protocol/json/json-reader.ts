@@ -27,10 +27,12 @@ function missing(name: string): ProtocolError {
   return new ProtocolError(`Missing required property '${name}'.`);
 }
 
+/** A target or an id a message cannot do without; as in ASP.NET's binding, empty counts as missing. */
 function requireString(doc: Json, name: string): string {
   const value = doc[name];
   if (value === undefined || value === null) throw missing(name);
   if (typeof value !== 'string') throw new ProtocolError(`Expected '${name}' to be of type String.`);
+  if (value === '') throw missing(name);
   return value;
 }
 
