@@ -3,7 +3,7 @@
  * input and exits 1 with a replay command that reproduces it; a hanging one is stopped by the
  * watchdog, its input saved; `--replay` runs a saved input through every parser.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -32,17 +32,22 @@ function fuzz(args: string[], ms = 30_000): Promise<{ code: number | null; out: 
   });
 }
 
-describe('npm run fuzz', () => {
-  let crashes: string;
-  before(() => {
-    crashes = mkdtempSync(join(tmpdir(), 'hubwire-fuzz-'));
+// Each test runs its own fuzz process (and crash directory), so they run side by side.
+describe('npm run fuzz', { concurrency: true }, () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-  after(() => rmSync(crashes, { recursive: true, force: true }));
-
-  const saved = (kind: string) => readdirSync(crashes).filter((name) => name.startsWith(kind) && name.endsWith('.bin'));
+  const crashDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwire-fuzz-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const saved = (dir: string, kind: string) => readdirSync(dir).filter((name) => name.startsWith(kind) && name.endsWith('.bin'));
 
   test('a clean run prints its seed and exits 0', async () => {
-    const { code, out } = await fuzz(['--time', '1', '--runs', '20', '--only', 'handshake:', '--crashes', crashes]);
+    const crashes = crashDir();
+    const { code, out } = await fuzz(['--time', '0', '--runs', '20', '--only', 'handshake:', '--crashes', crashes]);
     assert.equal(code, 0, out);
     assert.match(out, /master seed -?\d+/u);
     assert.match(out, /no failure in \d+ round\(s\)/u);
@@ -50,10 +55,11 @@ describe('npm run fuzz', () => {
   });
 
   test('a failing property saves the input, exits 1, and its replay command fails the same way', async () => {
+    const crashes = crashDir();
     const { code, out } = await fuzz(['--properties', PLANTED, '--only', 'planted: fails', '--time', '5', '--crashes', crashes]);
     assert.equal(code, 1, out);
     assert.match(out, /planted failure/u);
-    const [file] = saved('failure-planted');
+    const [file] = saved(crashes, 'failure-planted');
     assert.ok(file !== undefined, `no input saved:\n${out}`);
     assert.ok(readFileSync(join(crashes, file)).includes(0x42), 'the saved input is the failing one');
     const record = JSON.parse(readFileSync(join(crashes, file.replace(/\.bin$/u, '.json')), 'utf8')) as { seed: number; path: string; property: string };
@@ -64,10 +70,11 @@ describe('npm run fuzz', () => {
   });
 
   test('a property that never returns is stopped by the watchdog and its input saved', async () => {
+    const crashes = crashDir();
     const { code, out } = await fuzz(['--properties', PLANTED, '--only', 'planted: hangs', '--time', '20', '--hang', '1', '--crashes', crashes]);
     assert.equal(code, 1, out);
     assert.match(out, /HANG {2}planted: hangs on 0x42/u);
-    const [file] = saved('hang-planted');
+    const [file] = saved(crashes, 'hang-planted');
     assert.ok(file !== undefined, `no input saved:\n${out}`);
     assert.ok(readFileSync(join(crashes, file)).includes(0x42), 'the saved input is the one that hung');
   });

@@ -1,12 +1,15 @@
 /**
- * The parser properties have teeth: each planted bug below (a protocol wrapped to misbehave) is
- * caught by the property meant to catch it, within the run count the suite uses.
+ * The parser and handshake properties have teeth: each planted bug below (a parser wrapped to
+ * misbehave) is caught by the property meant to catch it, within the run count the suite uses.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { jsonHubProtocol, messagePackHubProtocol, type HubProtocol, type ParseResult } from 'hubwire';
+import { acceptHandshake } from '../../packages/hubwire/src/hubs/handshake-acceptor.js';
+import { HandshakeError, parseHandshakeRequest } from '../../packages/hubwire/src/protocol/handshake.js';
 import { SUITE_SEED, toFastCheck } from './fuzz-property.js';
+import { handshakeAcceptorProperties, handshakeParserProperties, type AcceptRules } from './handshake-properties.js';
 import { protocolProperties } from './protocol-properties.js';
 import { jsonTarget, msgpackTarget } from './targets.js';
 
@@ -88,9 +91,40 @@ describe('the parser properties catch planted bugs', () => {
         const properties = protocolProperties(target(mutant.make(protocol)));
         const property = properties.find((candidate) => candidate.name === `${label}: ${mutant.catches}`);
         assert.ok(property !== undefined, `no property named ${mutant.catches}`);
-        const run = fc.check(toFastCheck(property), { seed: SUITE_SEED, numRuns: 150 });
+        const run = fc.check(toFastCheck(property), { seed: SUITE_SEED, numRuns: 100 });
         assert.equal(run.failed, true, 'the property must fail for this bug');
       });
     }
   }
+});
+
+describe('the handshake properties catch planted bugs', () => {
+  const failsWithin = (properties: ReturnType<typeof handshakeParserProperties>, name: string) => {
+    const property = properties.find((candidate) => candidate.name === name);
+    assert.ok(property !== undefined, `no property named ${name}`);
+    assert.equal(fc.check(toFastCheck(property), { seed: SUITE_SEED, numRuns: 200 }).failed, true, 'the property must fail for this bug');
+  };
+  const isHandshakeError = (error: unknown) => error instanceof HandshakeError;
+
+  test('a request parser that throws a TypeError on a byte fails "arbitrary bytes give a request, …"', () => {
+    const parse = (input: Buffer) => {
+      if (input.includes(0xff)) throw new TypeError('boom');
+      return parseHandshakeRequest(input);
+    };
+    failsWithin(handshakeParserProperties({ parse, isHandshakeError, corpus: [] }), 'handshake: arbitrary bytes give a request, "incomplete" or a HandshakeError');
+  });
+
+  test('a request parser that reads past the first separator fails "a valid request is read, whatever follows it"', () => {
+    const parse = (input: Buffer) => {
+      const parsed = parseHandshakeRequest(input);
+      return parsed === undefined ? undefined : { ...parsed, consumed: input.length };
+    };
+    failsWithin(handshakeParserProperties({ parse, isHandshakeError, corpus: [] }), 'handshake: a valid request is read, whatever follows it');
+  });
+
+  test('an acceptor that ignores the size limit fails "never throws, refuses with ASP.NET texts, …"', () => {
+    const accept = (input: Buffer, rules: AcceptRules, transport: Parameters<typeof acceptHandshake>[2]) =>
+      acceptHandshake(input, { ...rules, maximumReceiveMessageSize: null }, transport);
+    failsWithin(handshakeAcceptorProperties({ accept }), 'handshake acceptor: never throws, refuses with ASP.NET texts, accepts only what the hub serves');
+  });
 });

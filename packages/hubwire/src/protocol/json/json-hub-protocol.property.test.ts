@@ -11,7 +11,7 @@ import { jsonHubProtocol } from './json-hub-protocol.js';
 const target = jsonTarget(jsonHubProtocol);
 
 describe('json hub protocol: properties', () => {
-  registerProperties(protocolProperties(target), 150);
+  registerProperties(protocolProperties(target), 100);
 });
 
 describe('json hub protocol: fuzz corpus seeds mean what their names say', () => {

@@ -12,7 +12,7 @@ import { messagePackHubProtocol } from './msgpack-hub-protocol.js';
 const target = msgpackTarget(messagePackHubProtocol);
 
 describe('messagepack hub protocol: properties', () => {
-  registerProperties(protocolProperties(target), 150);
+  registerProperties(protocolProperties(target), 100);
 });
 
 describe('messagepack hub protocol: fuzz corpus seeds mean what their names say', () => {
