@@ -54,6 +54,13 @@ export { createCounterMetrics, MetricNames } from './core/metrics.js';
 export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/metrics.js';
 
 export type { CorsOptions } from './http/cors.js';
+export { EDGE_LIMIT_TEXTS } from './connections/edge-limits.js';
+export type { EdgeLimitName } from './connections/edge-limits.js';
+export { TokenBuckets, ConcurrencyLimit } from './limits/token-buckets.js';
+export type { BucketLimit, TakeResult } from './limits/token-buckets.js';
+export type { RateLimitOptions, RateLimitName } from './limits/rate-limits.js';
+export { clientAddressResolver } from './limits/client-address.js';
+export type { ClientAddressResolver, TrustedProxies } from './limits/client-address.js';
 export type { Principal, ConnectionRequestInfo } from './connections/http-connection.js';
 export type { TransportKind } from './transports/transport.js';
 export { requestInfo } from './http/request-info.js';

@@ -9,10 +9,11 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { TransportEvents, TransportKind } from '../transports/transport.js';
 import type { ConnectionManager } from './connection-manager.js';
+import type { EdgeLimitOptions } from './edge-limits.js';
 import type { ConnectionRequestInfo, HttpConnection, Principal } from './http-connection.js';
 
-/** The options of an endpoint the HTTP layer reads. */
-export interface EndpointOptions {
+/** The options of an endpoint the HTTP layer reads (the edge limits among them). */
+export interface EndpointOptions extends EdgeLimitOptions {
   /** Transports offered, in order of preference. */
   readonly transports: readonly TransportKind[];
   /** Identifies the user of each request; anonymous when absent. Throwing refuses with 401. */

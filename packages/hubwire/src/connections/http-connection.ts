@@ -63,8 +63,14 @@ export class HttpConnection {
    * does). {@link NO_REQUEST} before.
    */
   request: ConnectionRequestInfo = NO_REQUEST;
-  /** Who the client is; the only thing kept of the negotiate request until a transport attaches. */
+  /** Who the client is; with the client address, all that is kept of the negotiate request until a transport attaches. */
   principal: Principal | undefined;
+  /**
+   * The client's address: the socket's, or `X-Forwarded-For`'s when the socket is a trusted
+   * proxy (`trustedProxies`). Negotiate's until a transport attaches, then the transport
+   * request's. What the per-address limits count.
+   */
+  clientAddress: string;
   state: ConnectionState = 'negotiated';
   transport: Transport | undefined;
   /** The kind of transport first attached; a connection never changes kinds. */
@@ -87,12 +93,14 @@ export class HttpConnection {
     negotiateVersion: number;
     createdAt: number;
     principal: Principal | undefined;
+    clientAddress: string;
   }) {
     this.connectionId = init.connectionId;
     this.token = init.token;
     this.negotiateVersion = init.negotiateVersion;
     this.createdAt = init.createdAt;
     this.principal = init.principal;
+    this.clientAddress = init.clientAddress;
   }
 
   /**

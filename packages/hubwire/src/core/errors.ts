@@ -26,6 +26,8 @@ export const ErrorCodes = {
   HUB_ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The HTTP verb is not valid on this endpoint.' },
   HUB_ERR_NEGOTIATE_VERSION: { status: 200, description: 'The negotiate version is not an integer or below the minimum (answered as {"error"} with 200).' },
   HUB_ERR_CORS_ORIGIN: { status: 403, description: 'A cross-origin request came from an origin that is not allowed.' },
+  HUB_ERR_RATE_LIMITED: { status: 429, description: 'A rate limit (rateLimits) or a cap on pending connections refused a negotiate or a transport request; the answer carries Retry-After.' },
+  HUB_ERR_USER_MISMATCH: { status: 403, description: "A request on an existing connection proved another user than the connection's." },
   HUB_ERR_HANDSHAKE: { description: 'The hub handshake failed; the client gets a handshake error response.' },
   HUB_ERR_PROTOCOL: { description: 'A malformed hub message; the connection is closed with an error.' },
   HUB_ERR_MESSAGE_TOO_LARGE: { description: 'An incoming message exceeded maximumReceiveMessageSize.' },

@@ -19,6 +19,8 @@ export const MetricNames = {
   handshakeFailures: 'Connections whose hub handshake failed.',
   transportsLost: 'Stateful-reconnect connections that lost their WebSocket and waited for the client.',
   transportsResumed: 'Stateful-reconnect connections whose client came back on a new WebSocket.',
+  rateLimited: 'Requests refused by a rate limit or a pending-connection cap (label `limit`: which one).',
+  rateLimitedDryRun: 'Requests a rate limit would have refused, let through because rateLimits.dryRun is on (label `limit`).',
 } as const;
 
 /** The name of a Hubwire counter. */

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint } from '../connections/endpoint.js';
 import { LongPollingTransport } from '../transports/long-polling-transport.js';
 import { sendText } from './responses.js';
-import { authorized, claim, connectionFor, transportAllowed } from './transport-request.js';
+import { authorized, checkUser, claim, connectionFor, transportAllowed } from './transport-request.js';
 
 /**
  * A poll. The first one after negotiate attaches the transport and is answered at once, and is
@@ -24,13 +24,14 @@ export async function handlePoll(endpoint: Endpoint, req: IncomingMessage, res: 
   if (!transportAllowed(endpoint, connection, 'LongPolling', res)) return;
   if (connection.transportKind === undefined) {
     if (connection.state !== 'negotiated') return sendText(res, 404, 'No Connection with that ID');
-    claim(connection, 'LongPolling', auth);
+    if (!claim(endpoint, connection, 'LongPolling', auth, res)) return;
     connection.transport = new LongPollingTransport(res, endpoint.open(connection), {
       clock: endpoint.clock,
       pollTimeout: endpoint.options.longPollingPollTimeout,
     });
     return;
   }
+  if (!checkUser(endpoint, connection, auth, res)) return;
   const transport = connection.transport;
   if (!(transport instanceof LongPollingTransport)) return sendText(res, 409, '');
   const outcome = await transport.poll(res);
@@ -45,7 +46,7 @@ export async function handleDelete(endpoint: Endpoint, req: IncomingMessage, res
   if (connection === undefined) return;
   if (connection.transportKind !== 'LongPolling') return sendText(res, 400, 'Cannot terminate this connection using the DELETE endpoint.');
   const auth = await authorized(endpoint, req, res);
-  if (auth === false) return;
+  if (auth === false || !checkUser(endpoint, connection, auth, res)) return;
   const transport = connection.transport;
   if (transport instanceof LongPollingTransport) transport.closeByClient();
   // The hub layer forgets an open connection when it hears the close; one that had already

@@ -5,11 +5,23 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
+import type { EdgeRefusal } from '../connections/edge-limits.js';
 
 /** Answers with a `text/plain` body (ASP.NET's error answers are all text/plain). */
 export function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Answers a limit's refusal: 429, `Retry-After` in seconds, the limit's text. */
+export function sendTooManyRequests(res: ServerResponse, refusal: EdgeRefusal): void {
+  res.setHeader('Retry-After', String(refusal.retryAfterSeconds));
+  sendText(res, 429, refusal.text);
+}
+
+/** Refuses a WebSocket upgrade for a limit: 429 with `Retry-After` and the limit's text. */
+export function rejectUpgradeTooMany(socket: Duplex, refusal: EdgeRefusal): void {
+  rejectUpgrade(socket, 429, refusal.text, { 'Retry-After': String(refusal.retryAfterSeconds) });
 }
 
 /** Answers with a status alone: no body, no Content-Type (ASP.NET's 401 and 403). */

@@ -8,7 +8,7 @@ import type { Endpoint } from '../connections/endpoint.js';
 import { receivesPosts } from '../transports/transport.js';
 import { isBinaryBody } from './request-info.js';
 import { sendText } from './responses.js';
-import { authorized, connectionFor } from './transport-request.js';
+import { authorized, checkUser, connectionFor } from './transport-request.js';
 
 /**
  * Feeds the body to the connection and answers 200 once it is consumed. POSTs of one connection
@@ -21,7 +21,7 @@ export async function handleSend(endpoint: Endpoint, req: IncomingMessage, res: 
   if (connection.transportKind === 'WebSockets') return sendText(res, 405, 'POST requests are not allowed for WebSocket connections.');
   await connection.serializeSend(async () => {
     const auth = await authorized(endpoint, req, res);
-    if (auth === false) return;
+    if (auth === false || !checkUser(endpoint, connection, auth, res)) return;
     const transport = connection.transport;
     // Ended (and, for long polling, still draining): ASP.NET has disposed it by then.
     if (connection.state === 'closed') return sendText(res, 404, 'No Connection with that ID');

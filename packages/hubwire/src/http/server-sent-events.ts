@@ -21,6 +21,6 @@ export async function handleServerSentEvents(endpoint: Endpoint, req: IncomingMe
   if (connection.state !== 'negotiated') return sendText(res, 409, '');
   // A client that left while being authenticated never gets a stream; the sweep forgets its token.
   if (res.destroyed) return;
-  claim(connection, 'ServerSentEvents', auth);
+  if (!claim(endpoint, connection, 'ServerSentEvents', auth, res)) return;
   connection.transport = new ServerSentEventsTransport(res, endpoint.open(connection));
 }

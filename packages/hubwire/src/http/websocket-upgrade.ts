@@ -7,9 +7,11 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Endpoint } from '../connections/endpoint.js';
 import { WebSocketTransport } from '../transports/websocket-transport.js';
+import { HttpConnection } from '../connections/http-connection.js';
 import { authenticateRequest } from './authenticate.js';
-import { queryValue, requestInfo } from './request-info.js';
-import { rejectUpgrade } from './responses.js';
+import { requestInfo } from './request-info.js';
+import { rejectUpgrade, rejectUpgradeTooMany } from './responses.js';
+import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-request.js';
 
 /**
  * Attaches a WebSocket to a negotiated connection, or creates one when no id is given. The
@@ -28,9 +30,17 @@ export async function handleWebSocketUpgrade(
     return;
   }
   const info = requestInfo(req);
-  const token = queryValue(info.query, 'id');
+  // No id, or an empty one (ASP.NET's IsNullOrEmpty): skipNegotiation, a new connection.
+  const token = connectionTokenOf(info.query);
   let connection = token === undefined ? undefined : endpoint.connections.get(token);
-  if (token !== undefined && connection === undefined) {
+  if (token === undefined) {
+    // It starts a connection as a negotiate does, so it counts as one.
+    const limited = endpoint.connections.negotiate(endpoint.connections.clientAddressOf(info));
+    if (limited !== undefined) {
+      rejectUpgradeTooMany(socket, limited);
+      return;
+    }
+  } else if (connection === undefined) {
     rejectUpgrade(socket, 404, 'No Connection with that ID');
     return;
   }
@@ -52,6 +62,10 @@ export async function handleWebSocketUpgrade(
   const resumed = connection;
   const resumer = resumed?.resumer;
   if (resumed !== undefined && resumer !== undefined) {
+    if (!sameUser(endpoint, resumed, auth.principal)) {
+      rejectUpgrade(socket, 403, USER_MISMATCH_TEXT);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (resumer.resume((events) => new WebSocketTransport(ws, events))) resumed.request = info;
       else ws.close(1000);
@@ -64,13 +78,19 @@ export async function handleWebSocketUpgrade(
     return;
   }
   if (connection === undefined) {
-    connection = endpoint.connections.create(0, auth.principal);
-  } else if (auth.principal !== undefined) {
-    connection.principal = auth.principal;
+    const created = endpoint.connections.create(0, auth.principal, endpoint.connections.clientAddressOf(info));
+    if (!(created instanceof HttpConnection)) {
+      rejectUpgradeTooMany(socket, created);
+      return;
+    }
+    connection = created;
   }
   const claimed = connection;
-  claimed.transportKind = 'WebSockets';
-  claimed.request = info;
+  const refused = endpoint.connections.claim(claimed, { kind: 'WebSockets', principal: auth.principal, request: info });
+  if (refused !== undefined) {
+    rejectUpgradeTooMany(socket, refused);
+    return;
+  }
   claimed.state = 'active';
   wss.handleUpgrade(req, socket, head, (ws) => {
     if (endpoint.connections.get(claimed.token) !== claimed) {

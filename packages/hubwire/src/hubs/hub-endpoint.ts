@@ -65,7 +65,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     this.labels = { hub: init.path };
     this.lifetime = init.lifetime;
     this.groups = createGroupManager(init.lifetime);
-    this.connections = new ConnectionManager(init.clock);
+    this.connections = new ConnectionManager({ clock: init.clock, options: init.options, logger: init.logger, metrics: init.metrics, labels: this.labels, path: init.path });
     const methods = buildMethodTable(init.hubClass, init.streamingMethods);
     this.dispatcher = new HubDispatcher({
       hubPath: init.path,

@@ -8,6 +8,8 @@ import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
 import type { TransportKind } from '../transports/transport.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
 import type { AuthorizationRequirement } from '../auth/authorization.js';
+import type { RateLimitOptions } from '../limits/rate-limits.js';
+import { checkEdgeLimitOptions } from '../connections/edge-limits.js';
 import type { HubFilter } from './hub-filter.js';
 
 /**
@@ -50,6 +52,25 @@ export interface HubOptions {
    * (ms). Keep it under the client's own 100 s poll timeout. Default 90 000.
    */
   longPollingPollTimeout?: number;
+  /**
+   * Negotiated connections of this hub that may wait for their transport at once; beyond it,
+   * negotiate (and a WebSocket without negotiate) gets 429 with `Retry-After` until one is
+   * claimed or swept (`disconnectTimeout`). Default 100 000.
+   */
+  maximumPendingConnections?: number;
+  /** The same per client address (see `trustedProxies`). Default 1 000. */
+  maximumPendingConnectionsPerAddress?: number;
+  /**
+   * Rate limits (off unless set): negotiates per client address, connections per user and per
+   * address, invocations per connection, user and method, and a dry-run mode. A hub's value
+   * replaces the server's as a whole. See docs/security.md.
+   */
+  rateLimits?: RateLimitOptions;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client, as addresses or CIDR ranges, or
+   * `'loopback'`; the per-address limits count that address. Default: none (the socket's address).
+   */
+  trustedProxies?: readonly string[];
   /** Transports this hub offers, in order of preference. Default: every implemented one. */
   transports?: readonly TransportKind[];
   /** Hub protocols this hub speaks. Default: JSON. */
@@ -97,6 +118,10 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   maximumWebSocketFrameSize: 1024 * 1024,
   disconnectTimeout: 15_000,
   longPollingPollTimeout: 90_000,
+  maximumPendingConnections: 100_000,
+  maximumPendingConnectionsPerAddress: 1_000,
+  rateLimits: Object.freeze({}),
+  trustedProxies: Object.freeze([]),
   transports: IMPLEMENTED_TRANSPORTS,
   protocols: [jsonHubProtocol],
   minimumNegotiateVersion: 0,
@@ -135,6 +160,8 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     'maximumWebSocketFrameSize',
     'disconnectTimeout',
     'longPollingPollTimeout',
+    'maximumPendingConnections',
+    'maximumPendingConnectionsPerAddress',
   ] as const) {
     positiveInteger(name, resolved[name]);
   }
@@ -153,5 +180,6 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     }
   }
   if (resolved.protocols.length === 0) throw invalid('protocols', 'a non-empty list', '[]');
+  checkEdgeLimitOptions(resolved);
   return resolved;
 }

@@ -35,6 +35,19 @@ describe('RateLimiter', () => {
     assert.equal(limiter.connectionOpened('u', '10.0.0.1'), undefined);
   });
 
+  it('forgetConnection drops only the invocation buckets of a connection, never a count', () => {
+    const limiter = new RateLimiter({ invocationsPerConnection: { perSecond: 1, burst: 1 }, connectionsPerAddress: 1 });
+    assert.equal(limiter.limitsConnections, true);
+    assert.equal(limiter.connectionOpened(undefined, 'a'), undefined);
+    assert.equal(limiter.invocation('c1', undefined, 'm', 0), undefined);
+    assert.equal(limiter.invocation('c1', undefined, 'm', 0)?.limit, 'invocationsPerConnection');
+    limiter.forgetConnection('c1');
+    assert.equal(limiter.invocation('c1', undefined, 'm', 0), undefined);
+    // The address still holds its one connection.
+    assert.equal(limiter.connectionOpened(undefined, 'a')?.limit, 'connectionsPerAddress');
+    assert.equal(new RateLimiter({ invocationsPerUser: { perSecond: 1 } }).limitsConnections, false);
+  });
+
   it('limits negotiates per address; no limit set means nothing is refused', () => {
     const limiter = new RateLimiter({ negotiatesPerAddress: { perSecond: 1, burst: 2 } });
     assert.equal(limiter.negotiate('a', 0), undefined);

@@ -113,8 +113,21 @@ export class RateLimiter {
   connectionClosed(user: string | undefined, address: string, connectionId: string): void {
     if (user !== undefined) this.#connectionsPerUser?.release(user);
     this.#connectionsPerAddress?.release(address);
+    this.forgetConnection(connectionId);
+  }
+
+  /**
+   * Forgets the invocation buckets of a connection that ended without being counted (one let
+   * through by a dry run, or refused before it opened), so no count is given back twice.
+   */
+  forgetConnection(connectionId: string): void {
     this.#perConnection?.delete(connectionId);
     for (const [method, buckets] of this.#methods) buckets.delete(`${connectionId}\u0000${method}`);
+  }
+
+  /** Whether {@link RateLimiter.connectionOpened} can refuse anything (so callers may skip it). */
+  get limitsConnections(): boolean {
+    return this.#connectionsPerUser !== undefined || this.#connectionsPerAddress !== undefined;
   }
 }
 

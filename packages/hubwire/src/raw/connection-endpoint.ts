@@ -43,7 +43,7 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
     this.logger = init.logger;
     this.metrics = init.metrics;
     this.labels = { connection: init.path };
-    this.connections = new ConnectionManager(init.clock);
+    this.connections = new ConnectionManager({ clock: init.clock, options: init.options, logger: init.logger, metrics: init.metrics, labels: this.labels, path: init.path });
     this.#handler = init.handler;
   }
 

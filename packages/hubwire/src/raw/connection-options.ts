@@ -4,6 +4,8 @@
  */
 import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { EndpointOptions } from '../connections/endpoint.js';
+import { checkEdgeLimitOptions } from '../connections/edge-limits.js';
+import type { RateLimitOptions } from '../limits/rate-limits.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
 import { HubwireError } from '../core/errors.js';
 import { TRANSPORT_KINDS, type TransportKind } from '../transports/transport.js';
@@ -41,6 +43,17 @@ export interface MapConnectionOptions {
   longPollingPollTimeout?: number;
   /** Lowest negotiate version accepted. Default 0. */
   minimumNegotiateVersion?: number;
+  /** Negotiated connections that may wait for their transport at once (429 beyond). Default 100 000. */
+  maximumPendingConnections?: number;
+  /** The same per client address. Default 1 000. */
+  maximumPendingConnectionsPerAddress?: number;
+  /**
+   * Rate limits of the HTTP edge: `negotiatesPerAddress`, `connectionsPerUser`,
+   * `connectionsPerAddress`, `dryRun` (the invocation limits are a hub's). Default: none.
+   */
+  rateLimits?: RateLimitOptions;
+  /** Reverse proxies whose `X-Forwarded-For` names the client. Default: none. */
+  trustedProxies?: readonly string[];
 }
 
 /** {@link MapConnectionOptions} with every default filled in, as the HTTP layer reads them. */
@@ -58,6 +71,10 @@ export const DEFAULT_CONNECTION_OPTIONS = Object.freeze({
   disconnectTimeout: 15_000,
   longPollingPollTimeout: 90_000,
   minimumNegotiateVersion: 0,
+  maximumPendingConnections: 100_000,
+  maximumPendingConnectionsPerAddress: 1_000,
+  rateLimits: Object.freeze({}),
+  trustedProxies: Object.freeze([]),
 });
 
 const KEYS = [
@@ -70,6 +87,10 @@ const KEYS = [
   'disconnectTimeout',
   'longPollingPollTimeout',
   'minimumNegotiateVersion',
+  'maximumPendingConnections',
+  'maximumPendingConnectionsPerAddress',
+  'rateLimits',
+  'trustedProxies',
 ] as const satisfies readonly (keyof MapConnectionOptions)[];
 
 function invalid(name: string, expected: string, value: unknown): HubwireError {
@@ -86,7 +107,15 @@ export function resolveConnectionOptions(...layers: (Partial<MapConnectionOption
     if (layer === undefined) continue;
     for (const key of KEYS) if (layer[key] !== undefined) resolved[key] = layer[key];
   }
-  for (const name of ['maximumWebSocketFrameSize', 'maximumInboundBufferSize', 'maximumOutboundBufferSize', 'disconnectTimeout', 'longPollingPollTimeout'] as const) {
+  for (const name of [
+    'maximumWebSocketFrameSize',
+    'maximumInboundBufferSize',
+    'maximumOutboundBufferSize',
+    'disconnectTimeout',
+    'longPollingPollTimeout',
+    'maximumPendingConnections',
+    'maximumPendingConnectionsPerAddress',
+  ] as const) {
     const value = resolved[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalid(name, 'a positive integer', value);
   }
@@ -95,6 +124,7 @@ export function resolveConnectionOptions(...layers: (Partial<MapConnectionOption
   for (const transport of resolved['transports'] as readonly TransportKind[]) {
     if (!TRANSPORT_KINDS.includes(transport)) throw invalid('transports', `a list of ${TRANSPORT_KINDS.join(', ')}`, transport);
   }
+  checkEdgeLimitOptions(resolved as unknown as Pick<EndpointOptions, 'rateLimits' | 'trustedProxies'>);
   // Resuming a lost WebSocket needs message numbering, which raw bytes do not have.
   return { ...(resolved as unknown as Omit<ResolvedConnectionOptions, 'allowStatefulReconnects'>), allowStatefulReconnects: false };
 }

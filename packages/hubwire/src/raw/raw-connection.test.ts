@@ -30,7 +30,7 @@ class RecordingTransport implements Transport {
 }
 
 function connection(inbound = 1024): { raw: ServerConnection; transport: RecordingTransport; ended: ServerConnection[] } {
-  const http = new HttpConnection({ connectionId: 'c1', token: 't1', negotiateVersion: 1, createdAt: 0, principal: undefined });
+  const http = new HttpConnection({ connectionId: 'c1', token: 't1', negotiateVersion: 1, createdAt: 0, principal: undefined, clientAddress: '127.0.0.1' });
   const transport = new RecordingTransport();
   http.transport = transport;
   http.transportKind = 'LongPolling';
