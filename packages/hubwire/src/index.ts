@@ -54,6 +54,8 @@ export { createCounterMetrics, MetricNames } from './core/metrics.js';
 export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/metrics.js';
 
 export type { CorsOptions } from './http/cors.js';
+export { DEFAULT_HTTP_SERVER_OPTIONS } from './http/server-options.js';
+export type { HttpServerLimits } from './http/server-options.js';
 export { EDGE_LIMIT_TEXTS } from './connections/edge-limits.js';
 export type { EdgeLimitName } from './connections/edge-limits.js';
 export { TokenBuckets, ConcurrencyLimit } from './limits/token-buckets.js';

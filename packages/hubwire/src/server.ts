@@ -13,6 +13,7 @@ import { createCounterMetrics, type CounterMetrics, type Metrics } from './core/
 import type { AuthorizationRequirement } from './auth/authorization.js';
 import type { CorsOptions } from './http/cors.js';
 import { HubRouter } from './http/hub-router.js';
+import { httpServerOptions, type HttpServerLimits } from './http/server-options.js';
 import { HubEndpoint } from './hubs/hub-endpoint.js';
 import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
@@ -36,8 +37,12 @@ export interface LifetimeManagerContext {
   readonly metrics: Metrics;
 }
 
-/** Options of {@link createHubServer}. Hub options given here are the defaults of every hub. */
-export interface HubServerOptions extends HubOptions {
+/**
+ * Options of {@link createHubServer}. Hub options given here are the defaults of every hub; the
+ * `node:http` limits ({@link HttpServerLimits}: `headersTimeout`, `requestTimeout`, …) apply to
+ * the server `listen()` creates.
+ */
+export interface HubServerOptions extends HubOptions, HttpServerLimits {
   /** Cross-origin access to the hubs; same-origin only when absent. */
   cors?: CorsOptions;
   /** A pino-compatible logger. Default: silent. */
@@ -108,6 +113,7 @@ export class HubServer {
   /** The endpoints of each hub class, in mapping order; they share the first one's lifetime manager. */
   readonly #byClass = new Map<HubClass, HubEndpoint[]>();
   readonly #attached = new Set<Server>();
+  readonly #httpServerOptions: Required<HttpServerLimits>;
   #ownServer: Server | undefined;
   #heartbeat: TimerHandle | undefined;
   #closed = false;
@@ -115,6 +121,7 @@ export class HubServer {
   constructor(options: HubServerOptions = {}) {
     this.#options = options;
     resolveHubOptions(options);
+    this.#httpServerOptions = httpServerOptions(options);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? createCounterMetrics();
@@ -279,7 +286,8 @@ export class HubServer {
   /**
    * Serves the hubs on an existing `node:http` server (for example the one Express or Fastify
    * listens on). Request and upgrade listeners already on the server keep getting everything
-   * that is not for a hub.
+   * that is not for a hub. The server's own timeouts stay as they are: create it with
+   * `DEFAULT_HTTP_SERVER_OPTIONS` (or your values) so half-sent requests cannot hold it.
    */
   attach(server: Server): this {
     if (this.#attached.has(server)) return this;
@@ -305,10 +313,15 @@ export class HubServer {
     return this;
   }
 
-  /** Starts a `node:http` server of its own serving only the hubs. */
+  /**
+   * Starts a `node:http` server of its own serving only the hubs, with the server options'
+   * `headersTimeout`, `requestTimeout`, `keepAliveTimeout`, `connectionsCheckingInterval` and
+   * `maxHeaderSize` (defaults: `DEFAULT_HTTP_SERVER_OPTIONS`), so that half-sent requests
+   * cannot hold its sockets.
+   */
   async listen(options: { port?: number; host?: string } = {}): Promise<AddressInfo> {
     if (this.#ownServer !== undefined) throw new HubwireError('HUB_ERR_INVALID_OPTION', 'listen() was already called.');
-    const server = createServer();
+    const server = createServer({ ...this.#httpServerOptions });
     this.#ownServer = server;
     this.attach(server);
     await new Promise<void>((resolve, reject) => {
