@@ -66,6 +66,11 @@ export function invocationIdInUse(invocationId: string): string {
   return `Invocation ID '${invocationId}' is already in use.`;
 }
 
+/** An upload stream id that is open already (Hubwire's text: ASP.NET's exact wording is unconfirmed). */
+export function streamIdInUse(target: string, streamId: string): string {
+  return `An unexpected error occurred invoking '${target}' on the server. HubException: Stream ID '${streamId}' is already in use.`;
+}
+
 export function nonStreamingMethodStreamed(target: string): string {
   return `The client attempted to invoke the non-streaming '${target}' method with a streaming invocation.`;
 }

@@ -20,6 +20,7 @@ import type { HubCallerContext } from './hub-caller-context.js';
 import { ClientResults } from './client-results.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
 import type { StreamCancellation } from './stream-cancellation.js';
+import { ConnectionInput, type InputHandler } from './connection-input.js';
 import { ConnectionOutput } from './connection-output.js';
 import { acceptHandshake } from './handshake-acceptor.js';
 import { UploadStream } from './upload-stream.js';
@@ -53,8 +54,6 @@ interface EndOptions {
   readonly error?: Error;
 }
 
-// Parsed messages waiting for an invocation slot; past this many the transport stops reading.
-const MAX_QUEUED_MESSAGES = 64;
 const PING: HubMessage = { type: MessageType.Ping };
 // How often a server stream held back by a slow client looks at the backlog again.
 const BACKLOG_POLL_MS = 5;
@@ -81,11 +80,9 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #resolveClosed: (() => void) | undefined;
   #state: HubConnectionState = 'handshaking';
   #protocol: HubProtocol | undefined;
-  /** Received bytes that do not make a whole message yet. */
-  #pending: Buffer | undefined;
-  #queue: HubMessage[] = [];
-  #queueHead = 0;
-  #paused = false;
+  /** Received bytes that do not make a whole handshake yet. */
+  #handshakeBytes: Buffer | undefined;
+  readonly #input: ConnectionInput;
   #runningInvocations = 0;
   /** Invocations dispatched and not finished (streams excluded: closing cancels them). */
   #inFlight = 0;
@@ -107,6 +104,22 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.userIdentifier = http.principal?.userIdentifier;
     this.#startedAt = this.#lastReceivedAt = this.#lastWrittenAt = host.clock.now();
     this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#slowConsumer(buffered));
+    this.#input = new ConnectionInput(this.#inputHandler(), host.options.maximumReceiveMessageSize);
+  }
+
+  #inputHandler(): InputHandler {
+    const connection = this;
+    return {
+      get accepting() {
+        return connection.#state === 'connected';
+      },
+      intercept: (message) => this.#intercept(message),
+      ready: (message) => this.#ready(message),
+      handle: (message) => this.#handle(message),
+      protocolError: (error) => this.#protocolError(error),
+      pause: () => this.#http.transport?.pause?.(),
+      resume: () => this.#http.transport?.resume?.(),
+    };
   }
 
   /** What hub methods see as `this.context`. */
@@ -168,7 +181,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     const uploads = (this.#uploads ??= new Map());
     const capacity = this.#host.options.streamBufferCapacity;
     return streamIds.map((streamId) => {
-      const stream = new UploadStream(streamId, capacity, () => this.#processQueue());
+      const stream = new UploadStream(streamId, capacity, () => this.#input.pump());
       uploads.set(streamId, stream);
       return stream;
     });
@@ -180,7 +193,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       this.#uploads?.delete(streamId);
     }
     // Input may have been held up by one of these streams being full.
-    this.#processQueue();
+    this.#input.pump();
   }
 
   /** Invokes a client method and waits for its Completion (client results). */
@@ -255,10 +268,13 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   onData(chunk: Buffer): void {
     if (this.#state === 'closed') return;
     this.#receivedSinceTick = true;
-    const input = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
-    this.#pending = undefined;
-    if (this.#state === 'handshaking') this.#handshake(input);
-    else this.#parse(input);
+    if (this.#state !== 'handshaking') {
+      this.#input.push(chunk);
+      return;
+    }
+    const input = this.#handshakeBytes === undefined ? chunk : Buffer.concat([this.#handshakeBytes, chunk]);
+    this.#handshakeBytes = undefined;
+    this.#handshake(input);
   }
 
   onClose(graceful: boolean): void {
@@ -278,7 +294,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     const { options } = this.#host;
     const outcome = acceptHandshake(input, options, this.#http.transportKind);
     if (outcome.kind === 'incomplete') {
-      this.#pending = input;
+      this.#handshakeBytes = input;
       return;
     }
     if (outcome.kind === 'refused') {
@@ -296,7 +312,9 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     this.#http.transport?.send(HANDSHAKE_SUCCESS, this.#output.binary);
     this.#state = 'connecting';
-    if (consumed < input.length) this.#parse(input.subarray(consumed));
+    this.#input.start(protocol);
+    // Messages sent right behind the handshake wait as bytes until the hub is connected.
+    this.#input.pushAfterHandshake(input.subarray(consumed));
     void this.#connect();
   }
 
@@ -335,28 +353,41 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       { hub: path, connectionId: this.connectionId, user: this.userIdentifier, transport: this.#http.transportKind, protocol: this.#protocol?.name },
       'client connected',
     );
-    this.#processQueue();
+    this.#input.pump();
   }
 
-  #parse(input: Buffer): void {
-    const { options, metrics, labels } = this.#host;
-    const result = this.#protocol!.parse(input, options.maximumReceiveMessageSize);
-    if (result.consumed < input.length && result.error === undefined) {
-      // Copy the tail so a large chunk isn't kept alive by a few trailing bytes.
-      this.#pending = Buffer.from(input.subarray(result.consumed));
+  /**
+   * A message was just parsed. Stateful-reconnect bookkeeping and answers to client-result calls
+   * are handled at once; everything else queues in order. Client results skip the queue because
+   * the hub method waiting for one may hold the only invocation slot, and an invocation queued
+   * before the answer would deadlock.
+   */
+  #intercept(message: HubMessage): boolean {
+    this.#host.metrics.increment('messagesReceived', this.#host.labels);
+    if (this.#output.replay !== undefined && !this.#sequence(message)) return true;
+    if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) {
+      this.#results!.complete(message);
+      return true;
     }
-    if (result.messages.length > 0) {
-      metrics.increment('messagesReceived', labels, result.messages.length);
-      for (const message of result.messages) {
-        if (this.#output.replay !== undefined && !this.#sequence(message)) continue;
-        // Answers to client-result calls skip the queue: the hub method waiting for one may hold
-        // the only invocation slot, and an invocation queued before the answer would deadlock.
-        if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) this.#results!.complete(message);
-        else this.#queue.push(message);
-      }
-      this.#processQueue();
+    return false;
+  }
+
+  /** A stream id of `streamIds` that is open already or named twice, if any. */
+  #reusedStreamId(streamIds: readonly string[]): string | undefined {
+    for (let i = 0; i < streamIds.length; i++) {
+      const id = streamIds[i]!;
+      if (this.#uploads?.has(id) || streamIds.indexOf(id) !== i) return id;
     }
-    if (result.error !== undefined) this.#protocolError(result.error);
+    return undefined;
+  }
+
+  /** Whether the next message in line can be handled now. */
+  #ready(message: HubMessage): boolean {
+    // Head-of-line blocking as in ASP.NET: with no free slot, everything behind waits too.
+    if (takesSlot(message) && this.#runningInvocations >= this.#host.options.maximumParallelInvocationsPerClient) return false;
+    // An upload stream whose buffer is full holds up input until the method reads.
+    if (message.type === MessageType.StreamItem && this.#uploads?.get(message.invocationId)?.isFull) return false;
+    return true;
   }
 
   #protocolError(error: ProtocolError): void {
@@ -396,34 +427,6 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     return this.#results !== undefined && !this.#uploads?.has(invocationId) && this.#results.has(invocationId);
   }
 
-  #processQueue(): void {
-    if (this.#state !== 'connected') return;
-    const limit = this.#host.options.maximumParallelInvocationsPerClient;
-    while (this.#queueHead < this.#queue.length) {
-      const message = this.#queue[this.#queueHead]!;
-      // Head-of-line blocking as in ASP.NET: with no free slot, everything behind waits too.
-      if (takesSlot(message) && this.#runningInvocations >= limit) break;
-      // An upload stream whose buffer is full holds up input until the method reads.
-      if (message.type === MessageType.StreamItem && this.#uploads?.get(message.invocationId)?.isFull) break;
-      this.#queueHead++;
-      this.#handle(message);
-      if (this.#state !== 'connected') return;
-    }
-    const waiting = this.#queue.length - this.#queueHead;
-    if (waiting === 0) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
-    }
-    const transport = this.#http.transport;
-    if (!this.#paused && waiting > MAX_QUEUED_MESSAGES) {
-      this.#paused = true;
-      transport?.pause?.();
-    } else if (this.#paused && waiting <= MAX_QUEUED_MESSAGES / 2) {
-      this.#paused = false;
-      transport?.resume?.();
-    }
-  }
-
   #handle(message: HubMessage): void {
     const { dispatcher, logger, path } = this.#host;
     switch (message.type) {
@@ -431,6 +434,12 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       case MessageType.StreamInvocation: {
         if (this.#draining) {
           if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.shuttingDown() });
+          return;
+        }
+        const reused = message.streamIds === undefined ? undefined : this.#reusedStreamId(message.streamIds);
+        if (reused !== undefined) {
+          // A second stream under an open id would orphan the first one's method.
+          if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.streamIdInUse(message.target, reused) });
           return;
         }
         const counted = message.type === MessageType.Invocation;
@@ -444,13 +453,22 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
             if (!held) return;
             held = false;
             this.#runningInvocations--;
-            this.#processQueue();
+            // Re-entrant calls (a slot given back synchronously) only mark more work for the
+            // pump already running, so the stack does not grow with the queue.
+            this.#input.pump();
           };
         }
-        const running = dispatcher.invoke(this, message, releaseSlot);
+        let running: Promise<void> | undefined;
+        try {
+          running = dispatcher.invoke(this, message, releaseSlot);
+        } catch (error) {
+          // The dispatcher never throws by contract; if it does, the slot still comes back.
+          logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed');
+          running = undefined;
+        }
         if (running === undefined) {
-          // Finished synchronously: free the slot without re-entering #processQueue, whose loop
-          // (our caller) goes on with the next message.
+          // Finished synchronously: free the slot without pumping again; the pump that called
+          // us goes on with the next message.
           if (held) {
             held = false;
             this.#runningInvocations--;
@@ -578,7 +596,9 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       this.#output.wroteSinceTick = false;
       this.#lastWrittenAt = now;
     }
-    if (this.#receivedSinceTick) {
+    // Silence the server caused (input waiting for dispatch, reading paused) is not the
+    // client's: ASP.NET stops the client timeout while it dispatches.
+    if (this.#receivedSinceTick || this.#input.behind) {
       this.#receivedSinceTick = false;
       this.#lastReceivedAt = now;
     } else if (this.#clientPinged && now - this.#lastReceivedAt >= options.clientTimeoutInterval) {
@@ -621,6 +641,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#http.resumer = undefined;
     this.#http.awaitingResumeSince = undefined;
     this.#output.clear();
+    // Drop unread input and read again: a paused socket would not see the client's close frame.
+    this.#input.stop();
     const transport = this.#http.transport;
     if (transport !== undefined) {
       if (options.close !== undefined && this.#protocol !== undefined && !options.abort) {
@@ -637,7 +659,6 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     for (const upload of this.#uploads?.values() ?? []) upload.end('The connection was closed.');
     this.#results?.disconnected();
     for (const wake of this.#idleWaiters.splice(0)) wake();
-    this.#queue = [];
     if (wasRegistered) void this.#disconnect(options.error);
   }
 

@@ -20,6 +20,8 @@ export interface ParseResult {
    * before it are still returned, so they are processed before the connection closes.
    */
   readonly error?: ProtocolError;
+  /** True when parsing stopped at `maxMessages` with input left over (which may hold more messages). */
+  readonly limited?: boolean;
 }
 
 /** A hub protocol such as `json` or `messagepack`. */
@@ -33,8 +35,12 @@ export interface HubProtocol {
    * Parses every whole framed message at the start of `input`. Unknown message types are
    * skipped. Malformed input, or a framed message longer than `maxMessageSize` (or no frame end
    * within it), is reported in {@link ParseResult.error}; this method does not throw.
+   *
+   * `maxMessages` stops after that many framed messages (unknown types count), leaving the rest
+   * of `input` unconsumed, so a connection can keep what it has not dispatched yet as bytes
+   * instead of as parsed objects. Default: no limit.
    */
-  parse(input: Buffer, maxMessageSize: number | null): ParseResult;
+  parse(input: Buffer, maxMessageSize: number | null, maxMessages?: number): ParseResult;
   /** Serializes one message, framed, ready to be sent. Text protocols return a string. */
   write(message: HubMessage): Buffer | string;
 }

@@ -65,15 +65,17 @@ export const jsonHubProtocol: HubProtocol = {
   version: 2,
   transferFormat: 'Text',
 
-  parse(input: Buffer, maxMessageSize: number | null): ParseResult {
+  parse(input: Buffer, maxMessageSize: number | null, maxMessages = Number.POSITIVE_INFINITY): ParseResult {
     const messages: HubMessage[] = [];
     let offset = 0;
+    let framed = 0;
     try {
-      while (offset < input.length) {
+      while (offset < input.length && framed < maxMessages) {
         const end = findFrameEnd(input, offset, maxMessageSize);
         if (end === -1) break;
         const text = decodeJsonText(input, offset, end);
         offset = end + 1;
+        framed++;
         let doc: unknown;
         try {
           doc = JSON.parse(text);
@@ -87,7 +89,7 @@ export const jsonHubProtocol: HubProtocol = {
       if (!(error instanceof ProtocolError)) throw error;
       return { messages, consumed: offset, error };
     }
-    return { messages, consumed: offset };
+    return offset < input.length && framed >= maxMessages ? { messages, consumed: offset, limited: true } : { messages, consumed: offset };
   },
 
   write(message: HubMessage): string {

@@ -49,14 +49,16 @@ export function createMessagePackHubProtocol(options: MessagePackHubProtocolOpti
     version: 2,
     transferFormat: 'Binary',
 
-    parse(input: Buffer, maxMessageSize: number | null): ParseResult {
+    parse(input: Buffer, maxMessageSize: number | null, maxMessages = Number.POSITIVE_INFINITY): ParseResult {
       const messages: HubMessage[] = [];
       let offset = 0;
+      let framed = 0;
       try {
-        while (offset < input.length) {
+        while (offset < input.length && framed < maxMessages) {
           const frame = readFrame(input, offset, maxMessageSize);
           if (frame === undefined) break;
           offset = frame.end;
+          framed++;
           const message = readMessagePackMessage(codec.decodeBody(input.subarray(frame.bodyStart, frame.end)));
           if (message !== undefined) messages.push(message);
         }
@@ -64,7 +66,7 @@ export function createMessagePackHubProtocol(options: MessagePackHubProtocolOpti
         const protocolError = error instanceof ProtocolError ? error : new ProtocolError(error instanceof Error ? error.message : String(error));
         return { messages, consumed: offset, error: protocolError };
       }
-      return { messages, consumed: offset };
+      return offset < input.length && framed >= maxMessages ? { messages, consumed: offset, limited: true } : { messages, consumed: offset };
     },
 
     write(message: HubMessage): Buffer {
