@@ -20,7 +20,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { jsonHubProtocol, messagePackHubProtocol } from 'hubwire';
+import { jsonHubProtocol } from '../packages/hubwire/src/protocol/json/json-hub-protocol.js';
+import { messagePackHubProtocol } from '../packages/hubwire/src/protocol/msgpack/msgpack-hub-protocol.js';
 import { acceptHandshake } from '../packages/hubwire/src/hubs/handshake-acceptor.js';
 import { HandshakeError, parseHandshakeRequest } from '../packages/hubwire/src/protocol/handshake.js';
 import { assertSaneHandshake } from '../test/fuzz/handshake-properties.js';
@@ -112,7 +113,7 @@ function replay(file: string): never {
 if (values.replay !== undefined) replay(values.replay);
 
 const seconds = integer('time', values.time, 60);
-const seed = integer('seed', values.seed, (Math.random() * 2 ** 31) | 0);
+const seed = integer('seed', values.seed, Math.floor(Math.random() * 2 ** 31));
 const runs = integer('runs', values.runs, 200);
 const hangSeconds = integer('hang', values.hang, 10);
 if (values.path !== undefined && values.only === undefined) {
@@ -146,7 +147,8 @@ const watchdog = setInterval(() => {
     lastChange = Date.now();
     return;
   }
-  if (Date.now() - lastChange < hangSeconds * 1000) return;
+  // Not before the worker's first message is handled: after a stall, timers run before messages.
+  if (Date.now() - lastChange < hangSeconds * 1000 || names.length === 0) return;
   clearInterval(watchdog);
   const property = names[Atomics.load(header, 1)] ?? 'unknown';
   const length = Atomics.load(header, 2);
@@ -175,7 +177,7 @@ worker.on('message', (message: WorkerMessage) => {
       console.error(`FAIL  ${message.property}\n${message.error}\n`);
       console.error(`input saved in ${saved}`);
       const from = values.properties === undefined ? '' : ` --properties ${values.properties}`;
-      console.error(`replay: npm run fuzz --${from} --only ${JSON.stringify(message.property)} --seed ${message.seed} --path ${JSON.stringify(message.path)}`);
+      console.error(`replay: npm run fuzz --${from} --only ${JSON.stringify(message.property)} --seed=${message.seed} --path ${JSON.stringify(message.path)}`);
       void worker.terminate().then(() => process.exit(1));
       return;
     }

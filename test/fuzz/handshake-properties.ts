@@ -7,7 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { jsonHubProtocol, messagePackHubProtocol, type HubProtocol, type TransportKind } from 'hubwire';
+import type { HubProtocol } from '../../packages/hubwire/src/protocol/hub-protocol.js';
+import { jsonHubProtocol } from '../../packages/hubwire/src/protocol/json/json-hub-protocol.js';
+import { messagePackHubProtocol } from '../../packages/hubwire/src/protocol/msgpack/msgpack-hub-protocol.js';
+import type { TransportKind } from '../../packages/hubwire/src/transports/transport.js';
 import { bytes, cuts, invalidUtf8, mutate, mutations, split } from './byte-arbitraries.js';
 import type { CorpusEntry } from './corpus.js';
 import { fuzzProperty, type FuzzProperty } from './fuzz-property.js';

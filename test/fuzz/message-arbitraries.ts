@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { encode } from '@msgpack/msgpack';
-import { MessageType, type HubMessage } from 'hubwire';
+import { MessageType, type HubMessage } from '../../packages/hubwire/src/protocol/messages.js';
 
 /** Which protocol's value model a payload must fit. */
 export type Flavor = 'json' | 'msgpack';

@@ -5,7 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { jsonHubProtocol, messagePackHubProtocol, type HubProtocol, type ParseResult } from 'hubwire';
+import type { HubProtocol, ParseResult } from '../../packages/hubwire/src/protocol/hub-protocol.js';
+import { jsonHubProtocol } from '../../packages/hubwire/src/protocol/json/json-hub-protocol.js';
+import { messagePackHubProtocol } from '../../packages/hubwire/src/protocol/msgpack/msgpack-hub-protocol.js';
 import { acceptHandshake } from '../../packages/hubwire/src/hubs/handshake-acceptor.js';
 import { HandshakeError, parseHandshakeRequest } from '../../packages/hubwire/src/protocol/handshake.js';
 import { SUITE_SEED, toFastCheck } from './fuzz-property.js';

@@ -9,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MessageType, ProtocolError, type HubMessage, type HubProtocol, type ParseResult } from 'hubwire';
+import { ProtocolError } from '../../packages/hubwire/src/core/errors.js';
+import type { HubProtocol, ParseResult } from '../../packages/hubwire/src/protocol/hub-protocol.js';
+import { MessageType, type HubMessage } from '../../packages/hubwire/src/protocol/messages.js';
 import { bytes, cuts, invalidUtf8, mutate, mutations, split } from './byte-arbitraries.js';
 import type { CorpusEntry } from './corpus.js';
 import { fuzzProperty, type FuzzProperty } from './fuzz-property.js';

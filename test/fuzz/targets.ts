@@ -3,7 +3,7 @@
  * property tests beside each parser and `npm run fuzz` test the same thing.
  * @module
  */
-import type { HubProtocol } from 'hubwire';
+import type { HubProtocol } from '../../packages/hubwire/src/protocol/hub-protocol.js';
 import { loadCorpus } from './corpus.js';
 import { jsonMessageLike, msgpackMessageLike } from './message-arbitraries.js';
 import { varIntFrame, type ProtocolTarget } from './protocol-properties.js';
