@@ -40,7 +40,14 @@ export function toFastCheck<T>(property: FuzzProperty<T>): fc.IPropertyWithHooks
  * The seed of the bounded runs in the test suite: fixed, so the suite is deterministic, unless
  * `FUZZ_SEED` is set (to replay the seed a failure printed, or to try another one).
  */
-export const SUITE_SEED = process.env['FUZZ_SEED'] === undefined ? 0x5eed : Number(process.env['FUZZ_SEED']);
+export const SUITE_SEED = suiteSeed(process.env['FUZZ_SEED']);
+
+function suiteSeed(text: string | undefined): number {
+  if (text === undefined) return 0x5eed;
+  const seed = Number(text);
+  if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${text}`);
+  return seed;
+}
 
 /**
  * Registers one node:test test per property, each run `numRuns` times from {@link SUITE_SEED}.
