@@ -22,6 +22,11 @@ export interface Principal {
   readonly roles?: readonly string[];
   /** Every claim of the user (e.g. the verified JWT payload). */
   readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * When the proof of identity runs out (ms since the epoch), for `closeOnAuthenticationExpiration`.
+   * When absent, a numeric `exp` claim (JWT, seconds) is used.
+   */
+  readonly expiresAt?: number;
 }
 
 /**

@@ -14,6 +14,8 @@ export const MetricNames = {
   invocations: 'Hub method invocations dispatched.',
   invocationErrors: 'Hub method invocations that ended with an error completion.',
   slowConsumerDisconnects: 'Connections closed because their outbound buffer overflowed.',
+  sendTimeouts: 'Connections closed because a send stayed unfinished for transportSendTimeout (the client stopped reading).',
+  authenticationExpired: 'Connections closed because their access token expired (closeOnAuthenticationExpiration).',
   protocolErrors: 'Connections closed because of malformed or oversized input.',
   clientTimeouts: 'Connections closed because the client went silent.',
   handshakeFailures: 'Connections whose hub handshake failed.',

@@ -20,6 +20,8 @@ export class ConnectionOutput {
   binary = false;
   /** Set on every write; the heartbeat reads and clears it to decide on keep-alive pings. */
   wroteSinceTick = false;
+  /** Bytes handed to transports so far (the send timeout compares it with what they still buffer). */
+  written = 0;
   #replay: MessageBuffer | undefined;
   /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
   #stalled: { payload: Buffer | string; size: number }[] = [];
@@ -46,11 +48,13 @@ export class ConnectionOutput {
   send(payload: Buffer | string): void {
     const transport = this.#http.transport;
     if (transport === undefined) return;
-    if (transport.bufferedAmount + byteLength(payload) > this.#limit) {
+    const size = byteLength(payload);
+    if (transport.bufferedAmount + size > this.#limit) {
       this.#onOverflow(transport.bufferedAmount);
       return;
     }
     transport.send(payload, this.binary);
+    this.written += size;
     this.wroteSinceTick = true;
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { HubError, HubwireError } from '../core/errors.js';
+import type { RateLimitRefusal } from '../limits/rate-limits.js';
 
 /** The .NET-style type name shown after a base text with detailed errors. */
 function typeNameOf(error: unknown): string {
@@ -69,6 +70,17 @@ export function invocationIdInUse(invocationId: string): string {
 /** An upload stream id that is open already (Hubwire's text: ASP.NET's exact wording is unconfirmed). */
 export function streamIdInUse(target: string, streamId: string): string {
   return `An unexpected error occurred invoking '${target}' on the server. HubException: Stream ID '${streamId}' is already in use.`;
+}
+
+/** A blocking invocation over one of the hub's rate limits (Hubwire's own text; ASP.NET has no rate limits). */
+export function rateLimited(target: string, retryAfterMs: number | undefined): string {
+  const retry = retryAfterMs === undefined ? '' : ` Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+  return `Failed to invoke '${target}' because of a rate limit.${retry}`;
+}
+
+/** The Close a fire-and-forget invocation over a rate limit gets. */
+export function rateLimitClose(refusal: RateLimitRefusal, detailed: boolean): string {
+  return connectionClosedWithError(new HubError(`Rate limit '${refusal.limit}' exceeded.`), detailed);
 }
 
 export function nonStreamingMethodStreamed(target: string): string {

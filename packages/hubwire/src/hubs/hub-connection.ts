@@ -7,8 +7,9 @@ import type { Clock } from '../core/clock.js';
 import { HubwireError, type ProtocolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
-import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
+import type { HttpConnection, Principal, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
+import type { RateLimiter, RateLimitRefusal } from '../limits/rate-limits.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse } from '../protocol/handshake.js';
 import { MessageType, isTrackable, type CloseMessage, type HubMessage } from '../protocol/messages.js';
@@ -22,6 +23,7 @@ import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
 import type { StreamCancellation } from './stream-cancellation.js';
 import { ConnectionInput, type InputHandler } from './connection-input.js';
 import { ConnectionOutput } from './connection-output.js';
+import { SendWatch } from './send-watch.js';
 import { acceptHandshake } from './handshake-acceptor.js';
 import { UploadStream } from './upload-stream.js';
 import type { ResolvedHubOptions } from './hub-options.js';
@@ -37,6 +39,8 @@ export interface HubConnectionHost {
   readonly labels: MetricLabels;
   readonly dispatcher: HubDispatcher;
   readonly lifetime: HubLifetimeManager;
+  /** The hub's rate limits (the invocation limits are checked here). */
+  readonly rateLimiter: RateLimiter;
   /** The connection has ended: forget its token and stop ticking it. Called once. */
   connectionEnded(connection: HubConnection): void;
 }
@@ -96,6 +100,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   // Flags instead of timestamps on the hot paths: the heartbeat turns them into times.
   #receivedSinceTick = false;
   #clientPinged = false;
+  /** Created the first time the transport is seen backed up. */
+  #sendWatch: SendWatch | undefined;
 
   constructor(http: HttpConnection, host: HubConnectionHost) {
     this.#http = http;
@@ -372,6 +378,34 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     return false;
   }
 
+  /**
+   * Checks the invocation limits. Over a limit, a blocking call gets an error Completion and a
+   * fire-and-forget one, which has nowhere to carry an error, closes the connection with an
+   * error Close (with allowReconnect, so a well-behaved client backs off and comes back). In
+   * dry-run mode the call goes ahead and is only counted and logged. Returns true when refused.
+   */
+  #rateLimited(target: string, invocationId: string | undefined): boolean {
+    const { rateLimiter, metrics, labels, logger, path, clock, options } = this.#host;
+    const refusal = rateLimiter.invocation(this.connectionId, this.userIdentifier, target.toLowerCase(), clock.now());
+    if (refusal === undefined) return false;
+    const counterLabels = { ...labels, limit: refusal.limit };
+    const fields = { hub: path, connectionId: this.connectionId, user: this.userIdentifier, method: target, limit: refusal.limit, clientAddress: this.#http.clientAddress };
+    if (rateLimiter.dryRun) {
+      metrics.increment('rateLimitedDryRun', counterLabels);
+      logger.warn(fields, 'rate limit exceeded (dry run: let through)');
+      return false;
+    }
+    metrics.increment('rateLimited', counterLabels);
+    if (invocationId) {
+      logger.debug(fields, 'invocation rate limited');
+      this.write({ type: MessageType.Completion, invocationId, hasResult: false, error: texts.rateLimited(target, refusal.retryAfterMs) });
+    } else {
+      logger.warn(fields, 'fire-and-forget invocation over its rate limit; closing the connection');
+      this.#end({ close: { type: MessageType.Close, error: texts.rateLimitClose(refusal, options.enableDetailedErrors), allowReconnect: true } });
+    }
+    return true;
+  }
+
   /** A stream id of `streamIds` that is open already or named twice, if any. */
   #reusedStreamId(streamIds: readonly string[]): string | undefined {
     for (let i = 0; i < streamIds.length; i++) {
@@ -436,6 +470,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
           if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.shuttingDown() });
           return;
         }
+        if (this.#host.rateLimiter.limitsInvocations && this.#rateLimited(message.target, message.invocationId)) return;
         const reused = message.streamIds === undefined ? undefined : this.#reusedStreamId(message.streamIds);
         if (reused !== undefined) {
           // A second stream under an open id would orphan the first one's method.
@@ -585,7 +620,20 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       if (now - lostAt >= options.disconnectTimeout) this.#end({ error: new Error('The client did not resume its connection within disconnectTimeout.') });
       return;
     }
-    if (this.#state !== 'connected' || this.#http.transport?.inherentKeepAlive) return;
+    if (this.#state !== 'connected') return;
+    if (options.closeOnAuthenticationExpiration && this.#authenticationExpired(now)) return;
+    const transport = this.#http.transport;
+    if (transport === undefined || transport.inherentKeepAlive) return;
+    if (options.transportSendTimeout > 0) {
+      const buffered = transport.bufferedAmount;
+      if (buffered > 0 || this.#sendWatch !== undefined) {
+        const waited = (this.#sendWatch ??= new SendWatch(options.transportSendTimeout)).check(now, this.#output.written, buffered);
+        if (waited !== undefined) {
+          this.#sendTimedOut(buffered, waited);
+          return;
+        }
+      }
+    }
     const ack = this.#output.replay?.ackDue();
     if (ack !== undefined) this.write({ type: MessageType.Ack, sequenceId: ack });
     if (this.#output.wroteSinceTick) {
@@ -604,6 +652,25 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     } else if (this.#clientPinged && now - this.#lastReceivedAt >= options.clientTimeoutInterval) {
       this.#timeOut();
     }
+  }
+
+  /** ASP.NET's TransportSendTimeout: the client stopped reading; drop it rather than buffer for it. */
+  #sendTimedOut(buffered: number, waited: number): void {
+    const { metrics, labels, logger, path } = this.#host;
+    metrics.increment('sendTimeouts', labels);
+    logger.warn({ hub: path, connectionId: this.connectionId, bufferedBytes: buffered, waitedMs: waited }, 'send timed out: the client stopped reading; closing the connection');
+    this.#end({ abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${this.#host.options.transportSendTimeout} ms.`) });
+  }
+
+  /** closeOnAuthenticationExpiration: a Close with allowReconnect and no error, as ASP.NET sends. */
+  #authenticationExpired(now: number): boolean {
+    const expiresAt = expiryOf(this.#http.principal);
+    if (expiresAt === undefined || now < expiresAt) return false;
+    const { metrics, labels, logger, path } = this.#host;
+    metrics.increment('authenticationExpired', labels);
+    logger.info({ hub: path, connectionId: this.connectionId, user: this.userIdentifier }, 'access token expired; closing the connection');
+    this.#end({ close: { type: MessageType.Close, allowReconnect: true }, error: new HubwireError('HUB_ERR_AUTH_EXPIRED', 'The access token expired.') });
+    return true;
   }
 
   #timeOut(): void {
@@ -677,6 +744,14 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       );
     }
   }
+}
+
+/** When a user's proof of identity runs out: `expiresAt`, else a numeric JWT `exp` claim (seconds). */
+function expiryOf(principal: Principal | undefined): number | undefined {
+  if (principal === undefined) return undefined;
+  if (principal.expiresAt !== undefined) return principal.expiresAt;
+  const exp = principal.claims['exp'];
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
 }
 
 function abortedIf(closed: boolean): AbortController {

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
 import { ConnectionManager } from '../connections/connection-manager.js';
+import type { RateLimiter } from '../limits/rate-limits.js';
 import type { Endpoint } from '../connections/endpoint.js';
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { TransportEvents } from '../transports/transport.js';
@@ -87,6 +88,11 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
       clients: createHubClients(init.lifetime, { timeout: init.options.clientResultTimeout, allowed: true }),
       groups: this.groups,
     };
+  }
+
+  /** The rate limits of this hub; the HTTP edge and each connection check their parts. */
+  get rateLimiter(): RateLimiter {
+    return this.connections.limits.rateLimiter;
   }
 
   /** Starts the hub side of a connection whose transport was just attached. */

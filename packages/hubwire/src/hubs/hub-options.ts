@@ -40,6 +40,21 @@ export interface HubOptions {
    * (the slow-consumer policy). Default 1 MiB.
    */
   maximumOutboundBufferSize?: number;
+  /**
+   * How long a send may stay unfinished — bytes handed to a WebSocket or an event stream that
+   * have not left the process — before the connection is closed (ms; ASP.NET's
+   * `TransportSendTimeout`). It catches clients that stopped reading before their backlog reaches
+   * `maximumOutboundBufferSize`, since the kernel buffers megabytes first. 0 switches it off.
+   * Long polling is exempt: its client collects on its own schedule. Default 10 000.
+   */
+  transportSendTimeout?: number;
+  /**
+   * Close a connection when the access token it was opened with expires (ASP.NET's
+   * `CloseOnAuthenticationExpiration`): the client gets a Close with `allowReconnect` and no
+   * error, and reconnects with a fresh token. Needs an authenticator that sets
+   * `Principal.expiresAt` (the JWT one does, from `exp`). Default false.
+   */
+  closeOnAuthenticationExpiration?: boolean;
   /** Largest single WebSocket frame accepted (it may hold several messages). Default 1 MiB. */
   maximumWebSocketFrameSize?: number;
   /**
@@ -116,6 +131,8 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   enableDetailedErrors: false,
   maximumOutboundBufferSize: 1024 * 1024,
   maximumWebSocketFrameSize: 1024 * 1024,
+  transportSendTimeout: 10_000,
+  closeOnAuthenticationExpiration: false,
   disconnectTimeout: 15_000,
   longPollingPollTimeout: 90_000,
   maximumPendingConnections: 100_000,
@@ -167,6 +184,9 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
   }
   positiveInteger('streamBufferCapacity', resolved.streamBufferCapacity);
   positiveInteger('statefulReconnectBufferSize', resolved.statefulReconnectBufferSize);
+  if (!Number.isInteger(resolved.transportSendTimeout) || resolved.transportSendTimeout < 0) {
+    throw invalid('transportSendTimeout', 'a non-negative integer', resolved.transportSendTimeout);
+  }
   if (!Number.isInteger(resolved.clientResultTimeout) || resolved.clientResultTimeout < 0) {
     throw invalid('clientResultTimeout', 'a non-negative integer', resolved.clientResultTimeout);
   }
