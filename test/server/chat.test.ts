@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Inbox, nextMessage } from '../support/e2e.js';
 import { until, within } from '../support/wait.js';
 import { logLine, signalR, startTestApp, type TestApp } from './support.js';
+import { MAX_WORKFLOWS_PER_CONNECTION } from '../../apps/server/src/modules/chat/chat-hub.js';
 
 type Connection = signalR.HubConnection;
 interface Message {
@@ -78,6 +79,18 @@ describe('/hubs/chat', () => {
     assert.ok((inbox.received as Message[]).every((message) => message.messageId === ack.messageId));
     jane.off('ReceiveMessage');
     await jane.invoke('LeaveWorkflow', 'wf-2');
+  });
+
+  test('a connection may be in at most MAX_WORKFLOWS_PER_CONNECTION workflows; leaving one makes room', async () => {
+    const temp = await server.connect('/hubs/chat', { token: await server.token('john.doe') });
+    for (let i = 0; i < MAX_WORKFLOWS_PER_CONNECTION; i++) await temp.invoke('JoinWorkflow', `cap-${i}`);
+    await assert.rejects(temp.invoke('JoinWorkflow', 'one-too-many'), /at most 50 workflows; leave one first/);
+    // Joining one already joined is still fine, and leaving one makes room for another.
+    await temp.invoke('JoinWorkflow', 'cap-0');
+    await temp.invoke('LeaveWorkflow', 'cap-0');
+    await temp.invoke('JoinWorkflow', 'one-too-many');
+    assert.equal(((await temp.invoke('GetWorkflows')) as string[]).length, MAX_WORKFLOWS_PER_CONNECTION);
+    await within(temp.stop(), 5000, 'stop');
   });
 
   test('LeaveWorkflow tells the remaining members; leaving twice changes nothing', async () => {

@@ -49,6 +49,12 @@ export interface ChatServices {
 }
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+/**
+ * Workflows one connection may be in. A message goes to each of the sender's workflows with its
+ * own workflowId, so this also bounds what one SendMessage costs (one serialization per workflow).
+ */
+export const MAX_WORKFLOWS_PER_CONNECTION = 50;
 const WORKFLOWS = Symbol('chat.workflows');
 
 /** The group of a workflow. */
@@ -87,6 +93,9 @@ export class ChatHub extends Hub<ChatClient> {
     const id = checkWorkflowId(workflowId);
     const workflows = this.#workflows();
     if (workflows.has(id)) return;
+    if (workflows.size >= MAX_WORKFLOWS_PER_CONNECTION) {
+      throw new HubError(`A connection may be in at most ${MAX_WORKFLOWS_PER_CONNECTION} workflows; leave one first.`);
+    }
     await this.groups.add(this.context.connectionId, workflowGroup(id));
     workflows.add(id);
     this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'joined workflow');
