@@ -7,7 +7,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCounterMetrics, createHubServer, jsonHubProtocol, messagePackHubProtocol, redactUrl, systemClock, type Clock, type HubServer } from 'hubwire';
+import {
+  createCounterMetrics,
+  createHubServer,
+  DEFAULT_HTTP_SERVER_OPTIONS,
+  jsonHubProtocol,
+  messagePackHubProtocol,
+  redactUrl,
+  systemClock,
+  type Clock,
+  type HubServer,
+} from 'hubwire';
 import type { Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
@@ -75,9 +85,17 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     clientTimeoutInterval: config.limits.clientTimeoutMs,
     enableDetailedErrors: config.detailedErrors,
     shutdownTimeout: config.shutdownTimeoutMs,
+    trustedProxies: config.trustedProxies,
   });
   const hubPaths = (): readonly string[] => hubwire.hubPaths;
-  const router = new RestRouter({ authenticate, maxBodyBytes: config.limits.maxRequestBodySize, corsOrigins: config.corsOrigins, logger });
+  const router = new RestRouter({
+    authenticate,
+    maxBodyBytes: config.limits.maxRequestBodySize,
+    corsOrigins: config.corsOrigins,
+    logger,
+    rateLimit: { perSecond: config.limits.restRequestsPerSecond, burst: config.limits.restRequestBurst },
+    trustedProxies: config.trustedProxies,
+  });
   let state: AppState | 'starting' = 'starting';
 
   router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
@@ -104,7 +122,14 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await module.register(context);
   }
 
-  const http = createServer((req, res) => {
+  // Half-sent requests (slowloris) get 408 and lose their socket; see docs/operations.md.
+  const serverOptions = {
+    ...DEFAULT_HTTP_SERVER_OPTIONS,
+    headersTimeout: config.limits.httpHeadersTimeoutMs,
+    requestTimeout: config.limits.httpRequestTimeoutMs,
+    keepAliveTimeout: config.limits.httpKeepAliveTimeoutMs,
+  };
+  const http = createServer(serverOptions, (req, res) => {
     if (state !== 'ready' && isNegotiate(req, hubPaths())) {
       sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
       return;
@@ -128,9 +153,17 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     }
     if (!hubwire.handleUpgrade(req, socket, head)) socket.destroy();
   });
-  http.on('clientError', (error, socket) => {
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug({ err: error }, 'bad HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // As Node's own answer: a timeout is 408, oversized headers 431. The socket is destroyed once
+    // the answer is out: a client that never closes its end (slowloris) must not keep it.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
   const runStops = async (deadline: number) => {

@@ -57,7 +57,22 @@ export interface ServerConfig {
     readonly clientTimeoutMs: number;
     /** Longest chat message text (characters). */
     readonly chatMaxMessageLength: number;
+    /** REST requests per second one caller (the user, else the client address) may make; 0 = no limit. */
+    readonly restRequestsPerSecond: number;
+    /** REST requests one caller may make at once before the per-second rate applies. */
+    readonly restRequestBurst: number;
+    /** Time a client has to send a request's headers (slowloris); 0 = no limit. */
+    readonly httpHeadersTimeoutMs: number;
+    /** Time a client has to send a whole request, body included; 0 = no limit. */
+    readonly httpRequestTimeoutMs: number;
+    /** How long an idle keep-alive socket stays open; set it above a load balancer's idle timeout. */
+    readonly httpKeepAliveTimeoutMs: number;
   };
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (addresses, CIDR ranges or
+   * `loopback`); empty = the socket's address is the client's.
+   */
+  readonly trustedProxies: readonly string[];
   /** Send error details of failing hub methods to clients (development only). */
   readonly detailedErrors: boolean;
   /** How long graceful shutdown waits for in-flight work and clients. */
@@ -188,6 +203,30 @@ const origins: Parser = {
   },
 };
 
+const proxies: Parser = {
+  accepts: 'a list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback (comma-separated in the environment)',
+  fromEnv: (raw) =>
+    proxies.fromFile(
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    ),
+  fromFile(value) {
+    if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && isProxy(entry))) throw new Invalid(proxies.accepts);
+    return value as string[];
+  },
+};
+
+function isProxy(entry: string): boolean {
+  if (entry === 'loopback') return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32);
+}
+
 function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
@@ -240,6 +279,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'limits.keepAliveIntervalMs', env: 'KEEP_ALIVE_INTERVAL_MS', default: 15_000, parser: integer(1, MAX_DELAY), description: 'ping idle connections this often' },
   { key: 'limits.clientTimeoutMs', env: 'CLIENT_TIMEOUT_MS', default: 30_000, parser: integer(1, MAX_DELAY), description: 'close connections silent this long' },
   { key: 'limits.chatMaxMessageLength', env: 'CHAT_MAX_MESSAGE_LENGTH', default: 2000, parser: integer(1, 1_000_000), description: 'longest chat message (characters)' },
+  { key: 'limits.restRequestsPerSecond', env: 'REST_RATE_LIMIT_PER_SECOND', default: 20, parser: integer(0, 1_000_000), description: 'REST requests per second per caller (user, else client address); more gets 429 (0: no limit)' },
+  { key: 'limits.restRequestBurst', env: 'REST_RATE_LIMIT_BURST', default: 100, parser: integer(1, 1_000_000), description: 'REST requests a caller may make at once before the rate applies' },
+  { key: 'limits.httpHeadersTimeoutMs', env: 'HTTP_HEADERS_TIMEOUT_MS', default: 10_000, parser: integer(0, MAX_DELAY), description: 'time a client has to send request headers; then 408 (0: no limit)' },
+  { key: 'limits.httpRequestTimeoutMs', env: 'HTTP_REQUEST_TIMEOUT_MS', default: 30_000, parser: integer(0, MAX_DELAY), description: 'time a client has to send a whole request; then 408 (0: no limit)' },
+  { key: 'limits.httpKeepAliveTimeoutMs', env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS', default: 5000, parser: integer(1, MAX_DELAY), description: 'how long an idle keep-alive socket stays open' },
+  { key: 'trustedProxies', env: 'TRUSTED_PROXIES', default: [], parser: proxies, description: 'reverse proxies whose X-Forwarded-For names the client (rate limits count that address)' },
   { key: 'detailedErrors', env: 'DETAILED_ERRORS', default: false, parser: boolean, description: 'send error details of failing hub methods to clients' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
@@ -400,6 +445,10 @@ export function validateConfig(config: ServerConfig): void {
   }
   if (config.demo && jwt.jwksUrl !== undefined) {
     throw new ConfigError(`${named('jwt.jwksUrl')} cannot be used in demo mode (demo tokens are signed with JWT_SECRET); set DEMO=false.`);
+  }
+  const { httpHeadersTimeoutMs: headers, httpRequestTimeoutMs: request } = config.limits;
+  if (request > 0 && headers > request) {
+    throw new ConfigError(`${named('limits.httpHeadersTimeoutMs')} must not exceed ${named('limits.httpRequestTimeoutMs')}; got ${headers} > ${request}.`);
   }
   if (config.demo && !config.allowNonLoopback && !isLoopbackHost(config.host)) {
     throw new ConfigError(

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactUrl, requestInfo, type Authenticator, type Principal } from 'hubwire';
+import { clientAddressResolver, redactUrl, requestInfo, TokenBuckets, type Authenticator, type ClientAddressResolver, type Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import { BadRequest, NotFound, type RawHandler, type RawMethod, type RestHandler, type RestRoutes, type RouteAuth } from '../app-context.js';
 import { BodyError, readJsonBody } from './body.js';
@@ -22,6 +22,15 @@ export interface RestRouterOptions {
   /** Cross-origin callers allowed (`*` for any). */
   readonly corsOrigins: readonly string[];
   readonly logger: Logger;
+  /**
+   * Requests per caller: the authenticated user, else the client address. Past it a request
+   * gets 429 with `Retry-After`. Absent (or `perSecond` 0): no limit.
+   */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Proxies whose `X-Forwarded-For` names the client. Default: none. */
+  readonly trustedProxies?: readonly string[];
+  /** The time of the rate limit (ms). Default: `Date.now`. */
+  readonly now?: () => number;
 }
 
 interface Segment {
@@ -43,9 +52,16 @@ const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer' };
 export class RestRouter implements RestRoutes {
   readonly #options: RestRouterOptions;
   readonly #routes: Route[] = [];
+  readonly #buckets: TokenBuckets | undefined;
+  readonly #clientAddress: ClientAddressResolver;
+  readonly #now: () => number;
 
   constructor(options: RestRouterOptions) {
     this.#options = options;
+    const limit = options.rateLimit;
+    this.#buckets = limit === undefined || limit.perSecond === 0 ? undefined : new TokenBuckets(limit);
+    this.#clientAddress = clientAddressResolver(options.trustedProxies);
+    this.#now = options.now ?? Date.now;
   }
 
   add(method: Method, path: string, handler: RestHandler, auth: RouteAuth = 'anonymous'): void {
@@ -103,8 +119,25 @@ export class RestRouter implements RestRoutes {
       return true;
     }
     const query = new URLSearchParams(question === -1 ? '' : url.slice(question + 1));
-    if (found.route.target.kind === 'raw') await this.#raw(found.route.target.handler, req, res, found.params);
+    if (found.route.target.kind === 'raw') {
+      if (this.#limited(req, res, undefined)) return true;
+      await this.#raw(found.route.target.handler, req, res, found.params);
+    }
     else await this.#json(found.route.target.handler, found.route.target.auth, req, res, found.params, query);
+    return true;
+  }
+
+  /** Takes one request from the caller's bucket; answers 429 and returns true when it is empty. */
+  #limited(req: IncomingMessage, res: ServerResponse, user: Principal | undefined): boolean {
+    if (this.#buckets === undefined) return false;
+    const address = this.#clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    const key = user?.userIdentifier !== undefined ? `user:${user.userIdentifier}` : `address:${address}`;
+    const outcome = this.#buckets.take(key, this.#now());
+    if (outcome.allowed) return false;
+    const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+    this.#options.logger.debug({ url: redactUrl(req.url), user: user?.userIdentifier, clientAddress: address }, 'REST rate limited');
+    discard(req);
+    sendError(res, 429, 'Too many requests.', { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
     return true;
   }
 
@@ -121,15 +154,20 @@ export class RestRouter implements RestRoutes {
   async #json(handler: RestHandler, auth: RouteAuth, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams): Promise<void> {
     const { logger } = this.#options;
     let user: Principal | undefined;
+    let failure: { readonly error: unknown } | undefined;
     try {
       user = await this.#options.authenticate(requestInfo(req));
     } catch (error) {
-      if (auth !== 'anonymous') {
-        logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
-        discard(req);
-        sendError(res, 401, 'The bearer token is invalid or expired.', {}, WWW_AUTHENTICATE);
-        return;
-      }
+      failure = { error };
+    }
+    // Counted before the 401s, so a flood of bad tokens is limited by its address.
+    if (this.#limited(req, res, user)) return;
+    if (failure !== undefined && auth !== 'anonymous') {
+      const { error } = failure;
+      logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
+      discard(req);
+      sendError(res, 401, 'The bearer token is invalid or expired.', {}, WWW_AUTHENTICATE);
+      return;
     }
     if (auth !== 'anonymous') {
       if (user === undefined) {
