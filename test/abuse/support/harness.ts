@@ -138,3 +138,21 @@ export async function eventually(probe: () => Promise<boolean>, ms: number, desc
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A raw WebSocket to the abuse hub that has completed the JSON handshake (skipNegotiation). */
+export async function rawHubSocket(port: number): Promise<import('ws').WebSocket> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/hubs/abuse`, { perMessageDeflate: false });
+  await within(
+    new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    }),
+    10_000,
+    'raw socket open',
+  );
+  const handshake = new Promise<void>((resolve) => socket.once('message', () => resolve()));
+  socket.send('{"protocol":"json","version":1}\u001e');
+  await within(handshake, 10_000, 'raw socket handshake');
+  return socket;
+}
