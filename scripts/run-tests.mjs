@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under packages/, apps/ and test/ with Node's test runner, TypeScript
-// loaded by tsx and the library resolved from source (the "source" export condition).
+// loaded by tsx and the library resolved from source (the "hubwire-source" export condition).
 // Node 20's --test takes no globs, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -30,7 +30,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=60000', ...files],
+  ['--conditions=hubwire-source', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=60000', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

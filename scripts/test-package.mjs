@@ -31,7 +31,7 @@ const devRange = (name) => `${name}@${rootManifest.devDependencies[name]}`;
 // npm itself, also when this script runs outside `npm run`.
 const NPM = /npm-cli\.c?js$/.test(process.env.npm_execpath ?? '') ? [process.execPath, process.env.npm_execpath] : ['npm'];
 // Children must not inherit what would make them resolve through the repository: the calling
-// npm's package context, a NODE_PATH, or NODE_OPTIONS such as --conditions=source.
+// npm's package context, a NODE_PATH, or NODE_OPTIONS such as --conditions=hubwire-source.
 const childEnv = Object.fromEntries(
   Object.entries(process.env).filter(
     ([key]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_config_workspace|npm_command$|INIT_CWD$|NODE_PATH$|NODE_OPTIONS$)/.test(key),

@@ -133,7 +133,7 @@ export async function spawnChild<M extends CommandMap, Info>(
 ): Promise<{ child: Child<M>; info: Info }> {
   installExitHooks();
   const proc = fork(fileURLToPath(entry), [], {
-    execArgv: ['--conditions=source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
+    execArgv: ['--conditions=hubwire-source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, FORCE_COLOR: '0' },
   });

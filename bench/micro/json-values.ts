@@ -5,7 +5,7 @@
  * replacer only when it finds a binary value, and the protocol's way: stringify plainly, scan the
  * text for what JSON.stringify makes of binary values, and only then write it again.
  *
- *   node --conditions=source --import tsx bench/micro/json-values.ts
+ *   node --conditions=hubwire-source --import tsx bench/micro/json-values.ts
  *
  * @module
  */

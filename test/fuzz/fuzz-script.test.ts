@@ -17,7 +17,7 @@ const PLANTED = 'test/fuzz/fixtures/planted-properties.ts';
 /** Runs the fuzz script with `args`; resolves with its exit code and output (killed after `ms`). */
 function fuzz(args: string[], ms = 30_000): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'scripts/fuzz.ts', ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--conditions=hubwire-source', '--import', 'tsx', 'scripts/fuzz.ts', ...args], { cwd: ROOT });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

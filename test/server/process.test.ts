@@ -32,7 +32,7 @@ after(() => {
 });
 
 function run(env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, ['--conditions=hubwire-source', '--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', EVENTS_ENABLED: 'false', SYNAXIS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

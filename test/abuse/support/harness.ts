@@ -46,7 +46,7 @@ const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
  */
 export async function startAbuseServer(options: HubServerOptions = {}): Promise<AbuseServer> {
   const child: ChildProcess = fork(CHILD, [], {
-    execArgv: ['--expose-gc', '--conditions=source', '--import', 'tsx'],
+    execArgv: ['--expose-gc', '--conditions=hubwire-source', '--import', 'tsx'],
     env: { ...process.env, HUBWIRE_ABUSE_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
