@@ -1,11 +1,15 @@
 /**
- * How bytes leave a connection: the slow-consumer limit on what waits in the transport, and, with
- * stateful reconnect, the numbered replay buffer with its stall-until-acknowledged rule.
+ * How bytes leave a connection: the slow-consumer limit on what waits in the transport, the wait
+ * of a server stream held back by that backlog, and, with stateful reconnect, the numbered replay
+ * buffer with its stall-until-acknowledged rule.
  * @module
  */
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { Transport } from '../transports/transport.js';
 import { MessageBuffer } from './message-buffer.js';
+
+// How often a server stream held back by a slow client looks at the backlog again.
+const BACKLOG_POLL_MS = 5;
 
 function byteLength(payload: Buffer | string): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
@@ -79,6 +83,28 @@ export class ConnectionOutput {
     replay.track(payload, size);
     // With no transport (waiting for the client to resume) the message waits in the buffer.
     this.send(payload);
+  }
+
+  /**
+   * Undefined while the transport holds less than half the limit; otherwise a promise that
+   * resolves once its backlog is under a quarter of the limit, or `connection` has closed.
+   */
+  whenWritable(connection: { readonly state: string }): Promise<void> | undefined {
+    const highWater = this.#limit / 2;
+    if (connection.state === 'closed' || this.#backlog() < highWater) return undefined;
+    // Transports report no drain event, so look again every few milliseconds; this only runs
+    // while a stream is held back by a slow client.
+    return new Promise((resolve) => {
+      const check = () => {
+        if (connection.state === 'closed' || this.#backlog() < highWater / 2) resolve();
+        else setTimeout(check, BACKLOG_POLL_MS).unref();
+      };
+      setTimeout(check, BACKLOG_POLL_MS).unref();
+    });
+  }
+
+  #backlog(): number {
+    return this.#http.transport?.bufferedAmount ?? 0;
   }
 
   /** The client acknowledged up to `sequenceId`: free the buffer and send what was waiting. */

@@ -1,46 +1,41 @@
 /**
- * The hub-level half of a connection: handshake, inbound parsing and in-order dispatch,
- * outbound writes under the slow-consumer policy, keep-alive and timeouts, and close.
+ * The hub-level half of a connection as a state machine: handshaking → connecting → connected →
+ * closed, with the transport attached, lost and resumed (stateful reconnect) along the way. It
+ * decides what happens in which state; how is up to its units: the inbound pipeline
+ * (`connection-input.ts`), outbound writes (`connection-output.ts`), invocations
+ * (`connection-invocations.ts`), uploads, server streams and client results
+ * (`connection-calls.ts`), the heartbeat's decisions (`liveness.ts`), stateful reconnect's steps
+ * (`stateful-reconnect.ts`), each ending's counter, log line and Close (`connection-endings.ts`)
+ * and what hub code sees (`connection-context.ts`). Keeping them apart keeps this file about
+ * states, and each rule where it can be read (and tested) whole.
  * @module
  */
-import type { Clock } from '../core/clock.js';
-import { HubwireError, type ProtocolError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import type { MetricLabels, Metrics } from '../core/metrics.js';
-import type { HttpConnection, Principal, TransportResumer } from '../connections/http-connection.js';
+import { HubwireError } from '../core/errors.js';
+import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
-import type { RateLimiter, RateLimitRefusal } from '../limits/rate-limits.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse } from '../protocol/handshake.js';
 import { MessageType, isTrackable, type CloseMessage, type HubMessage } from '../protocol/messages.js';
 import { serialize, type SerializedMessage } from '../protocol/serialized-message.js';
 import type { Transport, TransportEvents } from '../transports/transport.js';
-import * as texts from './error-messages.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
-import { ClientResults } from './client-results.js';
-import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
+import type { DispatchTarget } from './hub-dispatcher.js';
 import type { StreamCancellation } from './stream-cancellation.js';
+import type { UploadStream } from './upload-stream.js';
 import { ConnectionInput, type InputHandler } from './connection-input.js';
 import { ConnectionOutput } from './connection-output.js';
-import { SendWatch } from './send-watch.js';
+import { ConnectionCalls } from './connection-calls.js';
+import { createCallerClients, createCallerContext, createConnectingClients, type CallerContextSource } from './connection-context.js';
+import * as endings from './connection-endings.js';
+import { ConnectionInvocations, mayStart, type InvocationHost } from './connection-invocations.js';
+import { Liveness, authenticationExpired } from './liveness.js';
+import * as reconnect from './stateful-reconnect.js';
 import { acceptHandshake } from './handshake-acceptor.js';
-import { UploadStream } from './upload-stream.js';
-import type { ResolvedHubOptions } from './hub-options.js';
-import { createHubCallerClients } from './hub-clients.js';
 
-/** What the mapped hub provides to each of its connections. */
-export interface HubConnectionHost {
-  readonly path: string;
-  readonly options: ResolvedHubOptions;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly labels: MetricLabels;
-  readonly dispatcher: HubDispatcher;
+/** What the mapped hub provides to each of its connections: what their units need, and more. */
+export interface HubConnectionHost extends InvocationHost, reconnect.ReconnectHost {
   readonly lifetime: HubLifetimeManager;
-  /** The hub's rate limits (the invocation limits are checked here). */
-  readonly rateLimiter: RateLimiter;
   /** The connection has ended: forget its token and stop ticking it. Called once. */
   connectionEnded(connection: HubConnection): void;
 }
@@ -48,22 +43,10 @@ export interface HubConnectionHost {
 /** Where a hub connection is in its life. */
 export type HubConnectionState = 'handshaking' | 'connecting' | 'connected' | 'closed';
 
-/** How a connection ends. */
-interface EndOptions {
-  /** A Close message to send before closing the transport. */
-  readonly close?: CloseMessage;
-  /** Drop the transport at once instead of letting queued bytes go out. */
-  readonly abort?: boolean;
-  /** What `onDisconnected` receives. */
-  readonly error?: Error;
-}
-
 const PING: HubMessage = { type: MessageType.Ping };
-// How often a server stream held back by a slow client looks at the backlog again.
-const BACKLOG_POLL_MS = 5;
 
 /** One client's connection to one hub, from handshake to close. */
-export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget, TransportResumer {
+export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget, TransportResumer, CallerContextSource {
   readonly connectionId: string;
   readonly userIdentifier: string | undefined;
   readonly #http: HttpConnection;
@@ -72,9 +55,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   #context: HubCallerContext | undefined;
   #callerClients: HubCallerClients<unknown> | undefined;
   #connectingClients: HubCallerClients<unknown> | undefined;
-  #activeStreams: Map<string, StreamCancellation> | undefined;
-  #uploads: Map<string, UploadStream> | undefined;
-  #results: ClientResults | undefined;
+  #calls: ConnectionCalls | undefined;
+  #invocations: ConnectionInvocations | undefined;
   readonly #output: ConnectionOutput;
   /** Bumped for every transport attached, so events of a replaced transport are ignored. */
   #transportGeneration = 0;
@@ -87,29 +69,16 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   /** Received bytes that do not make a whole handshake yet. */
   #handshakeBytes: Buffer | undefined;
   readonly #input: ConnectionInput;
-  #runningInvocations = 0;
-  /** Invocations dispatched and not finished (streams excluded: closing cancels them). */
-  #inFlight = 0;
-  #idleWaiters: (() => void)[] = [];
-  /** Shutting down: new invocations are refused, running ones may finish. */
-  #draining = false;
   #hubConnected = false;
-  readonly #startedAt: number;
-  #lastReceivedAt: number;
-  #lastWrittenAt: number;
-  // Flags instead of timestamps on the hot paths: the heartbeat turns them into times.
-  #receivedSinceTick = false;
-  #clientPinged = false;
-  /** Created the first time the transport is seen backed up. */
-  #sendWatch: SendWatch | undefined;
+  readonly #liveness: Liveness;
 
   constructor(http: HttpConnection, host: HubConnectionHost) {
     this.#http = http;
     this.#host = host;
     this.connectionId = http.connectionId;
     this.userIdentifier = http.principal?.userIdentifier;
-    this.#startedAt = this.#lastReceivedAt = this.#lastWrittenAt = host.clock.now();
-    this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#slowConsumer(buffered));
+    this.#liveness = new Liveness(host.clock.now());
+    this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#end(endings.slowConsumer(this.#host, this, buffered)));
     this.#input = new ConnectionInput(this.#inputHandler(), host.options.maximumReceiveMessageSize);
   }
 
@@ -122,7 +91,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       intercept: (message) => this.#intercept(message),
       ready: (message) => this.#ready(message),
       handle: (message) => this.#handle(message),
-      protocolError: (error) => this.#protocolError(error),
+      protocolError: (error) => this.#end(endings.protocolViolated(this.#host, this, error)),
       pause: () => this.#http.transport?.pause?.(),
       resume: () => this.#http.transport?.resume?.(),
     };
@@ -130,76 +99,47 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   /** What hub methods see as `this.context`. */
   get context(): HubCallerContext {
-    if (this.#context !== undefined) return this.#context;
-    const connection = this;
-    const http = this.#http;
-    let items: Map<unknown, unknown> | undefined;
-    this.#context = {
-      connectionId: http.connectionId,
-      userIdentifier: this.userIdentifier,
-      user: http.principal,
-      get items() {
-        return (items ??= new Map());
-      },
-      // Read through: stateful reconnect replaces the request with the new WebSocket's.
-      get request() {
-        return http.request;
-      },
-      transport: http.transportKind ?? 'WebSockets',
-      get protocol() {
-        return connection.#protocol?.name ?? '';
-      },
-      get connectionAborted() {
-        return (connection.#aborted ??= abortedIf(connection.#state === 'closed')).signal;
-      },
-      abort: () => connection.abort(),
-    };
-    return this.#context;
+    return (this.#context ??= createCallerContext(this.#http, this));
+  }
+
+  get protocolName(): string {
+    return this.#protocol?.name ?? '';
+  }
+
+  /** Fires when the connection ends; created on first use, already aborted once it has. */
+  get connectionAborted(): AbortSignal {
+    return (this.#aborted ??= abortedIf(this.#state === 'closed')).signal;
   }
 
   /** What hub methods see as `this.clients`. */
   get callerClients(): HubCallerClients<unknown> {
-    return (this.#callerClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId, {
-      timeout: this.#host.options.clientResultTimeout,
-      allowed: true,
-    }));
+    return (this.#callerClients ??= createCallerClients(this.#host, this.connectionId));
   }
 
-  /** What `onConnected` sees as `this.clients`: client results are not allowed there. */
+  /** What `onConnected` sees as `this.clients`. */
   get connectingClients(): HubCallerClients<unknown> {
-    return (this.#connectingClients ??= createHubCallerClients(this.#host.lifetime, this.connectionId, { timeout: 0, allowed: false }));
+    return (this.#connectingClients ??= createConnectingClients(this.#host, this.connectionId));
   }
 
   callerClientsReleasing(releaseSlot: () => void): HubCallerClients<unknown> {
-    return createHubCallerClients(this.#host.lifetime, this.connectionId, {
-      timeout: this.#host.options.clientResultTimeout,
-      allowed: true,
-      beforeWait: releaseSlot,
-    });
+    return createCallerClients(this.#host, this.connectionId, releaseSlot);
+  }
+
+  #openCalls(): ConnectionCalls {
+    return (this.#calls ??= new ConnectionCalls(this.connectionId, this.#host.clock, this.#host.options.streamBufferCapacity, () => this.#input.pump()));
   }
 
   /** Server streams running on this connection. */
   get activeStreams(): Map<string, StreamCancellation> {
-    return (this.#activeStreams ??= new Map());
+    return this.#openCalls().activeStreams;
   }
 
   openUploads(streamIds: readonly string[]): UploadStream[] {
-    const uploads = (this.#uploads ??= new Map());
-    const capacity = this.#host.options.streamBufferCapacity;
-    return streamIds.map((streamId) => {
-      const stream = new UploadStream(streamId, capacity, () => this.#input.pump());
-      uploads.set(streamId, stream);
-      return stream;
-    });
+    return this.#openCalls().openUploads(streamIds);
   }
 
   closeUploads(streamIds: readonly string[]): void {
-    for (const streamId of streamIds) {
-      this.#uploads?.get(streamId)?.end();
-      this.#uploads?.delete(streamId);
-    }
-    // Input may have been held up by one of these streams being full.
-    this.#input.pump();
+    this.#openCalls().closeUploads(streamIds);
   }
 
   /** Invokes a client method and waits for its Completion (client results). */
@@ -207,16 +147,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     if (this.#state === 'closed') {
       return Promise.reject(new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${this.connectionId}' disconnected.`));
     }
-    const results = (this.#results ??= new ClientResults(this.connectionId, this.#host.clock));
-    const { invocationId, result } = results.start(options);
-    // Already canceled: the call failed without being registered, and the client must not see it.
-    if (!results.has(invocationId)) return result;
-    try {
-      this.write({ type: MessageType.Invocation, invocationId, target, arguments: args });
-    } catch (error) {
-      results.fail(invocationId, error instanceof Error ? error : new Error(String(error)));
-    }
-    return result;
+    return this.#openCalls().invokeClient(this, target, args, options);
   }
 
   /** Resolves when the transport has closed. */
@@ -258,14 +189,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   /** Stateful reconnect: the client's new WebSocket takes over; it is sent Sequence, then the replay. */
   resume(attach: (events: TransportEvents) => Transport): boolean {
     if (this.#output.replay === undefined || this.#state === 'closed' || this.#state === 'handshaking') return false;
-    const previous = this.#http.transport;
-    const transport = attach(this.transportEvents());
-    this.#http.transport = transport;
-    this.#http.awaitingResumeSince = undefined;
-    previous?.abort();
-    const replayed = this.#output.replayTo(transport, (sequenceId) => this.#protocol!.write({ type: MessageType.Sequence, sequenceId }));
-    this.#host.metrics.increment('transportsResumed', this.#host.labels);
-    this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId, replayed }, 'client resumed (stateful reconnect)');
+    reconnect.takeOver(this.#host, this, this.#http, this.#output, this.#protocol!, attach);
     return true;
   }
 
@@ -273,7 +197,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   onData(chunk: Buffer): void {
     if (this.#state === 'closed') return;
-    this.#receivedSinceTick = true;
+    this.#liveness.receivedSinceTick = true;
     if (this.#state !== 'handshaking') {
       this.#input.push(chunk);
       return;
@@ -285,11 +209,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   onClose(graceful: boolean): void {
     if (this.#output.replay !== undefined && !graceful && (this.#state === 'connected' || this.#state === 'connecting')) {
-      // Stateful reconnect: keep everything and wait up to disconnectTimeout for the client.
-      this.#http.transport = undefined;
-      this.#http.awaitingResumeSince = this.#host.clock.now();
-      this.#host.metrics.increment('transportsLost', this.#host.labels);
-      this.#host.logger.info({ hub: this.#host.path, connectionId: this.connectionId }, 'transport lost; waiting for the client to resume');
+      reconnect.transportLost(this.#host, this, this.#http);
       return;
     }
     this.#end({ error: graceful ? undefined : new Error('The connection was closed without a close message.') });
@@ -310,9 +230,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     const { protocol, version, consumed } = outcome;
     this.#protocol = protocol;
     this.#output.binary = protocol.transferFormat === 'Binary';
-    // Version 2 over WebSockets on a connection that negotiated it turns stateful reconnect on;
-    // version 1 turns it off (as ASP.NET).
-    if (this.#http.statefulReconnect && version >= 2 && this.#http.transportKind === 'WebSockets') {
+    if (reconnect.wantsStatefulReconnect(this.#http, version)) {
       this.#output.enableReplay(options.statefulReconnectBufferSize);
       this.#http.resumer = this;
     }
@@ -325,9 +243,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   #failHandshake(error: string): void {
-    const { logger, metrics, labels, path } = this.#host;
-    metrics.increment('handshakeFailures', labels);
-    logger.warn({ hub: path, connectionId: this.connectionId, error }, 'handshake failed');
+    endings.handshakeFailed(this.#host, this, error);
     this.#state = 'closed';
     const transport = this.#http.transport;
     transport?.send(handshakeErrorResponse(error), false);
@@ -338,17 +254,13 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   async #connect(): Promise<void> {
-    const { lifetime, dispatcher, options, logger, metrics, labels, path } = this.#host;
+    const { lifetime, dispatcher, logger, metrics, labels, path } = this.#host;
     try {
       await lifetime.onConnected(this);
       if (this.#state !== 'connecting') return;
       await dispatcher.onConnected(this);
     } catch (error) {
-      logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'onConnected threw; closing the connection');
-      this.#end({
-        close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors) },
-        error: error instanceof Error ? error : new Error(String(error)),
-      });
+      this.#end(endings.connectFailed(this.#host, this, error));
       return;
     }
     if (this.#state !== 'connecting') return;
@@ -370,173 +282,44 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
    */
   #intercept(message: HubMessage): boolean {
     this.#host.metrics.increment('messagesReceived', this.#host.labels);
-    if (this.#output.replay !== undefined && !this.#sequence(message)) return true;
-    if (message.type === MessageType.Completion && this.#isClientResult(message.invocationId)) {
-      this.#results!.complete(message);
-      return true;
+    const replay = this.#output.replay;
+    if (replay !== undefined) {
+      const goesOn = reconnect.acceptInbound(this.#output, replay, message);
+      if (goesOn !== true) {
+        if (goesOn !== false) this.#end(endings.protocolViolated(this.#host, this, goesOn));
+        return true;
+      }
     }
-    return false;
-  }
-
-  /**
-   * Checks the invocation limits. Over a limit, a blocking call gets an error Completion and a
-   * fire-and-forget one, which has nowhere to carry an error, closes the connection with an
-   * error Close (with allowReconnect, so a well-behaved client backs off and comes back). In
-   * dry-run mode the call goes ahead and is only counted and logged. Returns true when refused.
-   */
-  #rateLimited(target: string, invocationId: string | undefined): boolean {
-    const { rateLimiter, metrics, labels, logger, path, clock, options } = this.#host;
-    const refusal = rateLimiter.invocation(this.connectionId, this.userIdentifier, target.toLowerCase(), clock.now());
-    if (refusal === undefined) return false;
-    const counterLabels = { ...labels, limit: refusal.limit };
-    const fields = { hub: path, connectionId: this.connectionId, user: this.userIdentifier, method: target, limit: refusal.limit, clientAddress: this.#http.clientAddress };
-    if (rateLimiter.dryRun) {
-      metrics.increment('rateLimitedDryRun', counterLabels);
-      logger.warn(fields, 'rate limit exceeded (dry run: let through)');
-      return false;
-    }
-    metrics.increment('rateLimited', counterLabels);
-    if (invocationId) {
-      logger.debug(fields, 'invocation rate limited');
-      this.write({ type: MessageType.Completion, invocationId, hasResult: false, error: texts.rateLimited(target, refusal.retryAfterMs) });
-    } else {
-      logger.warn(fields, 'fire-and-forget invocation over its rate limit; closing the connection');
-      this.#end({ close: { type: MessageType.Close, error: texts.rateLimitClose(refusal, options.enableDetailedErrors), allowReconnect: true } });
-    }
-    return true;
-  }
-
-  /** A stream id of `streamIds` that is open already or named twice, if any. */
-  #reusedStreamId(streamIds: readonly string[]): string | undefined {
-    for (let i = 0; i < streamIds.length; i++) {
-      const id = streamIds[i]!;
-      if (this.#uploads?.has(id) || streamIds.indexOf(id) !== i) return id;
-    }
-    return undefined;
+    return message.type === MessageType.Completion && this.#calls?.completeClientResult(message) === true;
   }
 
   /** Whether the next message in line can be handled now. */
   #ready(message: HubMessage): boolean {
-    // Head-of-line blocking as in ASP.NET: with no free slot, everything behind waits too.
-    if (takesSlot(message) && this.#runningInvocations >= this.#host.options.maximumParallelInvocationsPerClient) return false;
+    if (!mayStart(this.#invocations, message, this.#host.options.maximumParallelInvocationsPerClient)) return false;
     // An upload stream whose buffer is full holds up input until the method reads.
-    if (message.type === MessageType.StreamItem && this.#uploads?.get(message.invocationId)?.isFull) return false;
+    if (message.type === MessageType.StreamItem && this.#calls?.uploadIsFull(message.invocationId)) return false;
     return true;
   }
 
-  #protocolError(error: ProtocolError): void {
-    const { metrics, labels, options } = this.#host;
-    metrics.increment('protocolErrors', labels);
-    this.#host.logger.warn({ hub: this.#host.path, connectionId: this.connectionId, error: error.message }, 'protocol error; closing the connection');
-    this.#end({
-      close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors), allowReconnect: true },
-      error,
-    });
-  }
-
-  /**
-   * Stateful reconnect on the inbound side: applies Ack and Sequence messages and drops trackable
-   * messages the client replayed but we had processed. Returns whether `message` goes on.
-   */
-  #sequence(message: HubMessage): boolean {
-    const replay = this.#output.replay!;
-    switch (message.type) {
-      case MessageType.Ack:
-        this.#output.acknowledge(message.sequenceId);
-        return false;
-      case MessageType.Sequence:
-        try {
-          replay.resetSequence(message.sequenceId);
-        } catch (error) {
-          this.#protocolError(error as ProtocolError);
-        }
-        return false;
-      default:
-        return !isTrackable(message) || replay.receive();
-    }
-  }
-
-  /** Upload streams are looked up first, as ASP.NET does: their ids are the client's. */
-  #isClientResult(invocationId: string): boolean {
-    return this.#results !== undefined && !this.#uploads?.has(invocationId) && this.#results.has(invocationId);
-  }
-
   #handle(message: HubMessage): void {
-    const { dispatcher, logger, path } = this.#host;
     switch (message.type) {
       case MessageType.Invocation:
       case MessageType.StreamInvocation: {
-        if (this.#draining) {
-          if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.shuttingDown() });
-          return;
-        }
-        if (this.#host.rateLimiter.limitsInvocations && this.#rateLimited(message.target, message.invocationId)) return;
-        const reused = message.streamIds === undefined ? undefined : this.#reusedStreamId(message.streamIds);
-        if (reused !== undefined) {
-          // A second stream under an open id would orphan the first one's method.
-          if (message.invocationId) this.write({ type: MessageType.Completion, invocationId: message.invocationId, hasResult: false, error: texts.streamIdInUse(message.target, reused) });
-          return;
-        }
-        const counted = message.type === MessageType.Invocation;
-        if (counted) this.#inFlight++;
-        let releaseSlot: (() => void) | undefined;
-        let held = false;
-        if (takesSlot(message)) {
-          this.#runningInvocations++;
-          held = true;
-          releaseSlot = () => {
-            if (!held) return;
-            held = false;
-            this.#runningInvocations--;
-            // Re-entrant calls (a slot given back synchronously) only mark more work for the
-            // pump already running, so the stack does not grow with the queue.
-            this.#input.pump();
-          };
-        }
-        let running: Promise<void> | undefined;
-        try {
-          running = dispatcher.invoke(this, message, releaseSlot);
-        } catch (error) {
-          // The dispatcher never throws by contract; if it does, the slot still comes back.
-          logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed');
-          running = undefined;
-        }
-        if (running === undefined) {
-          // Finished synchronously: free the slot without pumping again; the pump that called
-          // us goes on with the next message.
-          if (held) {
-            held = false;
-            this.#runningInvocations--;
-          }
-          if (counted) this.#invocationDone();
-          return;
-        }
-        running
-          .catch((error: unknown) => logger.error({ hub: path, connectionId: this.connectionId, err: error }, 'dispatch failed'))
-          .finally(() => {
-            if (counted) this.#invocationDone();
-            releaseSlot?.();
-          });
+        const ending = (this.#invocations ??= new ConnectionInvocations()).start(this, message, this.#host, this.#input, this.#calls);
+        if (ending !== undefined) this.#end(ending);
         return;
       }
       case MessageType.StreamItem:
-        this.#uploads?.get(message.invocationId)?.push(message.item);
+        this.#calls?.pushItem(message.invocationId, message.item);
         return;
-      case MessageType.Completion: {
-        const upload = this.#uploads?.get(message.invocationId);
-        if (upload !== undefined) {
-          upload.end(message.error);
-          this.#uploads!.delete(message.invocationId);
-        } else if (this.#results?.has(message.invocationId)) {
-          this.#results.complete(message);
-        }
+      case MessageType.Completion:
+        this.#calls?.complete(message);
         return;
-      }
       case MessageType.CancelInvocation:
-        this.#activeStreams?.get(message.invocationId)?.abort();
+        this.#calls?.cancelStream(message.invocationId);
         return;
       case MessageType.Ping:
-        this.#clientPinged = true;
+        this.#liveness.clientPinged = true;
         return;
       case MessageType.Close:
         this.#end({ close: { type: MessageType.Close }, error: message.error ? new Error(message.error) : undefined });
@@ -548,23 +331,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 
   whenWritable(): Promise<void> | undefined {
-    const highWater = this.#host.options.maximumOutboundBufferSize / 2;
-    const backlog = () => this.#http.transport?.bufferedAmount ?? 0;
-    if (this.#state === 'closed' || backlog() < highWater) return undefined;
-    // Transports report no drain event, so look again every few milliseconds; this only runs
-    // while a stream is held back by a slow client.
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.#state === 'closed' || backlog() < highWater / 2) resolve();
-        else setTimeout(check, BACKLOG_POLL_MS).unref();
-      };
-      setTimeout(check, BACKLOG_POLL_MS).unref();
-    });
-  }
-
-  #invocationDone(): void {
-    this.#inFlight--;
-    if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    return this.#output.whenWritable(this);
   }
 
   /**
@@ -572,9 +339,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
    * resolve once the running ones have finished.
    */
   drain(): Promise<void> {
-    this.#draining = true;
-    if (this.#inFlight === 0 || this.#state === 'closed') return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return (this.#invocations ??= new ConnectionInvocations()).drain(this.#state === 'closed');
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -596,23 +361,15 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#output.sendTrackable(message.get(this.#protocol!));
   }
 
-  #slowConsumer(buffered: number): void {
-    const { logger, metrics, labels, path, options } = this.#host;
-    metrics.increment('slowConsumerDisconnects', labels);
-    logger.warn(
-      { hub: path, connectionId: this.connectionId, bufferedBytes: buffered, limit: options.maximumOutboundBufferSize },
-      'slow consumer: outbound buffer full; closing the connection',
-    );
-    this.#end({ abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') });
-  }
-
   // ---- time ----------------------------------------------------------------------------------
 
   /** Called by the heartbeat about once a second: pings, client timeout, handshake timeout. */
   tick(now: number): void {
-    const { options } = this.#host;
+    const host = this.#host;
+    const { options } = host;
+    const liveness = this.#liveness;
     if (this.#state === 'handshaking') {
-      if (now - this.#startedAt >= options.handshakeTimeout) this.#failHandshake('Handshake was canceled.');
+      if (liveness.handshakeOverdue(now, options.handshakeTimeout)) this.#failHandshake('Handshake was canceled.');
       return;
     }
     const lostAt = this.#http.awaitingResumeSince;
@@ -621,66 +378,27 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       return;
     }
     if (this.#state !== 'connected') return;
-    if (options.closeOnAuthenticationExpiration && this.#authenticationExpired(now)) return;
+    if (options.closeOnAuthenticationExpiration && authenticationExpired(this.#http.principal, now)) {
+      this.#end(endings.authenticationExpired(host, this));
+      return;
+    }
     const transport = this.#http.transport;
     if (transport === undefined || transport.inherentKeepAlive) return;
     if (options.transportSendTimeout > 0) {
       const buffered = transport.bufferedAmount;
-      if (buffered > 0 || this.#sendWatch !== undefined) {
-        const waited = (this.#sendWatch ??= new SendWatch(options.transportSendTimeout)).check(now, this.#output.written, buffered);
-        if (waited !== undefined) {
-          this.#sendTimedOut(buffered, waited);
-          return;
-        }
+      const waited = liveness.sendStuck(now, options.transportSendTimeout, this.#output.written, buffered);
+      if (waited !== undefined) {
+        this.#end(endings.sendTimedOut(host, this, buffered, waited));
+        return;
       }
     }
     const ack = this.#output.replay?.ackDue();
     if (ack !== undefined) this.write({ type: MessageType.Ack, sequenceId: ack });
-    if (this.#output.wroteSinceTick) {
-      this.#output.wroteSinceTick = false;
-      this.#lastWrittenAt = now;
-    } else if (now - this.#lastWrittenAt >= options.keepAliveInterval) {
+    if (liveness.pingDue(now, this.#output, options.keepAliveInterval)) {
       this.write(PING);
       this.#output.wroteSinceTick = false;
-      this.#lastWrittenAt = now;
     }
-    // Silence the server caused (input waiting for dispatch, reading paused) is not the
-    // client's: ASP.NET stops the client timeout while it dispatches.
-    if (this.#receivedSinceTick || this.#input.behind) {
-      this.#receivedSinceTick = false;
-      this.#lastReceivedAt = now;
-    } else if (this.#clientPinged && now - this.#lastReceivedAt >= options.clientTimeoutInterval) {
-      this.#timeOut();
-    }
-  }
-
-  /** ASP.NET's TransportSendTimeout: the client stopped reading; drop it rather than buffer for it. */
-  #sendTimedOut(buffered: number, waited: number): void {
-    const { metrics, labels, logger, path } = this.#host;
-    metrics.increment('sendTimeouts', labels);
-    logger.warn({ hub: path, connectionId: this.connectionId, bufferedBytes: buffered, waitedMs: waited }, 'send timed out: the client stopped reading; closing the connection');
-    this.#end({ abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${this.#host.options.transportSendTimeout} ms.`) });
-  }
-
-  /** closeOnAuthenticationExpiration: a Close with allowReconnect and no error, as ASP.NET sends. */
-  #authenticationExpired(now: number): boolean {
-    const expiresAt = expiryOf(this.#http.principal);
-    if (expiresAt === undefined || now < expiresAt) return false;
-    const { metrics, labels, logger, path } = this.#host;
-    metrics.increment('authenticationExpired', labels);
-    logger.info({ hub: path, connectionId: this.connectionId, user: this.userIdentifier }, 'access token expired; closing the connection');
-    this.#end({ close: { type: MessageType.Close, allowReconnect: true }, error: new HubwireError('HUB_ERR_AUTH_EXPIRED', 'The access token expired.') });
-    return true;
-  }
-
-  #timeOut(): void {
-    const { metrics, labels, logger, path, options } = this.#host;
-    const error = new HubwireError('HUB_ERR_CLIENT_TIMEOUT', "Client hasn't sent a message/ping within the configured ClientTimeoutInterval.", {
-      typeName: 'OperationCanceledException',
-    });
-    metrics.increment('clientTimeouts', labels);
-    logger.warn({ hub: path, connectionId: this.connectionId }, 'client timed out');
-    this.#end({ close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, options.enableDetailedErrors), allowReconnect: true }, error });
+    if (liveness.clientSilent(now, this.#input, options.clientTimeoutInterval)) this.#end(endings.clientTimedOut(host, this));
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -701,7 +419,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     this.#end({ close: message });
   }
 
-  #end(options: EndOptions): void {
+  #end(options: endings.EndOptions): void {
     if (this.#state === 'closed') return;
     const wasRegistered = this.#state !== 'handshaking';
     this.#state = 'closed';
@@ -722,10 +440,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
     }
     this.#host.connectionEnded(this);
     this.#aborted?.abort();
-    for (const controller of this.#activeStreams?.values() ?? []) controller.abort();
-    for (const upload of this.#uploads?.values() ?? []) upload.end('The connection was closed.');
-    this.#results?.disconnected();
-    for (const wake of this.#idleWaiters.splice(0)) wake();
+    this.#calls?.closeAll();
+    this.#invocations?.wakeDrainers();
     if (wasRegistered) void this.#disconnect(options.error);
   }
 
@@ -746,21 +462,8 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
   }
 }
 
-/** When a user's proof of identity runs out: `expiresAt`, else a numeric JWT `exp` claim (seconds). */
-function expiryOf(principal: Principal | undefined): number | undefined {
-  if (principal === undefined) return undefined;
-  if (principal.expiresAt !== undefined) return principal.expiresAt;
-  const exp = principal.claims['exp'];
-  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-}
-
 function abortedIf(closed: boolean): AbortController {
   const controller = new AbortController();
   if (closed) controller.abort();
   return controller;
-}
-
-/** Plain invocations take an invocation slot; streams and invocations with uploads do not (ASP.NET). */
-function takesSlot(message: HubMessage): boolean {
-  return message.type === MessageType.Invocation && (message.streamIds === undefined || message.streamIds.length === 0);
 }

@@ -1,0 +1,112 @@
+/**
+ * The reasons a hub connection ends on the server's initiative, each with its counter, its log
+ * line and the way it closes (abort or Close, which error, whether the client may reconnect).
+ * They sit together because operators read them side by side: a metric that jumps and the log
+ * line next to it should name the same reason, and a client that reconnects after one of them
+ * should get the Close ASP.NET would send. The connection only decides *when*; this says *how*.
+ * @module
+ */
+import { HubwireError, type ProtocolError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { MetricLabels, Metrics } from '../core/metrics.js';
+import type { RateLimitRefusal } from '../limits/rate-limits.js';
+import { MessageType, type CloseMessage } from '../protocol/messages.js';
+import * as texts from './error-messages.js';
+import type { ResolvedHubOptions } from './hub-options.js';
+
+/** How a connection ends. */
+export interface EndOptions {
+  /** A Close message to send before closing the transport. */
+  readonly close?: CloseMessage;
+  /** Drop the transport at once instead of letting queued bytes go out. */
+  readonly abort?: boolean;
+  /** What `onDisconnected` receives. */
+  readonly error?: Error;
+}
+
+/** Where an ending is counted and logged (the mapped hub). */
+export interface EndingHost {
+  readonly path: string;
+  readonly options: ResolvedHubOptions;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly labels: MetricLabels;
+}
+
+/** The connection that ends, as its log lines name it. */
+export interface EndingConnection {
+  readonly connectionId: string;
+  readonly userIdentifier: string | undefined;
+}
+
+/** The handshake failed: the connection never reached the hub, so there is nothing to end but the transport. */
+export function handshakeFailed(host: EndingHost, connection: EndingConnection, error: string): void {
+  host.metrics.increment('handshakeFailures', host.labels);
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error }, 'handshake failed');
+}
+
+/** `onConnected` (the lifetime manager's or the hub's) threw: an error Close, no reconnect. */
+export function connectFailed(host: EndingHost, connection: EndingConnection, error: unknown): EndOptions {
+  host.logger.error({ hub: host.path, connectionId: connection.connectionId, err: error }, 'onConnected threw; closing the connection');
+  return {
+    close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors) },
+    error: error instanceof Error ? error : new Error(String(error)),
+  };
+}
+
+/** More bytes wait for the client than `maximumOutboundBufferSize`: drop it rather than buffer for it. */
+export function slowConsumer(host: EndingHost, connection: EndingConnection, buffered: number): EndOptions {
+  host.metrics.increment('slowConsumerDisconnects', host.labels);
+  host.logger.warn(
+    { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, limit: host.options.maximumOutboundBufferSize },
+    'slow consumer: outbound buffer full; closing the connection',
+  );
+  return { abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') };
+}
+
+/** ASP.NET's TransportSendTimeout: the client stopped reading; drop it rather than buffer for it. */
+export function sendTimedOut(host: EndingHost, connection: EndingConnection, buffered: number, waited: number): EndOptions {
+  host.metrics.increment('sendTimeouts', host.labels);
+  host.logger.warn(
+    { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, waitedMs: waited },
+    'send timed out: the client stopped reading; closing the connection',
+  );
+  return { abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${host.options.transportSendTimeout} ms.`) };
+}
+
+/** closeOnAuthenticationExpiration: a Close with allowReconnect and no error, as ASP.NET sends. */
+export function authenticationExpired(host: EndingHost, connection: EndingConnection): EndOptions {
+  host.metrics.increment('authenticationExpired', host.labels);
+  host.logger.info({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier }, 'access token expired; closing the connection');
+  return { close: { type: MessageType.Close, allowReconnect: true }, error: new HubwireError('HUB_ERR_AUTH_EXPIRED', 'The access token expired.') };
+}
+
+/** The client sent nothing within `clientTimeoutInterval`: ASP.NET's text, with allowReconnect. */
+export function clientTimedOut(host: EndingHost, connection: EndingConnection): EndOptions {
+  const error = new HubwireError('HUB_ERR_CLIENT_TIMEOUT', "Client hasn't sent a message/ping within the configured ClientTimeoutInterval.", {
+    typeName: 'OperationCanceledException',
+  });
+  host.metrics.increment('clientTimeouts', host.labels);
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId }, 'client timed out');
+  return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error };
+}
+
+/** Malformed or oversized input: an error Close with allowReconnect. */
+export function protocolViolated(host: EndingHost, connection: EndingConnection, error: ProtocolError): EndOptions {
+  host.metrics.increment('protocolErrors', host.labels);
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error: error.message }, 'protocol error; closing the connection');
+  return {
+    close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true },
+    error,
+  };
+}
+
+/**
+ * A fire-and-forget invocation over its rate limit has nowhere to carry an error, so the
+ * connection closes with an error Close (with allowReconnect, so a well-behaved client backs off
+ * and comes back). The caller has counted the refusal; `fields` are its log fields.
+ */
+export function rateLimitedFireAndForget(host: EndingHost, fields: Record<string, unknown>, refusal: RateLimitRefusal): EndOptions {
+  host.logger.warn(fields, 'fire-and-forget invocation over its rate limit; closing the connection');
+  return { close: { type: MessageType.Close, error: texts.rateLimitClose(refusal, host.options.enableDetailedErrors), allowReconnect: true } };
+}
