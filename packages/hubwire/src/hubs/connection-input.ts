@@ -18,6 +18,8 @@ export const PARSE_BATCH = 32;
 export interface InputHandler {
   /** Whether dispatching may go on at all (false once the connection is closing). */
   readonly accepting: boolean;
+  /** `count` messages were parsed in one go (counted once per batch, not per message). */
+  parsed(count: number): void;
   /**
    * A message was just parsed. Returns true when it was handled on the spot (answers to client
    * results, Acks and Sequences skip the queue), false to queue it in order.
@@ -161,7 +163,10 @@ export class ConnectionInput {
       this.#tailIncomplete = true;
     }
     let queued = false;
+    if (result.messages.length > 0) this.#handler.parsed(result.messages.length);
     for (const message of result.messages) {
+      // An intercepted message can end the connection (a bad Sequence): nothing after it counts.
+      if (this.#stopped) return;
       if (!this.#handler.intercept(message)) {
         this.#queue.push(message);
         queued = true;

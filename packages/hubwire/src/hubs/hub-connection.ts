@@ -88,6 +88,7 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
       get accepting() {
         return connection.#state === 'connected';
       },
+      parsed: (count) => this.#host.metrics.increment('messagesReceived', this.#host.labels, count),
       intercept: (message) => this.#intercept(message),
       ready: (message) => this.#ready(message),
       handle: (message) => this.#handle(message),
@@ -281,7 +282,6 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
    * before the answer would deadlock.
    */
   #intercept(message: HubMessage): boolean {
-    this.#host.metrics.increment('messagesReceived', this.#host.labels);
     const replay = this.#output.replay;
     if (replay !== undefined) {
       const goesOn = reconnect.acceptInbound(this.#output, replay, message);
