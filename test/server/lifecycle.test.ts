@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect as netConnect } from 'node:net';
 import { describe, test } from 'node:test';
 import { Hub } from 'hubwire';
 import type { AppModule } from '../../apps/server/src/app-context.js';
@@ -54,6 +55,21 @@ describe('health and graceful shutdown', () => {
       const ready = await server.request('GET', '/readyz');
       assert.deepEqual([ready.status, ready.body], [503, { status: 'stopping' }]);
       assert.equal((await server.request('POST', '/hubs/slow/negotiate?negotiateVersion=1')).status, 503, 'no new connections');
+      // A WebSocket upgrade gets 503 too, and its socket is closed even while the client goes on sending.
+      const upgrade = netConnect(Number(new URL(server.app.url).port), '127.0.0.1');
+      let answer = '';
+      upgrade.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      const upgradeClosed = new Promise<void>((resolve) => upgrade.once('close', () => resolve()));
+      upgrade.on('error', () => undefined);
+      upgrade.write('GET /hubs/slow HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      const chatter = setInterval(() => upgrade.writable && upgrade.write('more bytes'), 20);
+      try {
+        await within(upgradeClosed, 5000, 'the refused upgrade socket to close');
+      } finally {
+        clearInterval(chatter);
+        upgrade.destroy();
+      }
+      assert.match(answer, /^HTTP\/1\.1 503/);
       await assert.rejects(within(other.invoke('Ping'), 5000, 'Ping'), /The server is shutting down/, 'new invocations are refused while draining');
       assert.equal(server.app.hubwire.connectionCount(), 2, 'clients stay connected while a call runs');
 
