@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { HubProtocol } from '../../packages/hubwire/src/protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../../packages/hubwire/src/protocol/json/json-hub-protocol.js';
 import { messagePackHubProtocol } from '../../packages/hubwire/src/protocol/msgpack/msgpack-hub-protocol.js';
 import type { TransportKind } from '../../packages/hubwire/src/transports/transport.js';
@@ -30,18 +29,9 @@ export interface HandshakeParserTarget {
   readonly corpus: readonly CorpusEntry[];
 }
 
-/** The acceptor's outcome, as `acceptHandshake` returns it. */
-export type AcceptOutcome =
-  | { readonly kind: 'incomplete' }
-  | { readonly kind: 'refused'; readonly error: string }
-  | { readonly kind: 'accepted'; readonly protocol: HubProtocol; readonly version: number; readonly consumed: number };
-
-/** What the acceptor checks a handshake against. */
-export interface AcceptRules {
-  readonly protocols: readonly HubProtocol[];
-  readonly maximumReceiveMessageSize: number | null;
-  readonly enableDetailedErrors: boolean;
-}
+// Type-only: erased at run time, so the fuzz worker still loads no more than the protocol layer.
+export type { HandshakeOutcome as AcceptOutcome, HandshakeRules as AcceptRules } from '../../packages/hubwire/src/hubs/handshake-acceptor.js';
+import type { HandshakeOutcome as AcceptOutcome, HandshakeRules as AcceptRules } from '../../packages/hubwire/src/hubs/handshake-acceptor.js';
 
 /** The acceptor under test. */
 export interface HandshakeAcceptorTarget {
