@@ -30,5 +30,20 @@ export default tseslint.config(
   layer(['packages/hubwire/src/hubs/**'], ['**/http/*', '**/raw/*', '**/lifetime/memory/*', 'ws'], 'hubs use the lifetime interface, never an implementation or a socket (nor raw connections).'),
   layer(['packages/hubwire/src/connections/**'], ['**/hubs/*', '**/raw/*', '**/lifetime/**', '**/protocol/**', '**/http/*', 'ws'], 'connections are the seam under hubs and raw connections; they know neither, nor HTTP.'),
   layer(['packages/hubwire/src/raw/**'], ['**/hubs/*', '**/lifetime/**', '**/protocol/**', '**/http/*', 'ws'], 'raw connections carry bytes: no hub protocol, no sockets, no HTTP.'),
+  {
+    // A rule of its own (not no-restricted-imports, which each layer above sets and a later block
+    // would replace): the Redis client may be swapped by editing lifetime/redis/ alone.
+    files: ['packages/hubwire/src/**'],
+    ignores: ['packages/hubwire/src/lifetime/redis/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['redis', 'ioredis'].map((name) => ({ name, message: 'only lifetime/redis/ imports a Redis client.' })),
+          patterns: [{ group: ['@redis/*'], message: 'only lifetime/redis/ imports a Redis client.' }],
+        },
+      ],
+    },
+  },
   layer(['apps/**/src/**'], ['hubwire/*', '**/packages/hubwire/**'], 'the server app uses only the public API of hubwire.'),
 );

@@ -71,6 +71,9 @@ export type { ConnectionData } from './raw/inbound-queue.js';
 export type { MapConnectionOptions } from './raw/connection-options.js';
 
 export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
+export { redisLifetimeManager, type RedisLifetimeManagerFactory } from './lifetime/redis/redis-lifetime-manager-factory.js';
+export { RedisLifetimeManager, type RedisLifetimeManagerOptions, type RedisLifetimeManagerContext } from './lifetime/redis/redis-lifetime-manager.js';
+export type { AnyRedisClient } from './lifetime/redis/redis-clients.js';
 export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';
 
 export { jsonHubProtocol } from './protocol/json/json-hub-protocol.js';

@@ -19,6 +19,7 @@ import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
 import type { Hub, HubClass, HubMethodName } from './hubs/hub.js';
 import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
+import type { HubProtocol } from './protocol/hub-protocol.js';
 import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
 import { ConnectionEndpoint } from './raw/connection-endpoint.js';
 import { resolveConnectionOptions, type MapConnectionOptions } from './raw/connection-options.js';
@@ -35,6 +36,12 @@ export interface LifetimeManagerContext {
   readonly hubName: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * The protocols the hub's connections may speak, on every path it is mapped on (a later
+   * `mapHub` of the same class adds its own). A backplane serializes a cross-node message once in
+   * each of them on the sending node, so receiving nodes write those bytes as they are.
+   */
+  readonly protocols: readonly HubProtocol[];
 }
 
 /**
@@ -112,6 +119,8 @@ export class HubServer {
   readonly #router: HubRouter;
   /** The endpoints of each hub class, in mapping order; they share the first one's lifetime manager. */
   readonly #byClass = new Map<HubClass, HubEndpoint[]>();
+  /** The protocols of each hub class over all its paths: its lifetime manager's context sees them. */
+  readonly #protocolsByClass = new Map<HubClass, HubProtocol[]>();
   readonly #attached = new Set<Server>();
   readonly #httpServerOptions: Required<HttpServerLimits>;
   #ownServer: Server | undefined;
@@ -144,6 +153,9 @@ export class HubServer {
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
     const Concrete = hubClass as unknown as new () => H;
     const mapped = this.#byClass.get(hubClass);
+    let protocols = this.#protocolsByClass.get(hubClass);
+    if (protocols === undefined) this.#protocolsByClass.set(hubClass, (protocols = []));
+    for (const protocol of resolved.protocols) if (!protocols.some((known) => known.name === protocol.name)) protocols.push(protocol);
     const endpoint = new HubEndpoint({
       path,
       hubClass,
@@ -151,7 +163,7 @@ export class HubServer {
       options: resolved,
       authorizeMethods,
       streamingMethods,
-      lifetime: mapped?.[0]!.lifetime ?? (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics }),
+      lifetime: mapped?.[0]!.lifetime ?? (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols }),
       clock: this.#clock,
       logger: this.#logger,
       metrics: this.#metrics,
@@ -346,7 +358,8 @@ export class HubServer {
    * while new ones are refused (`The server is shutting down.`); then closes every connection
    * (hub clients get a Close with `allowReconnect`, so they reconnect elsewhere; raw connections'
    * handlers see the end of their data), waits up to `shutdownTimeout` for them, drops whatever
-   * is still open, and stops the server `listen` started.
+   * is still open, stops the server `listen` started, and closes each hub's lifetime manager
+   * (a Redis backplane's connections).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -370,6 +383,8 @@ export class HubServer {
         server.closeAllConnections();
       });
     }
+    // Last, once every connection has left: a backplane's Redis connections.
+    await Promise.all([...this.#byClass.values()].map((endpoints) => endpoints[0]!.lifetime.close?.()));
   }
 }
 

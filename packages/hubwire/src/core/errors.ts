@@ -40,6 +40,7 @@ export const ErrorCodes = {
   HUB_ERR_HUB_METHOD: { description: 'A hub method failed (client-visible only as a HubError or with detailed errors).' },
   HUB_ERR_INVALID_OPTION: { description: 'An option passed to Hubwire is invalid.' },
   HUB_ERR_SERVER_CLOSED: { description: 'The server is shutting down.' },
+  HUB_ERR_BACKPLANE: { description: 'A cross-node operation through the backplane (Redis) failed: Redis is unreachable, or the node owning a connection did not acknowledge a group change in time.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A Hubwire error code, e.g. `HUB_ERR_PROTOCOL`. */

@@ -23,6 +23,7 @@ export const MetricNames = {
   transportsResumed: 'Stateful-reconnect connections whose client came back on a new WebSocket.',
   rateLimited: 'Requests refused by a rate limit or a pending-connection cap (label `limit`: which one).',
   rateLimitedDryRun: 'Requests a rate limit would have refused, let through because rateLimits.dryRun is on (label `limit`).',
+  backplanePublishFailures: 'Cross-node messages (sends, group changes) the backplane could not publish, e.g. while Redis is unreachable; local recipients still got theirs.',
 } as const;
 
 /** The name of a Hubwire counter. */

@@ -65,4 +65,6 @@ export interface HubLifetimeManager {
   removeFromGroup(connectionId: string, group: string): Promise<void>;
   /** The number of connections this manager delivers to directly. */
   readonly localConnectionCount: number;
+  /** Releases what the manager holds (a backplane's connections); `HubServer.close()` calls it last. */
+  close?(): Promise<void>;
 }

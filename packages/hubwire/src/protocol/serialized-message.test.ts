@@ -35,3 +35,13 @@ test('serializes once per protocol however many recipients ask', () => {
   assert.equal(message.get(a).toString(), '{"type":1,"target":"t","arguments":[1]}\u001e');
   assert.equal(message.get(a), message.get(a));
 });
+
+test('a message made from bytes gives those bytes by protocol name, and fails clearly for another protocol', () => {
+  const json = counting('json');
+  const bytes = Buffer.from('{"type":1,"target":"t","arguments":[]}\x1e');
+  const message = SerializedMessage.fromBytes(new Map([['json', bytes]]));
+  assert.equal(message.message, undefined);
+  assert.equal(message.get(json), bytes);
+  assert.equal(json.writes, 0);
+  assert.throws(() => message.get(counting('messagepack')), { code: 'HUB_ERR_SERIALIZATION', message: /without a 'messagepack' serialization/ });
+});

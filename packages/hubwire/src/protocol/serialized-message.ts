@@ -13,7 +13,13 @@ import type { HubMessage } from './messages.js';
  * frames are not re-encoded from a string for every recipient.
  */
 export class SerializedMessage {
-  readonly message: HubMessage;
+  /**
+   * The message, or undefined for one made {@link SerializedMessage.fromBytes | from bytes}
+   * (a backplane's receiving node has only the bytes, and never parses them).
+   */
+  readonly message: HubMessage | undefined;
+  /** The bytes by protocol name of a message made from bytes; undefined otherwise. */
+  #byName: ReadonlyMap<string, Buffer> | undefined;
   // Two protocols (json, messagepack) cover almost every deployment; fields beat a Map there.
   #firstProtocol: HubProtocol | undefined;
   #firstBytes: Buffer | undefined;
@@ -25,13 +31,31 @@ export class SerializedMessage {
     this.message = message;
   }
 
+  /**
+   * A message that is only its framed bytes per protocol name, as another node serialized it: a
+   * recipient gets those bytes as they are. Asking for a protocol that is not among them fails
+   * with HUB_ERR_SERIALIZATION (the sending node did not speak it).
+   *
+   * @example
+   * ```ts
+   * const serialized = SerializedMessage.fromBytes(new Map([['json', bytesFromTheBackplane]]));
+   * connection.writeSerialized(serialized);
+   * ```
+   */
+  static fromBytes(bytes: ReadonlyMap<string, Buffer>): SerializedMessage {
+    const serialized = new SerializedMessage(undefined as unknown as HubMessage);
+    serialized.#byName = bytes;
+    return serialized;
+  }
+
   /** The framed bytes of the message in `protocol`, serializing on first use. */
   get(protocol: HubProtocol): Buffer {
     if (this.#firstProtocol === protocol) return this.#firstBytes!;
     if (this.#secondProtocol === protocol) return this.#secondBytes!;
     const cached = this.#others?.get(protocol);
     if (cached !== undefined) return cached;
-    const written = serialize(protocol, this.message);
+    if (this.#byName !== undefined) return this.#fromName(protocol);
+    const written = serialize(protocol, this.message!);
     const bytes = typeof written === 'string' ? Buffer.from(written, 'utf8') : written;
     if (this.#firstProtocol === undefined) {
       this.#firstProtocol = protocol;
@@ -41,6 +65,14 @@ export class SerializedMessage {
       this.#secondBytes = bytes;
     } else {
       (this.#others ??= new Map()).set(protocol, bytes);
+    }
+    return bytes;
+  }
+
+  #fromName(protocol: HubProtocol): Buffer {
+    const bytes = this.#byName!.get(protocol.name);
+    if (bytes === undefined) {
+      throw new HubwireError('HUB_ERR_SERIALIZATION', `The message came without a '${protocol.name}' serialization: the sending node does not speak that protocol.`, { typeName: 'InvalidOperationException' });
     }
     return bytes;
   }

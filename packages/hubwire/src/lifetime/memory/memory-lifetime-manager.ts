@@ -82,7 +82,15 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   }
 
   async send(audience: Audience, message: InvocationMessage): Promise<void> {
-    const serialized = new SerializedMessage(message);
+    this.deliver(audience, new SerializedMessage(message));
+  }
+
+  /**
+   * Queues an already serialized message for every local connection in `audience` and counts the
+   * deliveries; returns their number. A backplane's receiving node calls this with the bytes the
+   * sending node made.
+   */
+  deliver(audience: Audience, serialized: SerializedMessage): number {
     let delivered = 0;
     switch (audience.kind) {
       case 'all':
@@ -103,6 +111,27 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
         break;
     }
     if (delivered > 0) this.#metrics?.increment('messagesSent', this.#labels, delivered);
+    return delivered;
+  }
+
+  /** The local connection with this id, if any. */
+  connection(connectionId: string): LifetimeConnection | undefined {
+    return this.#connections.get(connectionId)?.connection;
+  }
+
+  /** The groups a local connection is in. */
+  groupsOf(connectionId: string): readonly string[] {
+    return [...(this.#connections.get(connectionId)?.groups ?? [])];
+  }
+
+  /** Whether a local connection is in `group`. */
+  hasGroup(group: string): boolean {
+    return this.#groups.has(group);
+  }
+
+  /** How many local connections belong to `user`. */
+  userConnectionCount(user: string): number {
+    return this.#users.get(user)?.size ?? 0;
   }
 
   #deliverToSets(

@@ -1,0 +1,96 @@
+/**
+ * The Redis connections of one backplane: a command connection that publishes and a subscriber
+ * connection. The only place (with the types of redis-lifetime-manager.ts) that touches the
+ * Redis client library, so another client could replace it here alone.
+ * @module
+ */
+import { createClient, type RedisClientType } from '@redis/client';
+
+/** Any node-redis client (`createClient()` from `redis` or `@redis/client`), modules or not. */
+export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
+
+/** What the backplane needs of its two connections. */
+export interface BackplaneConnections {
+  publish(channel: string, payload: Buffer): Promise<number>;
+  /** Subscribers of `channel` over the whole Redis (PUBSUB NUMSUB). */
+  subscriberCount(channel: string): Promise<number>;
+  subscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
+  unsubscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
+  readonly subscriberReady: boolean;
+  /** Both connections are up. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the connections report, for the manager to log, count and resubscribe. */
+export interface ConnectionEvents {
+  /** The subscriber connection is (again) ready: subscribe to everything wanted. */
+  onSubscriberReady(): void;
+  onReady(which: 'publisher' | 'subscriber'): void;
+  onError(which: 'publisher' | 'subscriber', error: Error): void;
+}
+
+/** Options of {@link openConnections}. */
+export interface OpenOptions {
+  /** A Redis URL such as `redis://127.0.0.1:6379`; ignored when `client` is given. */
+  readonly url?: string | undefined;
+  /** A client of the application's; the backplane publishes with it and never closes it. */
+  readonly client?: AnyRedisClient | undefined;
+  /** Longest pause between reconnect attempts (ms) of the clients the backplane creates. */
+  readonly maxReconnectDelay: number;
+}
+
+/**
+ * Opens the connections. The clients it creates disable node-redis' offline queue: during an
+ * outage a publish fails at once (and is counted) instead of piling up in memory. The
+ * subscriber is always the backplane's own (a subscribed connection runs no other command).
+ */
+export function openConnections(options: OpenOptions, events: ConnectionEvents): BackplaneConnections {
+  const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelay);
+  const owned = options.client === undefined;
+  const publisher: AnyRedisClient =
+    options.client ?? (createClient({ url: options.url, disableOfflineQueue: true, socket: { reconnectStrategy } }) as AnyRedisClient);
+  const subscriber: AnyRedisClient = publisher.duplicate({ disableOfflineQueue: true, socket: { ...publisher.options?.socket, reconnectStrategy } as never });
+  const watch = (client: AnyRedisClient, which: 'publisher' | 'subscriber') => {
+    client.on('error', (error: Error) => events.onError(which, error));
+    client.on('ready', () => {
+      events.onReady(which);
+      if (which === 'subscriber') events.onSubscriberReady();
+    });
+  };
+  if (owned) watch(publisher, 'publisher');
+  watch(subscriber, 'subscriber');
+  const connecting = [
+    owned || !publisher.isOpen ? publisher.connect() : Promise.resolve(publisher),
+    subscriber.connect(),
+  ].map((promise) => promise.then(() => undefined));
+  // Failures are reported through 'error' and retried by the reconnect strategy.
+  for (const promise of connecting) promise.catch(() => undefined);
+  let closed = false;
+  return {
+    publish: (channel, payload) => publisher.publish(channel, payload) as Promise<number>,
+    async subscriberCount(channel) {
+      const reply = (await publisher.sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
+      return Number(reply[1] ?? 0);
+    },
+    subscribe: (channel, listener) => subscriber.subscribe(channel, listener, true),
+    unsubscribe: (channel, listener) => subscriber.unsubscribe(channel, listener, true),
+    get subscriberReady() {
+      return subscriber.isReady;
+    },
+    async ready() {
+      await Promise.all(connecting);
+      if (!publisher.isReady || !subscriber.isReady) {
+        await Promise.all(
+          [publisher, subscriber].filter((client) => !client.isReady).map((client) => new Promise<void>((resolve) => client.once('ready', () => resolve()))),
+        );
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      subscriber.destroy();
+      if (owned) publisher.destroy();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * `redisLifetimeManager()`: the backplane as a `createHubServer({ lifetimeManager })` factory.
+ * @module
+ */
+import type { HubLifetimeManager } from '../hub-lifetime-manager.js';
+import type { LifetimeManagerContext } from '../../server.js';
+import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
+
+/** A lifetime-manager factory for Redis, with a way to wait until its hubs are connected. */
+export interface RedisLifetimeManagerFactory {
+  (context: LifetimeManagerContext): HubLifetimeManager;
+  /** The managers made so far, one per hub class. */
+  readonly managers: readonly RedisLifetimeManager[];
+  /** Resolves when every hub made so far is connected to Redis and subscribed. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Scales hubs out over Redis pub/sub: run several processes (on one machine or many) against
+ * one Redis and sends, groups and users reach connections on every node. Each hub class gets
+ * its own two Redis connections (publish and subscribe); `HubServer.close()` closes them.
+ *
+ * @example
+ * ```ts
+ * import { createHubServer, redisLifetimeManager } from 'hubwire';
+ *
+ * const backplane = redisLifetimeManager({ url: process.env.REDIS_URL, prefix: 'my-app' });
+ * const hubwire = createHubServer({ lifetimeManager: backplane });
+ * hubwire.mapHub('/hubs/chat', ChatHub);
+ * await backplane.ready(); // optional: sends before this only reach this node
+ * await hubwire.listen({ port: 5000 });
+ * ```
+ */
+export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}): RedisLifetimeManagerFactory {
+  const managers: RedisLifetimeManager[] = [];
+  const factory = (context: LifetimeManagerContext): HubLifetimeManager => {
+    const manager = new RedisLifetimeManager({
+      ...options,
+      hubName: context.hubName,
+      protocols: context.protocols,
+      logger: context.logger,
+      metrics: context.metrics,
+      labels: { hub: context.hubPath },
+    });
+    managers.push(manager);
+    return manager;
+  };
+  return Object.assign(factory, {
+    managers,
+    ready: async () => {
+      await Promise.all(managers.map((manager) => manager.ready()));
+    },
+  });
+}
