@@ -1,0 +1,170 @@
+/**
+ * What only the Redis backplane does (the shared behaviour is in redis-conformance.test.ts):
+ * channel subscriptions that follow local membership, timeouts of remote group changes, client
+ * results for a connection on another node, foreign messages, and a Redis outage.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, test } from 'node:test';
+import { createClient } from '@redis/client';
+import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
+import { MessageType } from '../../protocol/messages.js';
+import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
+import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
+import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
+
+const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
+
+let cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+interface Node {
+  manager: RedisLifetimeManager;
+  metrics: CounterMetrics;
+  warnings: string[];
+}
+
+async function node(prefix: string, options: RedisLifetimeManagerOptions = {}, waitReady = true): Promise<Node> {
+  const metrics = createCounterMetrics();
+  const warnings: string[] = [];
+  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };
+  const manager = new RedisLifetimeManager({ url: sharedUrl, ...options, prefix, hubName: 'TestHub', protocols: [countingJson()], metrics, logger });
+  cleanups.push(() => manager.close());
+  if (waitReady) await manager.ready();
+  return { manager, metrics, warnings };
+}
+
+async function redis(url = sharedUrl) {
+  const client = createClient({ url });
+  await client.connect();
+  cleanups.push(async () => client.destroy());
+  return client;
+}
+
+async function numsub(client: Awaited<ReturnType<typeof redis>>, channel: string): Promise<number> {
+  const reply = (await client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
+  return Number(reply[1]);
+}
+
+async function until(condition: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('RedisLifetimeManager', () => {
+  test('a group channel is subscribed while a local member exists, and dropped with the last one', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const { manager } = await node(prefix);
+    const probe = await redis();
+    const channel = `${prefix}:TestHub:group:room`;
+    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
+    await manager.onConnected(a);
+    await manager.onConnected(b);
+    assert.equal(await numsub(probe, channel), 0);
+    await manager.addToGroup('a', 'room');
+    await manager.addToGroup('b', 'room');
+    assert.equal(await numsub(probe, channel), 1, 'one subscription per node, however many members');
+    await manager.removeFromGroup('a', 'room');
+    assert.equal(await numsub(probe, channel), 1);
+    await manager.onDisconnected(b);
+    assert.equal(await numsub(probe, channel), 0);
+  });
+
+  test('a user channel lives as long as a local connection of the user, a connection channel as the connection', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const { manager } = await node(prefix);
+    const probe = await redis();
+    const [a, c] = [new FakeConnection('a', 'alice'), new FakeConnection('c', 'alice')];
+    await manager.onConnected(a);
+    await manager.onConnected(c);
+    assert.equal(await numsub(probe, `${prefix}:TestHub:user:alice`), 1);
+    await manager.onDisconnected(a);
+    assert.equal(await numsub(probe, `${prefix}:TestHub:user:alice`), 1);
+    assert.equal(await numsub(probe, `${prefix}:TestHub:connection:a`), 0);
+    assert.equal(await numsub(probe, `${prefix}:TestHub:connection:c`), 1);
+    await manager.onDisconnected(c);
+    assert.equal(await numsub(probe, `${prefix}:TestHub:user:alice`), 0);
+  });
+
+  test('a remote group change nobody acknowledges fails after groupTimeout with a clear error', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const { manager } = await node(prefix, { groupTimeout: 200 });
+    // Something listens on the connection's channel but never answers: a hung node.
+    const silent = await redis();
+    await silent.subscribe(`${prefix}:TestHub:connection:ghost`, () => undefined);
+    const started = Date.now();
+    await assert.rejects(manager.addToGroup('ghost', 'g'), {
+      code: 'HUB_ERR_BACKPLANE',
+      message: "The node of connection 'ghost' did not add it to group 'g' within 200 ms.",
+    });
+    assert.ok(Date.now() - started >= 190);
+    await assert.rejects(manager.removeFromGroup('ghost', 'g'), { message: /did not remove it from group 'g'/ });
+  });
+
+  test('client results for a connection on another node are refused clearly (not supported yet)', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const [n1, n2] = [await node(prefix), await node(prefix)];
+    await n2.manager.onConnected(new FakeConnection('b'));
+    await assert.rejects(n1.manager.invokeConnection('b', 'ask', [], {}), {
+      code: 'HUB_ERR_CLIENT_RESULT',
+      message: "Connection 'b' is on another node: client results across nodes are not supported yet.",
+    });
+  });
+
+  test('a foreign message on a hub channel is dropped with a warning; delivery goes on', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const [n1, n2] = [await node(prefix), await node(prefix)];
+    const b = new FakeConnection('b');
+    await n2.manager.onConnected(b);
+    const probe = await redis();
+    await probe.publish(`${prefix}:TestHub:all`, 'not ours');
+    await n1.manager.send({ kind: 'all' }, hello('after'));
+    await b.received('after');
+    assert.deepEqual(n2.warnings, ['Dropped a Redis message that is not a Hubwire backplane message']);
+  });
+
+  test('Redis outage: local delivery goes on, cross-node sends are counted and logged, recovery by itself', async () => {
+    const own = await OwnRedisServer.start();
+    cleanups.push(() => own.stop());
+    const prefix = `t-${randomUUID()}`;
+    const [n1, n2] = [await node(prefix, { url: own.url, maxReconnectDelay: 100 }), await node(prefix, { url: own.url, maxReconnectDelay: 100 })];
+    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
+    await n1.manager.onConnected(a);
+    await n2.manager.onConnected(b);
+    await n1.manager.addToGroup('a', 'g');
+    await n2.manager.addToGroup('b', 'g');
+    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('before'));
+    await b.received('before');
+
+    await own.stop();
+    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('during'));
+    await n1.manager.send({ kind: 'all' }, hello('during'));
+    assert.equal(a.count('during'), 2, 'local recipients are served during the outage');
+    assert.equal(n1.metrics.totals().backplanePublishFailures, 2);
+    assert.ok(n1.warnings.length >= 1, 'the outage is logged');
+    // Group changes of local connections go on too, and their channels follow after recovery.
+    const c = new FakeConnection('c');
+    await n2.manager.onConnected(c);
+    await n2.manager.addToGroup('c', 'late');
+    await assert.rejects(n1.manager.addToGroup('c', 'late'), { code: 'HUB_ERR_BACKPLANE' });
+
+    await own.restart();
+    const probe = await redis(own.url);
+    // The new server starts empty: every channel there is one the nodes subscribed again.
+    await until(async () => (await numsub(probe, `${prefix}:TestHub:group:g`)) === 2, 10_000, 'both nodes to resubscribe to the group');
+    await until(async () => (await numsub(probe, `${prefix}:TestHub:group:late`)) === 1, 5000, 'the group joined during the outage');
+    await until(async () => (await numsub(probe, `${prefix}:TestHub:node:${n1.manager.nodeId}`)) === 1, 5000, 'node channel');
+    await n1.manager.send({ kind: 'groups', names: ['g', 'late'] }, hello('after'));
+    await b.received('after');
+    await c.received('after');
+    await n1.manager.addToGroup('b', 'again');
+    assert.equal(b.count('during'), 0);
+  });
+});
