@@ -304,9 +304,10 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     });
     acked.catch(noop);
     this.#acks.set(ackId, settle);
+    const payload = encode({ kind, sender: this.nodeId, ackId, connectionId, group });
     let receivers: number | undefined;
     try {
-      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), encode({ kind, sender: this.nodeId, ackId, connectionId, group }));
+      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), payload);
     } catch (error) {
       this.#forget(ackId);
       this.#metrics?.increment('backplanePublishFailures', this.#labels);
