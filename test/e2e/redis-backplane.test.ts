@@ -52,7 +52,7 @@ async function node(url: string, prefix: string): Promise<TestServer> {
     lifetimeManager: backplane,
     authenticate: (req) => {
       const user = req.query.get('user');
-      return user === null ? undefined : { userIdentifier: user };
+      return user === null ? undefined : { userIdentifier: user, claims: { name: user } };
     },
   });
   cleanups.push(() => within(server.close(), 5000, 'server close'));
