@@ -1,6 +1,7 @@
 /**
  * Two HubServers sharing Redis, the official client on each: broadcast, group and user sends from
- * one node reach clients on the other (JSON and MessagePack clients alike), and a Redis restart
+ * one node reach clients on the other (JSON and MessagePack clients alike), a hub method awaits a
+ * client result from a client on the other node, and a Redis restart
  * (a redis-server of this test's own, never the shared one) leaves local delivery unaffected and
  * heals by itself.
  */
@@ -25,6 +26,10 @@ class ScaleHub extends Hub<Client> {
   }
   whoAmI(): string {
     return this.context.connectionId;
+  }
+  /** Asks a client, possibly on another node, and returns its answer (client results). */
+  async ask(connectionId: string, question: string): Promise<unknown> {
+    return this.clients.client(connectionId).invoke('Ask', question);
   }
   async toAll(text: string): Promise<void> {
     await this.clients.all.msg(text);
@@ -99,6 +104,20 @@ describe('Redis backplane, end to end', () => {
     assert.deepEqual(a.inbox.messages, ['hello all', 'hello alice']);
     assert.deepEqual(b.inbox.messages, ['hello all', 'room again', 'hello alice']);
     assert.deepEqual(c.inbox.messages, ['hello all', 'hello room', 'room again']);
+  });
+
+  test('client results: a hub method on one node awaits the answer of a client on the other', async () => {
+    const prefix = `e2e-${randomUUID()}`;
+    const [one, two] = [await node('redis://127.0.0.1:6379', prefix), await node('redis://127.0.0.1:6379', prefix)];
+    const a = await client(one);
+    const b = await client(two, { messagepack: true });
+    b.connection.on('Ask', (question: string) => `${question}? 42`);
+    const bId = (await b.invoke('whoAmI')) as string;
+    assert.equal(await a.invoke('ask', bId, 'answer'), 'answer? 42');
+    // A client without a handler answers with an error; the hub method's caller sees it fail.
+    const c = await client(two);
+    const cId = (await c.invoke('whoAmI')) as string;
+    await assert.rejects(a.invoke('ask', cId, 'anyone'), /An unexpected error occurred invoking 'ask' on the server/);
   });
 
   test('a Redis restart: local delivery goes on, and the nodes recover by themselves', async () => {

@@ -7,7 +7,7 @@ import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import type { HubMessage } from '../../protocol/messages.js';
 import type { SerializedMessage } from '../../protocol/serialized-message.js';
-import type { LifetimeConnection } from '../hub-lifetime-manager.js';
+import type { ClientResultOptions, LifetimeConnection } from '../hub-lifetime-manager.js';
 
 /** The JSON protocol under its own name, counting how often it serializes. */
 export function countingJson(): HubProtocol & { writes: number } {
@@ -38,7 +38,8 @@ export class FakeConnection implements LifetimeConnection {
     readonly fail = false,
   ) {}
 
-  async invokeClient(target: string): Promise<unknown> {
+  /** Answers `<connection id>:<target>`; tests replace it for other answers. */
+  async invokeClient(target: string, _args: readonly unknown[], _options: ClientResultOptions): Promise<unknown> {
     return `${this.connectionId}:${target}`;
   }
 

@@ -260,6 +260,13 @@ export function lifetimeManagerSuite(harness: LifetimeManagerHarness): void {
       assert.equal(b.count('out'), 0);
     });
 
+    test('client results reach a connection on another node and come back', async () => {
+      const [n1, n2] = await nodes(2);
+      await connect(n2!, 'b');
+      assert.equal(await n1!.manager.invokeConnection('b', 'getName', [1, 'two'], {}), 'b:getName');
+      await assert.rejects(n1!.manager.invokeConnection('nowhere', 'getName', [], {}), { message: "Connection 'nowhere' does not exist." });
+    });
+
     test('a connection gone from its node is gone for every node', async () => {
       const [n1, n2] = await nodes(2);
       const a = await connect(n1!, 'a');

@@ -1,12 +1,14 @@
 /**
  * What only the Redis backplane does (the shared behaviour is in redis-conformance.test.ts):
  * channel subscriptions that follow local membership, timeouts of remote group changes, client
- * results for a connection on another node, foreign messages, and a Redis outage.
+ * results for a connection on another node (errors, timeouts, cancels), foreign messages, and a
+ * Redis outage.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createClient } from '@redis/client';
+import { HubError, HubwireError } from '../../core/errors.js';
 import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import { MessageType } from '../../protocol/messages.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
@@ -108,14 +110,47 @@ describe('RedisLifetimeManager', () => {
     await assert.rejects(manager.removeFromGroup('ghost', 'g'), { message: /did not remove it from group 'g'/ });
   });
 
-  test('client results for a connection on another node are refused clearly (not supported yet)', async () => {
+  test('client results across nodes: arguments and answers cross, errors keep their class and text', async () => {
     const prefix = `t-${randomUUID()}`;
     const [n1, n2] = [await node(prefix), await node(prefix)];
-    await n2.manager.onConnected(new FakeConnection('b'));
-    await assert.rejects(n1.manager.invokeConnection('b', 'ask', [], {}), {
-      code: 'HUB_ERR_CLIENT_RESULT',
-      message: "Connection 'b' is on another node: client results across nodes are not supported yet.",
-    });
+    const seen: unknown[][] = [];
+    const answering = new FakeConnection('b');
+    answering.invokeClient = async (target: string, args: readonly unknown[]) => {
+      seen.push([target, ...args]);
+      if (target === 'fail') throw new HubError('no way');
+      if (target === 'gone') throw new HubwireError('HUB_ERR_CLIENT_RESULT', "Connection 'b' disconnected.");
+      return { echoed: args, bytes: new Uint8Array([1, 2]) };
+    };
+    await n2.manager.onConnected(answering);
+    assert.deepEqual(await n1.manager.invokeConnection('b', 'ask', [1, 'two', { three: [3] }], {}), { echoed: [1, 'two', { three: [3] }], bytes: new Uint8Array([1, 2]) });
+    assert.deepEqual(seen, [['ask', 1, 'two', { three: [3] }]]);
+    await assert.rejects(n1.manager.invokeConnection('b', 'fail', [], {}), (error: unknown) => error instanceof HubError && error.message === 'no way');
+    await assert.rejects(n1.manager.invokeConnection('b', 'gone', [], {}), { code: 'HUB_ERR_CLIENT_RESULT', message: "Connection 'b' disconnected." });
+  });
+
+  test('client results across nodes: the timeout runs on the connection\'s node, the signal cancels on both', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const [n1, n2] = [await node(prefix), await node(prefix)];
+    const remoteSignals: AbortSignal[] = [];
+    const silent = new FakeConnection('b');
+    // A client that never answers: the call ends by the timeout or the signal, as on one node.
+    silent.invokeClient = (_target: string, _args: readonly unknown[], options: { signal?: AbortSignal; timeout?: number }) =>
+      new Promise((_resolve, reject) => {
+        remoteSignals.push(options.signal!);
+        const timer = options.timeout === undefined ? undefined : setTimeout(() => reject(new HubwireError('HUB_ERR_CLIENT_RESULT', `Client result timed out after ${options.timeout} ms.`)), options.timeout);
+        options.signal!.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new HubwireError('HUB_ERR_CLIENT_RESULT', 'Invocation canceled by the server.'));
+        });
+      });
+    await n2.manager.onConnected(silent);
+    await assert.rejects(n1.manager.invokeConnection('b', 'ask', [], { timeout: 100 }), { message: 'Client result timed out after 100 ms.' });
+    const controller = new AbortController();
+    const call = n1.manager.invokeConnection('b', 'ask', [], { signal: controller.signal });
+    await until(() => remoteSignals.length === 2, 5000, 'the call to reach node two');
+    controller.abort();
+    await assert.rejects(call, { code: 'HUB_ERR_CLIENT_RESULT', message: 'Invocation canceled by the server.' });
+    await until(() => remoteSignals[1]!.aborted, 5000, 'the cancel to reach node two');
   });
 
   test('a foreign message on a hub channel is dropped with a warning; delivery goes on', async () => {

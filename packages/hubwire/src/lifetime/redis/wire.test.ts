@@ -9,6 +9,10 @@ test('every kind of backplane message survives encode → decode', () => {
     { kind: 'group-add', sender: 'n2', ackId: 4_000_000_000, connectionId: 'abc', group: '' },
     { kind: 'group-remove', sender: 'n2', ackId: 1, connectionId: 'abc', group: 'room' },
     { kind: 'ack', ackId: 7 },
+    { kind: 'invoke', sender: 'n3', callId: 9, target: 'Ask', timeout: 0, args: Buffer.from([0x91, 0x01]) },
+    { kind: 'result', callId: 9, ok: true, payload: Buffer.from([0xc0]) },
+    { kind: 'result', callId: 10, ok: false, payload: Buffer.alloc(0) },
+    { kind: 'cancel', sender: 'n3', callId: 9 },
   ];
   for (const message of messages) assert.deepEqual(decode(encode(message)), message);
 });

@@ -18,10 +18,16 @@ export type BackplaneMessage =
       readonly bytes: ReadonlyMap<string, Buffer>;
     }
   | { readonly kind: 'group-add' | 'group-remove'; readonly sender: string; readonly ackId: number; readonly connectionId: string; readonly group: string }
-  | { readonly kind: 'ack'; readonly ackId: number };
+  | { readonly kind: 'ack'; readonly ackId: number }
+  /** A client-result call for a connection on the receiving node; `args` are MessagePack. */
+  | { readonly kind: 'invoke'; readonly sender: string; readonly callId: number; readonly target: string; readonly timeout: number; readonly args: Buffer }
+  /** The answer to an `invoke`, on the caller's node channel; `payload` is MessagePack. */
+  | { readonly kind: 'result'; readonly callId: number; readonly ok: boolean; readonly payload: Buffer }
+  /** The caller gave up on an `invoke` (its signal was aborted). */
+  | { readonly kind: 'cancel'; readonly sender: string; readonly callId: number };
 
-const KIND_CODES = { invocation: 1, 'group-add': 2, 'group-remove': 3, ack: 4 } as const;
-const KINDS = ['', 'invocation', 'group-add', 'group-remove', 'ack'] as const;
+const KIND_CODES = { invocation: 1, 'group-add': 2, 'group-remove': 3, ack: 4, invoke: 5, result: 6, cancel: 7 } as const;
+const KINDS = ['', 'invocation', 'group-add', 'group-remove', 'ack', 'invoke', 'result', 'cancel'] as const;
 
 /** Encodes one message for PUBLISH. */
 export function encode(message: BackplaneMessage): Buffer {
@@ -47,6 +53,22 @@ export function encode(message: BackplaneMessage): Buffer {
       break;
     case 'ack':
       writer.uint(message.ackId);
+      break;
+    case 'invoke':
+      writer.string(message.sender);
+      writer.uint(message.callId);
+      writer.string(message.target);
+      writer.uint(message.timeout);
+      writer.bytes(message.args);
+      break;
+    case 'result':
+      writer.uint(message.callId);
+      writer.byte(message.ok ? 1 : 0);
+      writer.bytes(message.payload);
+      break;
+    case 'cancel':
+      writer.string(message.sender);
+      writer.uint(message.callId);
       break;
   }
   return writer.finish();
@@ -74,6 +96,15 @@ export function decode(input: Buffer): BackplaneMessage {
       break;
     case 'ack':
       message = { kind, ackId: reader.uint() };
+      break;
+    case 'invoke':
+      message = { kind, sender: reader.string(), callId: reader.uint(), target: reader.string(), timeout: reader.uint(), args: reader.bytes() };
+      break;
+    case 'result':
+      message = { kind, callId: reader.uint(), ok: reader.byte() === 1, payload: reader.bytes() };
+      break;
+    case 'cancel':
+      message = { kind, sender: reader.string(), callId: reader.uint() };
       break;
     default:
       throw new RangeError('Not a backplane message: unknown kind.');
