@@ -153,6 +153,19 @@ describe('RedisLifetimeManager', () => {
     await until(() => remoteSignals[1]!.aborted, 5000, 'the cancel to reach node two');
   });
 
+  test('client results across nodes: a node that never answers fails a timed call on the caller\'s side too', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const [n1, n2] = [await node(prefix), await node(prefix)];
+    const hung = new FakeConnection('b');
+    // As a node that died mid-call: neither the answer nor its own timeout ever comes back.
+    hung.invokeClient = () => new Promise(() => undefined);
+    await n2.manager.onConnected(hung);
+    const started = Date.now();
+    await assert.rejects(n1.manager.invokeConnection('b', 'ask', [], { timeout: 100 }), { code: 'HUB_ERR_CLIENT_RESULT', message: 'Client result timed out after 100 ms.' });
+    const waited = Date.now() - started;
+    assert.ok(waited >= 2000 && waited < 4000, `gave up after ${waited} ms`);
+  });
+
   test('a foreign message on a hub channel is dropped with a warning; delivery goes on', async () => {
     const prefix = `t-${randomUUID()}`;
     const [n1, n2] = [await node(prefix), await node(prefix)];
