@@ -31,7 +31,42 @@ async function main(): Promise<void> {
   });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-  let app;
+  // Signals are handled from before the start: the "listening" line is out before startApp
+  // returns, and a SIGINT in that gap must still stop the server gracefully, not kill it.
+  let app: Awaited<ReturnType<typeof startApp>> | undefined;
+  let pendingSignal: NodeJS.Signals | undefined;
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal received');
+    if (app === undefined) {
+      pendingSignal = signal;
+      return;
+    }
+    shutDown(app, signal);
+  };
+  const shutDown = (running: NonNullable<typeof app>, signal: NodeJS.Signals) => {
+    // Drain (up to the timeout), then clients' Close (up to the timeout again), plus slack.
+    const hardDeadline = setTimeout(() => {
+      logger.error({ signal }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs * 2 + 3000);
+    hardDeadline.unref();
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
   try {
     app = await startApp(config, { logger });
   } catch (error) {
@@ -50,31 +85,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stderr.write(`${readyLine(app)}\n`);
-
-  let signals = 0;
-  const stop = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    // Drain (up to the timeout), then clients' Close (up to the timeout again), plus slack.
-    const hardDeadline = setTimeout(() => {
-      logger.error({ signal }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs * 2 + 3000);
-    hardDeadline.unref();
-    logger.info({ signal }, 'signal received');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  if (pendingSignal !== undefined) shutDown(app, pendingSignal);
 }
 
 await main();
