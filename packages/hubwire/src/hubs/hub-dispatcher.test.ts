@@ -44,9 +44,9 @@ class FakeTarget implements Pick<DispatchTarget, 'write' | 'whenWritable' | 'act
   }
 }
 
-test('a server stream stops pulling its producer while the connection is backed up', async () => {
-  produced = 0;
-  const dispatcher = new HubDispatcher({
+/** A dispatcher over StreamingHub with no filters, hooks or requirements unless `overrides` say so. */
+function dispatcherFor(overrides: Partial<HubDispatcherInit> = {}): HubDispatcher {
+  return new HubDispatcher({
     hubPath: '/h',
     methods: buildMethodTable(StreamingHub),
     createHub: () => new StreamingHub(),
@@ -58,7 +58,13 @@ test('a server stream stops pulling its producer while the connection is backed 
     logger: silentLogger,
     metrics: createCounterMetrics(),
     labels: {},
+    ...overrides,
   });
+}
+
+test('a server stream stops pulling its producer while the connection is backed up', async () => {
+  produced = 0;
+  const dispatcher = dispatcherFor();
   const fake = new FakeTarget();
   const aborted = new AbortController();
   const target = Object.assign(fake, {
@@ -89,21 +95,13 @@ test('a server stream stops pulling its producer while the connection is backed 
 test('a connect creates the hub once even with no hook to run; a disconnect with none creates nothing', async () => {
   let created = 0;
   const make = (hooks: { onConnected: boolean; onDisconnected: boolean }, filters: HubDispatcherInit['filters'] = []) =>
-    new HubDispatcher({
-      hubPath: '/h',
-      methods: buildMethodTable(StreamingHub),
+    dispatcherFor({
       createHub: () => {
         created++;
         return new StreamingHub();
       },
       hooks,
-      groups: { add: async () => undefined, remove: async () => undefined },
       filters,
-      methodAuthorization: new Map(),
-      detailedErrors: false,
-      logger: silentLogger,
-      metrics: createCounterMetrics(),
-      labels: {},
     });
   const target = { connectionId: 'c', context: {}, callerClients: {}, connectingClients: {} } as unknown as DispatchTarget;
   await make({ onConnected: false, onDisconnected: false }).onConnected(target);
@@ -116,20 +114,10 @@ test('a connect creates the hub once even with no hook to run; a disconnect with
 });
 
 test('a hub that cannot be created fails the connect even with no hook to run', async () => {
-  const dispatcher = new HubDispatcher({
-    hubPath: '/h',
-    methods: buildMethodTable(StreamingHub),
+  const dispatcher = dispatcherFor({
     createHub: () => {
       throw new Error('no database');
     },
-    hooks: { onConnected: false, onDisconnected: false },
-    groups: { add: async () => undefined, remove: async () => undefined },
-    filters: [],
-    methodAuthorization: new Map(),
-    detailedErrors: false,
-    logger: silentLogger,
-    metrics: createCounterMetrics(),
-    labels: {},
   });
   const target = { connectionId: 'c', context: {}, callerClients: {}, connectingClients: {} } as unknown as DispatchTarget;
   await assert.rejects(dispatcher.onConnected(target), /no database/);
