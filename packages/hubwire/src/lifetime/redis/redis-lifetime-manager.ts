@@ -6,8 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { decode as unpack, Encoder } from '@msgpack/msgpack';
-import { ErrorCodes, HubError, HubwireError, type ErrorCode } from '../../core/errors.js';
+import { HubwireError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
@@ -16,6 +15,7 @@ import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
 import { openConnections, type AnyRedisClient, type BackplaneConnections } from './redis-clients.js';
+import { errorText, RemoteCalls } from './remote-calls.js';
 import { decode, encode, type BackplaneMessage } from './wire.js';
 
 /** Options of {@link RedisLifetimeManager} and {@link redisLifetimeManager}. */
@@ -60,24 +60,7 @@ interface PendingAck {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-interface PendingCall {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly dispose: () => void;
-}
-
-/** How an error of a client-result call crosses nodes, so the caller sees the same error. */
-interface ErrorRecord {
-  readonly type: 'hub' | 'hubwire' | 'other';
-  readonly message: string;
-  readonly code?: string;
-  readonly typeName?: string;
-}
-
 const noop = () => undefined;
-const packer = new Encoder({ ignoreUndefined: true });
-/** A remote node that died answers nothing: a call with a timeout gives up this much later itself. */
-const REMOTE_RESULT_GRACE_MS = 2000;
 
 /**
  * A hub's lifetime manager over Redis pub/sub. Create it through {@link redisLifetimeManager}
@@ -97,11 +80,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #acks = new Map<number, PendingAck>();
   #nextAck = 1;
-  /** Client-result calls this node made for connections elsewhere, by call id. */
-  readonly #calls = new Map<number, PendingCall>();
-  #nextCall = 1;
-  /** Calls other nodes made for connections here, by `<sender>:<callId>`: their cancel switch. */
-  readonly #served = new Map<string, AbortController>();
+  readonly #calls: RemoteCalls;
   /** True from a failure until Redis is back: one warning per outage, not one per message. */
   #degraded = false;
   #closed = false;
@@ -114,6 +93,18 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     this.#groupTimeout = context.groupTimeout ?? 5000;
     this.#channel = `${context.prefix ?? 'hubwire'}:${context.hubName}`;
     this.#local = new MemoryLifetimeManager({ metrics: context.metrics, labels: context.labels });
+    this.#calls = new RemoteCalls({
+      nodeId: this.nodeId,
+      connectionChannel: (id) => this.#connectionChannel(id),
+      nodeChannel: (id) => this.#nodeChannel(id),
+      publishOrThrow: (channel, payload) => this.#redis.publish(channel, payload),
+      publish: (channel, payload) => this.#publish(channel, payload),
+      publishFailed: (text, error) => {
+        this.#metrics?.increment('backplanePublishFailures', this.#labels);
+        this.#degrade(text, error);
+      },
+      invokeLocal: (id, target, args, options) => this.#local.invokeConnection(id, target, args, options),
+    });
     this.#redis = openConnections(
       { url: context.client === undefined ? (context.url ?? 'redis://127.0.0.1:6379') : undefined, client: context.client, maxReconnectDelay: context.maxReconnectDelay ?? 1000 },
       {
@@ -128,7 +119,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     void this.#want(`${this.#channel}:all`, true, (message) => {
       if (message.kind === 'invocation') this.#receiveBroadcast(message, { kind: 'all', except: message.except });
     });
-    void this.#want(`${this.#channel}:node:${this.nodeId}`, true, (message) => this.#receiveForNode(message));
+    void this.#want(this.#nodeChannel(this.nodeId), true, (message) => this.#receiveForNode(message));
   }
 
   get localConnectionCount(): number {
@@ -200,7 +191,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
 
   async invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
     if (this.#local.connection(connectionId) !== undefined) return this.#local.invokeConnection(connectionId, target, args, options);
-    return this.#remoteInvoke(connectionId, target, args, options);
+    return this.#calls.invoke(connectionId, target, args, options);
   }
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
@@ -219,13 +210,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const [id, call] of this.#calls) {
-      call.dispose();
-      call.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
-      this.#calls.delete(id);
-    }
-    for (const controller of this.#served.values()) controller.abort();
-    this.#served.clear();
+    this.#calls.close();
     for (const [id, pending] of this.#acks) {
       clearTimeout(pending.timer);
       pending.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
@@ -238,6 +223,10 @@ export class RedisLifetimeManager implements HubLifetimeManager {
 
   #connectionChannel(id: string): string {
     return `${this.#channel}:connection:${id}`;
+  }
+
+  #nodeChannel(id: string): string {
+    return `${this.#channel}:node:${id}`;
   }
 
   #groupChannel(name: string): string {
@@ -345,69 +334,6 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     await acked;
   }
 
-  /**
-   * A client-result call for a connection on another node: published on the connection's
-   * channel, run there with the caller's timeout, answered on this node's channel. The caller's
-   * signal cancels it on both sides.
-   */
-  async #remoteInvoke(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
-    const { signal, timeout = 0 } = options;
-    const canceled = () => new HubwireError('HUB_ERR_CLIENT_RESULT', 'Invocation canceled by the server.');
-    if (signal?.aborted) throw canceled();
-    let packed: Buffer;
-    try {
-      packed = Buffer.from(packer.encode(args));
-    } catch (error) {
-      throw new HubwireError('HUB_ERR_SERIALIZATION', `The arguments of '${target}' could not be sent to another node: ${errorText(error)}`, { cause: error });
-    }
-    const callId = this.#nextCall;
-    this.#nextCall = (this.#nextCall % 0xffff_ffff) + 1;
-    const result = new Promise<unknown>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        this.#settleCall(callId, undefined, canceled());
-        void this.#publish(this.#connectionChannel(connectionId), encode({ kind: 'cancel', sender: this.nodeId, callId }));
-      };
-      const dispose = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.#calls.set(callId, { resolve, reject, dispose });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout > 0) {
-        timer = setTimeout(
-          () => this.#settleCall(callId, undefined, new HubwireError('HUB_ERR_CLIENT_RESULT', `Client result timed out after ${timeout} ms.`)),
-          timeout + REMOTE_RESULT_GRACE_MS,
-        );
-      }
-    });
-    result.catch(noop);
-    let receivers: number;
-    try {
-      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), encode({ kind: 'invoke', sender: this.nodeId, callId, target, timeout, args: packed }));
-    } catch (error) {
-      this.#settleCall(callId, undefined, undefined);
-      this.#metrics?.increment('backplanePublishFailures', this.#labels);
-      this.#degrade('Redis publish of a client-result call failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to invoke '${target}' on it: ${errorText(error)}`, { cause: error });
-    }
-    if (receivers === 0) {
-      this.#settleCall(callId, undefined, undefined);
-      throw new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${connectionId}' does not exist.`);
-    }
-    return result;
-  }
-
-  /** Ends a call this node made: with its value, an error, or (neither) silently. */
-  #settleCall(callId: number, value: unknown, error: Error | undefined): void {
-    const call = this.#calls.get(callId);
-    if (call === undefined) return;
-    this.#calls.delete(callId);
-    call.dispose();
-    if (error !== undefined) call.reject(error);
-    else call.resolve(value);
-  }
-
   #forget(ackId: number): void {
     const pending = this.#acks.get(ackId);
     if (pending === undefined) return;
@@ -443,35 +369,18 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       this.#receiveBroadcast(message, { kind: 'connections', ids: [connectionId] });
       return;
     }
-    if (message.kind === 'invoke') {
-      this.#serveCall(connectionId, message.sender, message.callId, message.target, message.timeout, message.args);
-      return;
-    }
-    if (message.kind === 'cancel') {
-      this.#served.get(`${message.sender}:${message.callId}`)?.abort();
-      return;
-    }
+    if (this.#calls.receiveForConnection(connectionId, message)) return;
     if (message.kind !== 'group-add' && message.kind !== 'group-remove') return;
     const change = message.kind === 'group-add' ? this.addToGroup(connectionId, message.group) : this.removeFromGroup(connectionId, message.group);
     const { sender, ackId } = message;
     void change.then(
-      () => this.#publish(`${this.#channel}:node:${sender}`, encode({ kind: 'ack', ackId })),
+      () => this.#publish(this.#nodeChannel(sender), encode({ kind: 'ack', ackId })),
       (error) => this.#logger?.warn({ connectionId, group: message.group, error: errorText(error) }, 'A group change from another node failed'),
     );
   }
 
   #receiveForNode(message: BackplaneMessage): void {
-    if (message.kind === 'result') {
-      let value: unknown;
-      try {
-        value = message.payload.length === 0 ? undefined : unpack(plain(message.payload));
-      } catch (error) {
-        this.#settleCall(message.callId, undefined, new HubwireError('HUB_ERR_BACKPLANE', `A client result from another node could not be read: ${errorText(error)}`));
-        return;
-      }
-      this.#settleCall(message.callId, message.ok ? value : undefined, message.ok ? undefined : toError(value as ErrorRecord));
-      return;
-    }
+    if (this.#calls.receiveForNode(message)) return;
     if (message.kind !== 'ack') return;
     const pending = this.#acks.get(message.ackId);
     if (pending === undefined) return;
@@ -479,57 +388,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     pending.resolve();
   }
 
-  /** Runs another node's client-result call on a connection here and publishes the answer. */
-  #serveCall(connectionId: string, sender: string, callId: number, target: string, timeout: number, packedArgs: Buffer): void {
-    const key = `${sender}:${callId}`;
-    const controller = new AbortController();
-    this.#served.set(key, controller);
-    const answer = async (): Promise<Buffer> => {
-      try {
-        const args = unpack(plain(packedArgs)) as unknown[];
-        const value = await this.#local.invokeConnection(connectionId, target, args, { signal: controller.signal, timeout: timeout > 0 ? timeout : undefined });
-        try {
-          return encode({ kind: 'result', callId, ok: true, payload: Buffer.from(packer.encode(value)) });
-        } catch (error) {
-          throw new HubwireError('HUB_ERR_SERIALIZATION', `The client's result of '${target}' could not be sent to another node: ${errorText(error)}`, { cause: error });
-        }
-      } catch (error) {
-        return encode({ kind: 'result', callId, ok: false, payload: Buffer.from(packer.encode(toRecord(error))) });
-      }
-    };
-    void answer().then(async (payload) => {
-      this.#served.delete(key);
-      await this.#publish(`${this.#channel}:node:${sender}`, payload);
-    });
-  }
-
   #degrade(text: string, error: unknown): void {
     if (this.#closed) return;
     if (!this.#degraded) this.#logger?.warn({ hub: this.#channel, error: errorText(error) }, text);
     this.#degraded = true;
   }
-}
-
-/** A plain Uint8Array view: binary values then come out as Uint8Array, as from a client, not Buffer. */
-function plain(bytes: Buffer): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-function toRecord(error: unknown): ErrorRecord {
-  if (error instanceof HubwireError) return { type: 'hubwire', message: error.message, code: error.code, typeName: error.typeName };
-  if (error instanceof HubError) return { type: 'hub', message: error.message };
-  return { type: 'other', message: errorText(error) };
-}
-
-function toError(record: ErrorRecord | undefined): Error {
-  if (record === undefined || typeof record.message !== 'string') return new HubwireError('HUB_ERR_BACKPLANE', 'A client result from another node failed without a reason.');
-  if (record.type === 'hub') return new HubError(record.message);
-  if (record.type === 'hubwire' && record.code !== undefined && record.code in ErrorCodes) {
-    return new HubwireError(record.code as ErrorCode, record.message, { typeName: record.typeName });
-  }
-  return new Error(record.message);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
