@@ -12,6 +12,17 @@ export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 /** What the backplane needs of its two connections. */
 export interface BackplaneConnections {
   publish(channel: string, payload: Buffer): Promise<number>;
+  /**
+   * Runs one command on the command connection, e.g. `['HSET', key, field, value]`. Replies come
+   * as node-redis gives them for `sendCommand` (strings, numbers, arrays, null). In a Redis
+   * Cluster the command goes to the shard of `args[1]` (its first key).
+   */
+  command(args: readonly (string | Buffer)[]): Promise<unknown>;
+  /**
+   * Runs commands as one MULTI/EXEC transaction and resolves with their replies. Every key of
+   * the commands must live in one hash slot in a Redis Cluster (use one `{hash tag}`).
+   */
+  transaction(commands: readonly (readonly (string | Buffer)[])[]): Promise<unknown[]>;
   /** Subscribers of `channel` over the whole Redis (PUBSUB NUMSUB). */
   subscriberCount(channel: string): Promise<number>;
   subscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
@@ -69,6 +80,12 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
   let closed = false;
   return {
     publish: (channel, payload) => publisher.publish(channel, payload) as Promise<number>,
+    command: (args) => publisher.sendCommand([...args]) as Promise<unknown>,
+    async transaction(commands) {
+      const multi = publisher.multi();
+      for (const args of commands) multi.addCommand([...args]);
+      return (await multi.exec()) as unknown[];
+    },
     async subscriberCount(channel) {
       const reply = (await publisher.sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
       return Number(reply[1] ?? 0);
