@@ -2,6 +2,7 @@
  * `redisLifetimeManager()`: the backplane as a `createHubServer({ lifetimeManager })` factory.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { HubLifetimeManager } from '../hub-lifetime-manager.js';
 import type { LifetimeManagerContext } from '../../server.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
@@ -33,9 +34,14 @@ export interface RedisLifetimeManagerFactory {
  */
 export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}): RedisLifetimeManagerFactory {
   const managers: RedisLifetimeManager[] = [];
+  const nodeId = options.nodeId ?? randomBytes(8).toString('hex');
   const factory = (context: LifetimeManagerContext): HubLifetimeManager => {
+    // One factory shared by two HubServers of one process makes two nodes of the same hub: they
+    // need ids of their own, or each would take the other's messages for its own and skip them.
+    const twins = managers.filter((manager) => manager.hubName === context.hubName).length;
     const manager = new RedisLifetimeManager({
       ...options,
+      nodeId: twins === 0 ? nodeId : `${nodeId}-${twins}`,
       hubName: context.hubName,
       protocols: context.protocols,
       logger: context.logger,

@@ -34,6 +34,11 @@ export interface RedisLifetimeManagerOptions {
   readonly groupTimeout?: number;
   /** Longest pause between reconnect attempts of the connections the backplane opens (ms). Default 1000. */
   readonly maxReconnectDelay?: number;
+  /**
+   * This process's id on the backplane, the same for every hub of the process (it names the node
+   * in presence answers). Default: random per {@link redisLifetimeManager} factory.
+   */
+  readonly nodeId?: string;
 }
 
 /** What a {@link RedisLifetimeManager} is built from: the options, plus the hub it serves. */
@@ -68,7 +73,9 @@ const noop = () => undefined;
  */
 export class RedisLifetimeManager implements HubLifetimeManager {
   /** This process's id on the backplane (acknowledgements come back on its node channel). */
-  readonly nodeId = randomBytes(8).toString('hex');
+  readonly nodeId: string;
+  /** The hub this manager serves. */
+  readonly hubName: string;
   readonly #local: MemoryLifetimeManager;
   readonly #redis: BackplaneConnections;
   readonly #channel: string;
@@ -86,6 +93,8 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   #closed = false;
 
   constructor(context: RedisLifetimeManagerContext) {
+    this.nodeId = context.nodeId ?? randomBytes(8).toString('hex');
+    this.hubName = context.hubName;
     this.#protocols = context.protocols;
     this.#logger = context.logger;
     this.#metrics = context.metrics;
