@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, HubServer, Principal } from 'hubwire';
 import type { Logger } from 'pino';
+import type { ClusterContext } from './cluster/cluster-context.js';
 import type { ServerConfig } from './config.js';
 
 /** One REST call, with its body already parsed as JSON (undefined when empty). */
@@ -76,6 +77,11 @@ export interface AppContext {
   readonly hubwire: HubServer;
   readonly config: ServerConfig;
   readonly logger: Logger;
+  /**
+   * The cluster this process is a node of, when `REDIS_URL` is set: shared state and leases go
+   * through it. Undefined when the process runs alone; modules then keep state in memory.
+   */
+  readonly cluster: ClusterContext | undefined;
   readonly routes: RestRoutes;
   /**
    * The time source for simulators and timestamps (tests pass a fake one to step simulators).

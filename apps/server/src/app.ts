@@ -14,12 +14,14 @@ import {
   jsonHubProtocol,
   messagePackHubProtocol,
   redactUrl,
+  redisLifetimeManager,
   systemClock,
   type Clock,
   type HubServer,
 } from 'hubwire';
 import type { Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
+import { openCluster, redisEndpoint, type ClusterContext } from './cluster/cluster-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logging.js';
@@ -51,6 +53,8 @@ export interface App {
   /** `http://host:port`, with the real port. */
   readonly url: string;
   readonly logger: Logger;
+  /** The cluster this process is a node of (`REDIS_URL` set), else undefined. */
+  readonly cluster: ClusterContext | undefined;
   readonly state: AppState;
   /** The mapped hub paths. */
   readonly hubPaths: readonly string[];
@@ -71,8 +75,13 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const authenticate = createAuthenticator(config.jwt);
+  const cluster = config.redis.url === undefined ? undefined : openCluster({ url: config.redis.url, prefix: config.redis.prefix, logger });
+  if (cluster !== undefined) await readyWithin(cluster, logger, 5000);
   const hubwire = createHubServer({
     logger,
+    // Every hub on the backplane, publishing with the app's connection under the same prefix and
+    // node id, so presence answers and the app's per-node figures name the same nodes.
+    lifetimeManager: cluster === undefined ? undefined : redisLifetimeManager({ client: cluster.redis, prefix: cluster.prefix, nodeId: cluster.nodeId }),
     metrics: createCounterMetrics(),
     authenticate,
     // Every hub: users of @microsoft/signalr-protocol-msgpack expect MessagePack beside JSON.
@@ -111,6 +120,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       hubwire,
       config,
       logger,
+      cluster,
       routes: router,
       clock,
       random,
@@ -187,6 +197,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   } catch (error) {
     await runStops(Date.now() + 1000);
     await hubwire.close();
+    await cluster?.close();
     throw error;
   }
   http.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
@@ -205,6 +216,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       demoUsers: config.demo ? DEMO_USERS.map((user) => ({ username: user.username, password: DEMO_PASSWORD, roles: user.roles, organizations: user.organizations })) : undefined,
       auth: config.jwt.jwksUrl !== undefined ? { jwksUrl: config.jwt.jwksUrl } : { algorithm: 'HS256', builtInDemoSecret: config.jwt.secret === DEMO_JWT_SECRET },
       corsOrigins: config.corsOrigins,
+      cluster: cluster === undefined ? null : { nodeId: cluster.nodeId, prefix: cluster.prefix, redis: redisEndpoint(config.redis.url) },
       config: { file: config.source.file ?? null, env: config.source.env },
     },
     'hubwire server listening',
@@ -224,6 +236,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     const deadline = started + config.shutdownTimeoutMs;
     await runStops(deadline);
     await hubwire.close();
+    // Last: the hubs' backplane publishes with this connection until they are closed.
+    await cluster?.close();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());
       http.closeAllConnections();
@@ -239,6 +253,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     address,
     url,
     logger,
+    cluster,
     get state() {
       return state as AppState;
     },
@@ -266,6 +281,16 @@ function notFound(req: IncomingMessage, res: ServerResponse): void {
   }
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end('Not Found');
+}
+
+/** Waits (bounded) for the first Redis connection; a server whose Redis is down starts anyway, degraded. */
+async function readyWithin(cluster: ClusterContext, logger: Logger, ms: number): Promise<void> {
+  if (cluster.redis.isReady) return;
+  try {
+    await within(new Promise<void>((resolve) => cluster.redis.once('ready', () => resolve())), ms);
+  } catch {
+    logger.warn({ waitedMs: ms }, 'Redis is not reachable; starting without it (cross-node delivery and cluster state resume when it is back)');
+  }
 }
 
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {

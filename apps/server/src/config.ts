@@ -77,6 +77,17 @@ export interface ServerConfig {
   readonly detailedErrors: boolean;
   /** How long graceful shutdown waits for in-flight work and clients. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * The Redis that makes several server processes one system: every hub on the backplane and the
+   * app's own state (simulator leader, campaigns, stats) in Redis. Without `url` the server runs
+   * alone, in memory.
+   */
+  readonly redis: {
+    /** `redis://[user:password@]host:port[/db]` or `rediss://…`; unset = no Redis. */
+    readonly url?: string;
+    /** First part of every Redis key and channel, so several systems can share one Redis. */
+    readonly prefix: string;
+  };
   /** Where the values came from (for the start-up log). */
   readonly source: ConfigSource;
 }
@@ -184,6 +195,22 @@ const httpUrl: Parser = {
   },
 };
 
+const redisUrl: Parser = {
+  accepts: 'a redis:// or rediss:// URL',
+  fromEnv: (raw) => redisUrl.fromFile(raw.trim()),
+  fromFile(value) {
+    if (typeof value !== 'string') throw new Invalid(redisUrl.accepts);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Invalid(redisUrl.accepts);
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Invalid(redisUrl.accepts);
+    return value;
+  },
+};
+
 const origins: Parser = {
   accepts: "a list of origins like https://app.example.com (comma-separated in the environment), or '*'",
   fromEnv: (raw) =>
@@ -286,6 +313,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'limits.httpKeepAliveTimeoutMs', env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS', default: 5000, parser: integer(1, MAX_DELAY), description: 'how long an idle keep-alive socket stays open' },
   { key: 'trustedProxies', env: 'TRUSTED_PROXIES', default: [], parser: proxies, description: 'reverse proxies whose X-Forwarded-For names the client (rate limits count that address)' },
   { key: 'detailedErrors', env: 'DETAILED_ERRORS', default: false, parser: boolean, description: 'send error details of failing hub methods to clients' },
+  { key: 'redis.url', env: 'REDIS_URL', default: undefined, parser: redisUrl, description: 'Redis of the cluster this process joins (unset: runs alone, in memory)' },
+  {
+    key: 'redis.prefix',
+    env: 'REDIS_PREFIX',
+    default: 'hubwire',
+    parser: text({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, describe: '1 to 64 letters, digits, _ . -' }),
+    description: 'first part of every Redis key and channel, so several systems share one Redis',
+  },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
 
@@ -392,7 +427,8 @@ function parseWith(setting: Setting, parse: () => unknown, subject: string, show
     return parse();
   } catch (error) {
     if (error instanceof Invalid) {
-      const value = setting.env === 'JWT_SECRET' ? '(hidden)' : `'${shown}'`;
+      // Secrets never reach a log or an error: a JWT secret, or a Redis URL with its password.
+      const value = setting.env === 'JWT_SECRET' || setting.env === 'REDIS_URL' ? '(hidden)' : `'${shown}'`;
       throw new ConfigError(`${subject} ${error.expected}; got ${value}.`);
     }
     throw error;
