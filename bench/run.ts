@@ -1,20 +1,25 @@
 /**
- * `npm run bench`: Hubwire vs raw ws vs Socket.IO 4 on loopback.
+ * `npm run bench`: Hubwire vs raw ws vs Socket.IO 4 on loopback, and Hubwire on 2 nodes over
+ * Redis vs 1 node.
  *
  * Servers and load generators run in child processes (scenarios/session.ts,
- * scenarios/arena.ts); this file only sequences the scenarios and writes the
- * report to stdout, bench/results/latest.json and (full runs) docs/benchmarks.md.
+ * scenarios/arena.ts, scenarios/cluster.ts); this file only sequences the scenarios and writes
+ * the report to stdout, bench/results/latest.json and (full runs) docs/benchmarks.md, replacing
+ * only the parts of that file the run produced (lib/docs-file.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
 import { parseArgs, USAGE, type BenchConfig, type ScenarioName } from './lib/config.js';
+import { spliceDocs } from './lib/docs-file.js';
 import { machineInfo } from './lib/machine.js';
-import { evaluateBar, renderMarkdown, type BenchResults } from './lib/report.js';
+import { fmt, evaluateBar, renderMarkdown, type BenchResults } from './lib/report.js';
+import { evaluateRedisBar, renderRedisSection } from './lib/redis-report.js';
 import { packageVersion } from './lib/versions.js';
 import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
 import { measureMemory } from './scenarios/memory.js';
+import { CLUSTER_IDS, CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
 import { withArena, type Arena } from './scenarios/arena.js';
 import type { Outcome } from './scenarios/session.js';
 
@@ -76,8 +81,28 @@ async function runMemory(config: BenchConfig): Promise<BenchResults['memory']> {
   return results;
 }
 
+async function runRedisBroadcast(config: BenchConfig): Promise<BenchResults['redisBroadcast']> {
+  const sizes = config.redisBroadcast.runs.map((r) => `${fmt(r.connections)} (${r.rounds} rounds)`).join(' and ');
+  progress(`redis-broadcast: ${sizes} connections; 2 nodes on Redis, 1 node on Redis, 1 node on memory (${config.redisBroadcast.url})`);
+  const results = await measureRedisBroadcast(config);
+  for (const run of results.runs) {
+    for (const id of CLUSTER_IDS) {
+      const outcome = run.clusters[id];
+      if (!outcome) continue;
+      const line = describe(
+        outcome,
+        (m) =>
+          `${m.totals.delivered}/${m.totals.expected} delivered, ${m.median.serverCpuUsPerDelivery.toFixed(2)} µs server CPU/delivery ` +
+          `(rounds: ${m.perRound.map((r) => r.serverCpuUsPerDelivery.toFixed(2)).join(', ')}), Redis ${m.median.redisCpuUsPerDelivery.toFixed(3)} µs/delivery`,
+      );
+      progress(`  ${fmt(run.connections)} ${CLUSTER_LABELS[id]}: ${line}`);
+    }
+  }
+  return results;
+}
+
 function warnAboutFileLimit(config: BenchConfig, limit: string): void {
-  const needed = Math.max(config.memory.connections, ...config.broadcast.runs.map((r) => r.connections)) + 200;
+  const needed = Math.max(config.memory.connections, ...config.broadcast.runs.map((r) => r.connections), ...config.redisBroadcast.runs.map((r) => r.connections)) + 200;
   const numeric = Number(limit);
   if (Number.isFinite(numeric) && numeric < needed) {
     progress(`WARNING: open-files limit is ${limit}, below the ~${needed} sockets one process needs; expect failures.`);
@@ -89,6 +114,7 @@ function anyFailure(results: BenchResults): boolean {
     ...results.echo.flatMap((e) => Object.values(e.servers)),
     ...results.broadcast.flatMap((b) => Object.values(b.servers)),
     ...Object.values(results.memory ?? {}),
+    ...(results.redisBroadcast?.runs ?? []).flatMap((r) => Object.values(r.clusters)),
   ];
   return outcomes.some((o) => !o.ok);
 }
@@ -114,7 +140,18 @@ async function main(): Promise<void> {
   const libraries = Object.fromEntries(
     SERVER_KINDS.map((kind) => [kind, kind === 'socketio' ? `socket.io ${packageVersion('socket.io')}` : `${kind} ${packageVersion(kind)}`]),
   ) as Record<ServerKind, string>;
-  const results: BenchResults = { machine, config, libraries, echo: [], broadcast: [], memory: null, bar: null, durationMs: 0 };
+  const results: BenchResults = {
+    machine,
+    config,
+    libraries,
+    echo: [],
+    broadcast: [],
+    memory: null,
+    bar: null,
+    redisBroadcast: null,
+    redisBar: null,
+    durationMs: 0,
+  };
   const wanted = (scenario: ScenarioName): boolean => config.scenarios.includes(scenario);
   if (wanted('echo') || wanted('broadcast')) {
     // One process per server (and one load generator each) for both scenarios, side by side.
@@ -125,19 +162,33 @@ async function main(): Promise<void> {
     });
   }
   if (wanted('memory')) results.memory = await runMemory(config);
+  // It measures Hubwire only: a run restricted to other servers leaves it out.
+  const redisWanted = wanted('redis-broadcast') && config.servers.includes('hubwire');
+  if (redisWanted) results.redisBroadcast = await runRedisBroadcast(config);
   results.bar = evaluateBar(results.broadcast);
+  results.redisBar = evaluateRedisBar(results.redisBroadcast);
   results.durationMs = performance.now() - startedAt;
 
-  const markdown = renderMarkdown(results);
-  process.stdout.write(`\n${markdown}`);
+  const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory');
+  const markdown = mainWanted ? renderMarkdown(results) : undefined;
+  const redisSection = results.redisBroadcast
+    ? renderRedisSection(results.redisBroadcast, results.redisBar, machine, config, results.libraries.hubwire)
+    : undefined;
+  process.stdout.write(`\n${[markdown, redisSection].filter(Boolean).join('\n')}`);
   mkdirSync(new URL('./', RESULTS_JSON), { recursive: true });
   writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
   progress(`wrote ${fileURLToPath(RESULTS_JSON)}`);
-  if (config.complete) {
-    writeFileSync(DOCS_MARKDOWN, markdown);
-    progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)}`);
+  // Full parameters only: the main part when echo, broadcast and memory all ran for every server,
+  // the redis-broadcast section when that scenario ran; the rest of the file stays as it is.
+  const main = config.complete ? markdown : undefined;
+  const sections = !config.quick && redisSection ? [redisSection] : [];
+  if (main !== undefined || sections.length > 0) {
+    const existing = existsSync(DOCS_MARKDOWN) ? readFileSync(DOCS_MARKDOWN, 'utf8') : '';
+    writeFileSync(DOCS_MARKDOWN, spliceDocs(existing, main, sections));
+    progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)} (${[main && 'main tables', sections.length > 0 && 'redis-broadcast section'].filter(Boolean).join(' and ')})`);
   }
   if (results.bar) process.stdout.write(`\n${results.bar.line}\n`);
+  if (results.redisBar) process.stdout.write(`\n${results.redisBar.line}\n`);
   progress(`done in ${(results.durationMs / 1000).toFixed(0)} s`);
   if (anyFailure(results)) process.exitCode = 1;
 }

@@ -38,6 +38,8 @@ export interface SpawnOptions {
   name: string;
   /** Extra node flags, e.g. `--expose-gc`. */
   nodeFlags?: string[];
+  /** Extra environment variables, e.g. the backplane a server child should use. */
+  env?: Record<string, string>;
   readyTimeoutMs: number;
 }
 
@@ -135,7 +137,7 @@ export async function spawnChild<M extends CommandMap, Info>(
   const proc = fork(fileURLToPath(entry), [], {
     execArgv: ['--conditions=hubwire-source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
   });
   live.add(proc);
   const child = new Child<M>(options.name, proc);

@@ -1,7 +1,7 @@
 /** Command-line flags and the scenario parameters they select. */
 import { SERVER_KINDS, type ServerKind } from './commands.js';
 
-export const SCENARIOS = ['echo', 'broadcast', 'memory'] as const;
+export const SCENARIOS = ['echo', 'broadcast', 'memory', 'redis-broadcast'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BroadcastRun {
@@ -14,7 +14,11 @@ export interface BroadcastRun {
 
 export interface BenchConfig {
   quick: boolean;
-  /** True when every scenario and server runs with the full parameters (the run docs/benchmarks.md shows). */
+  /**
+   * True when echo, broadcast and memory run for every server with the full parameters: the run
+   * that rewrites the main part of docs/benchmarks.md (the redis-broadcast section is written by
+   * any full run of that scenario, see docs-file.ts).
+   */
   complete: boolean;
   scenarios: ScenarioName[];
   servers: ServerKind[];
@@ -27,15 +31,22 @@ export interface BenchConfig {
     warmupDeliveries: number;
   };
   memory: { connections: number; samples: number; settleMs: number };
+  /**
+   * Broadcast over the Redis backplane: 2 Hubwire nodes vs 1 (payload and warm-up as in
+   * `broadcast`). `url` is the Redis every node uses (REDIS_URL, default the local one).
+   */
+  redisBroadcast: { runs: BroadcastRun[]; url: string };
   openBatchSize: number;
   connectTimeoutMs: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory] [--servers=hubwire,ws,socketio]
+export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory,redis-broadcast] [--servers=hubwire,ws,socketio]
 
   --quick          short smoke run (200 connections, short durations, < 40 s)
   --scenario=LIST  run only these scenarios (default: all)
-  --servers=LIST   benchmark only these servers (default: all)
+  --servers=LIST   benchmark only these servers (default: all); redis-broadcast runs when hubwire is among them
+
+  redis-broadcast needs Redis on REDIS_URL (default redis://127.0.0.1:6379, loopback).
 `;
 
 function parseList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -61,7 +72,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
     else if (flag === '--servers' || flag === '--server') servers = parseList(flag, value, SERVER_KINDS);
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
-  const complete = !quick && scenarios.length === SCENARIOS.length && servers.length === SERVER_KINDS.length;
+  const main: readonly ScenarioName[] = ['echo', 'broadcast', 'memory'];
+  const complete = !quick && main.every((s) => scenarios.includes(s)) && servers.length === SERVER_KINDS.length;
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000 };
   if (quick) {
     return {
@@ -74,6 +87,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
         warmupDeliveries: 5_000,
       },
       memory: { connections: 200, samples: 2, settleMs: 200 },
+      redisBroadcast: { runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }], url },
     };
   }
   return {
@@ -89,5 +103,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
       warmupDeliveries: 20_000,
     },
     memory: { connections: 5_000, samples: 3, settleMs: 1_000 },
+    // More rounds than `broadcast`: three set-ups share each rotation and the bar is a ratio of two of them.
+    redisBroadcast: {
+      runs: [
+        { connections: 1_000, broadcasts: 60, intervalMs: 50, rounds: 5 },
+        { connections: 5_000, broadcasts: 30, intervalMs: 100, rounds: 5 },
+      ],
+      url,
+    },
   };
 }

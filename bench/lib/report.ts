@@ -6,6 +6,8 @@ import type { BroadcastMetrics } from '../scenarios/broadcast.js';
 import type { EchoMetrics } from '../scenarios/echo.js';
 import type { MemoryMetrics } from '../scenarios/memory.js';
 import type { Outcome } from '../scenarios/session.js';
+import type { RedisBroadcastResults } from '../scenarios/redis-broadcast.js';
+import type { RedisBarVerdict } from './redis-report.js';
 
 export type PerServer<T> = Partial<Record<ServerKind, Outcome<T>>>;
 
@@ -17,6 +19,9 @@ export interface BenchResults {
   broadcast: { connections: number; servers: PerServer<BroadcastMetrics> }[];
   memory: PerServer<MemoryMetrics> | null;
   bar: BarVerdict | null;
+  /** The redis-broadcast scenario (its own section, see redis-report.ts), or null when not run. */
+  redisBroadcast: RedisBroadcastResults | null;
+  redisBar: RedisBarVerdict | null;
   durationMs: number;
 }
 
@@ -50,7 +55,7 @@ const mb = (bytes: number): string => fmt(bytes / 2 ** 20, 1);
 type Row<T> = [label: string, cell: (metrics: T, kind: ServerKind) => string];
 
 /** Other CPU load (% of one core) above which a measurement is flagged as taken on a busy machine. */
-const BUSY_PCT = 50;
+export const BUSY_PCT = 50;
 
 /** Highest "other CPU load" among the servers' results, or NaN when none is known. */
 function busiest<T>(results: PerServer<T>, other: (metrics: T) => number): number {
@@ -91,7 +96,7 @@ function table<T>(servers: readonly ServerKind[], results: PerServer<T>, rows: R
   return [header, rule, ...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   const flat = text.replace(/\s*\n\s*/g, ' ⏎ ');
   return flat.length > 600 ? `${flat.slice(0, 600)}…` : flat;
 }

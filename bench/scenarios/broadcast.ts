@@ -4,7 +4,8 @@
  * every delivery. The servers take turns, round by round.
  */
 import { sleep } from '../lib/clock.js';
-import type { DeliveryResult, ServerKind } from '../lib/commands.js';
+import type { Child } from '../lib/children.js';
+import type { DeliveryResult, LoaderCommands, ServerCommands, ServerKind } from '../lib/commands.js';
 import type { BenchConfig, BroadcastRun } from '../lib/config.js';
 import { median } from '../lib/stats.js';
 import type { Arena } from './arena.js';
@@ -49,15 +50,29 @@ const ROUND_PAUSE_MS = 300;
 async function warmUp(session: Session, config: BenchConfig, open: number, problems: string[]): Promise<void> {
   const known = await session.server.request('connections', null, 5_000);
   if (known !== null && known !== open) problems.push(`server reports ${known} connections, ${open} open on the client side`);
+  await warmUpBroadcasts(session.server, session.loader, config, open, problems);
+}
+
+/**
+ * Warm-up broadcasts from `sender` until each of the loader's `open` connections has received
+ * one (wherever it is connected), in at most 10 bounded rounds; throws if they never do.
+ */
+export async function warmUpBroadcasts(
+  sender: Child<ServerCommands>,
+  loader: Child<LoaderCommands>,
+  config: BenchConfig,
+  open: number,
+  problems: string[],
+): Promise<void> {
   const { warmupBroadcasts, warmupDeliveries } = config.broadcast;
   const count = Math.min(MAX_WARMUP_BROADCASTS, Math.max(warmupBroadcasts, Math.ceil(warmupDeliveries / Math.max(1, open))));
   for (let round = 1; round <= MAX_WARMUP_ROUNDS; round++) {
-    await session.loader.request('resetWarm', null, 5_000);
-    await session.server.request('broadcast', { count, intervalMs: 10, payloadBytes: config.broadcast.payloadBytes, warmup: true }, 30_000);
+    await loader.request('resetWarm', null, 5_000);
+    await sender.request('broadcast', { count, intervalMs: 10, payloadBytes: config.broadcast.payloadBytes, warmup: true }, 30_000);
     const deadline = performance.now() + 5_000;
     let warm = 0;
     while (performance.now() < deadline) {
-      ({ warm } = await session.loader.request('warmCount', null, 5_000));
+      ({ warm } = await loader.request('warmCount', null, 5_000));
       if (warm >= open) return;
       await sleep(100);
     }

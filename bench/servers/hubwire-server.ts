@@ -1,8 +1,13 @@
 /**
  * Hubwire through its public API only: one hub at /bench whose `echo` returns its
  * argument, and broadcasts through the hub context (`clients.all`).
+ *
+ * With `BENCH_REDIS_URL` and `BENCH_REDIS_PREFIX` set (the redis-broadcast scenario), the hub
+ * runs on the Redis backplane, `redisLifetimeManager()`, and listens only once it is
+ * subscribed, so a broadcast from another node reaches this node's connections from the start.
  */
-import { createHubServer, Hub } from 'hubwire';
+import { createHubServer, Hub, redisLifetimeManager, type RedisLifetimeManagerFactory } from 'hubwire';
+import { withTimeout } from '../lib/clock.js';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
 
@@ -23,16 +28,34 @@ const toStderr =
     process.stderr.write(`${level}: ${message} ${JSON.stringify(fields)}\n`);
   };
 
-function createHubwireServer(): BenchServer {
+function backplaneFromEnv(): RedisLifetimeManagerFactory | undefined {
+  const url = process.env.BENCH_REDIS_URL;
+  const prefix = process.env.BENCH_REDIS_PREFIX;
+  if (url === undefined && prefix === undefined) return undefined;
+  if (!url || !prefix) throw new Error('BENCH_REDIS_URL and BENCH_REDIS_PREFIX go together');
+  return redisLifetimeManager({ url, prefix });
+}
+
+async function createHubwireServer(): Promise<BenchServer> {
+  const backplane = backplaneFromEnv();
   // Warnings and errors reach the orchestrator's stderr (capped there); nothing else is logged.
   const hubwire = createHubServer({
     logger: { debug: ignore, info: ignore, warn: toStderr('warn'), error: toStderr('error') },
+    ...(backplane ? { lifetimeManager: backplane } : {}),
   });
   hubwire.mapHub('/bench', BenchHub);
   const context = hubwire.hubContext(BenchHub);
+  if (backplane) {
+    try {
+      await withTimeout(backplane.ready(), 10_000, `Redis backplane ready (${process.env.BENCH_REDIS_URL})`);
+    } catch (error) {
+      await hubwire.close().catch(() => undefined);
+      throw error;
+    }
+  }
 
   return {
-    library: `hubwire ${packageVersion('hubwire')}`,
+    library: `hubwire ${packageVersion('hubwire')}${backplane ? ' on redisLifetimeManager()' : ''}`,
     async listen() {
       const address = await hubwire.listen({ port: 0, host: '127.0.0.1' });
       return address.port;
@@ -40,7 +63,8 @@ function createHubwireServer(): BenchServer {
     broadcast(payload) {
       return context.clients.all.send('message', payload);
     },
-    connectionCount: () => null,
+    // Only the backplane tells how many connections this node holds.
+    connectionCount: () => (backplane ? backplane.managers.reduce((n, manager) => n + manager.localConnectionCount, 0) : null),
     close: () => hubwire.close(),
   };
 }
