@@ -87,6 +87,13 @@ export interface ServerConfig {
     readonly url?: string;
     /** First part of every Redis key and channel, so several systems can share one Redis. */
     readonly prefix: string;
+    /**
+     * Lifetime of a leader lease (one events simulator, one synaxis agent set, one stats pusher
+     * per cluster); renewed every third of it, so another node takes over within about this long.
+     */
+    readonly leaseTtlMs: number;
+    /** How often a node refreshes its entry in the node registry; an entry lives three times as long. */
+    readonly heartbeatMs: number;
   };
   /** Where the values came from (for the start-up log). */
   readonly source: ConfigSource;
@@ -321,6 +328,8 @@ export const SETTINGS: readonly Setting[] = [
     parser: text({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, describe: '1 to 64 letters, digits, _ . -' }),
     description: 'first part of every Redis key and channel, so several systems share one Redis',
   },
+  { key: 'redis.leaseTtlMs', env: 'REDIS_LEASE_TTL_MS', default: 5000, parser: integer(300, 600_000), description: 'lifetime of a leader lease (simulators, stats push); another node takes over within about this long' },
+  { key: 'redis.heartbeatMs', env: 'REDIS_HEARTBEAT_MS', default: 1000, parser: integer(50, 60_000), description: "how often a node refreshes its registry entry; a dead node's entry expires after 3 heartbeats" },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
 
