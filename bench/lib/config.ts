@@ -42,7 +42,7 @@ export interface BenchConfig {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory,redis-broadcast] [--servers=hubwire,ws,socketio]
 
-  --quick          short smoke run (200 connections, short durations, < 40 s)
+  --quick          short smoke run (200 connections, short durations, < 1 minute)
   --scenario=LIST  run only these scenarios (default: all)
   --servers=LIST   benchmark only these servers (default: all); redis-broadcast runs when hubwire is among them
 

@@ -52,6 +52,7 @@ export function cpuRatio(value: ClusterMetrics, base: ClusterMetrics): { median:
 
 function ratioCell(value: ClusterMetrics, base: ClusterMetrics | undefined): string {
   if (!base) return 'n/a';
+  if (base === value) return '–';
   const { median, range } = cpuRatio(value, base);
   return `${fmt(median, 2)}x (${fmt(range[0], 2)}–${fmt(range[1], 2)}x)`;
 }
@@ -155,7 +156,8 @@ export function renderRedisSection(results: RedisBroadcastResults, bar: RedisBar
     '- **Server CPU** is `process.cpuUsage()` of every server process of the set-up, summed, from just before the first broadcast ' +
       'of a round until its last delivery, divided by the deliveries. **Redis server CPU** is the delta of `INFO` `used_cpu_user + ' +
       'used_cpu_sys` over the same window, reported apart and not included in server CPU; it includes whatever other clients made ' +
-      'Redis do, so the memory column (which publishes nothing) shows the background. Ratios are of the medians; the range in ' +
+      'Redis do (and the two `INFO` calls of the round), so the memory column, which publishes nothing, shows that background; ' +
+      'what the backplane costs Redis is the difference to it. Ratios are of the medians; the range in ' +
       'parentheses is over the rotations (rounds of the two set-ups that ran back to back).',
     '- The bar compares the 2-node set-up with the 1-node set-up on the same backplane (the memory figure is there for context). ' +
       'On 2 shared cores, the 2-node rounds have two server processes, Redis and the load generator competing for the cores.',
