@@ -1,0 +1,186 @@
+/**
+ * Three processes of the real server against the real Redis on 127.0.0.1:6379, official
+ * @microsoft/signalr clients (JSON and MessagePack) spread over them: every hub's happy path
+ * across nodes. The nodes log in to Redis as a user of the test's own that may touch only keys
+ * and channels under the cluster's prefix, so a key outside REDIS_PREFIX fails here; and its
+ * password, like the JWT secret and the tokens, must not reach any log line.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { createClient } from '@redis/client';
+import { Inbox } from '../support/e2e.js';
+import { ServerCluster, type signalR } from '../support/server-cluster.js';
+import { until, within } from '../support/wait.js';
+
+const REDIS = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+interface ChatMessage {
+  readonly messageId: string;
+  readonly user: string;
+  readonly text: string;
+  readonly workflowId: string | null;
+}
+
+/** A Redis user limited to `prefix`'s keys and channels; removed by `drop()`. */
+async function prefixUser(prefix: string): Promise<{ url: string; password: string; drop(): Promise<void> }> {
+  const name = `hubwire-test-${randomUUID()}`;
+  const password = randomBytes(18).toString('hex');
+  const admin = createClient({ url: REDIS, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+  admin.on('error', () => undefined);
+  await within(admin.connect(), 3000, 'admin Redis connection');
+  try {
+    await admin.sendCommand(['ACL', 'SETUSER', name, 'on', `>${password}`, 'resetkeys', `~${prefix}:*`, 'resetchannels', `&${prefix}:*`, '+@all']);
+  } finally {
+    admin.destroy();
+  }
+  const url = new URL(REDIS);
+  url.username = name;
+  url.password = password;
+  return {
+    url: url.toString(),
+    password,
+    async drop() {
+      const client = createClient({ url: REDIS, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+      client.on('error', () => undefined);
+      try {
+        await within(client.connect(), 3000, 'admin Redis connection');
+        await client.sendCommand(['ACL', 'DELUSER', name]);
+      } catch {
+        // Best effort: a leftover user can touch only its own, random prefix.
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
+
+describe('three server processes on one Redis', () => {
+  let cluster: ServerCluster;
+  let redisUser: Awaited<ReturnType<typeof prefixUser>> | undefined;
+  const prefix = `hubwire-test-${randomUUID()}`;
+  const tokens: string[] = [];
+
+  before(async () => {
+    redisUser = await prefixUser(prefix);
+    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix });
+  });
+  after(async () => {
+    await cluster?.stopAll();
+    await redisUser?.drop();
+  });
+
+  async function token(index: number, username: string): Promise<string> {
+    const issued = await cluster.token(index, username);
+    tokens.push(issued);
+    return issued;
+  }
+
+  test('the nodes are three members of one cluster: each names its own node id and the prefix, none the Redis password', () => {
+    const ids = [0, 1, 2].map((index) => cluster.node(index).nodeId);
+    assert.equal(new Set(ids).size, 3, `three node ids: ${ids.join(', ')}`);
+    for (const index of [0, 1, 2]) {
+      const listening = cluster.node(index).logs.find((line) => line.msg === 'hubwire server listening');
+      const info = listening?.['cluster'] as { prefix?: string; redis?: string } | undefined;
+      assert.equal(info?.prefix, prefix);
+      assert.equal(info?.redis, 'redis://127.0.0.1:6379', 'the endpoint without user and password');
+    }
+  });
+
+  test('admin: a REST alert posted on node 1 reaches the alert subscribers on nodes 1, 2 and 3 once each (JSON and MessagePack)', async () => {
+    const admin = await token(0, 'admin');
+    const watchers = await Promise.all([
+      cluster.connect(0, '/hubs/admin', { token: admin }),
+      cluster.connect(1, '/hubs/admin', { token: admin, protocol: 'messagepack' }),
+      cluster.connect(2, '/hubs/admin', { token: admin }),
+    ]);
+    const inboxes = watchers.map((watcher) => new Inbox(watcher, 'ReceiveAlert'));
+    await Promise.all(watchers.map((watcher) => within(watcher.invoke('SubscribeToAlerts'), 5000, 'SubscribeToAlerts')));
+
+    for (const title of ['across nodes', 'second']) {
+      const answer = await cluster.request(0, 'POST', '/api/admin/realtime/alert/warning', { token: admin, body: { title, message: `${title} from node 1` } });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    }
+    await until(() => inboxes.every((inbox) => inbox.received.length >= 2), 5000, 'both alerts on every node');
+    for (const [index, inbox] of inboxes.entries()) {
+      const titles = (inbox.received as { title: string; severity: string }[]).map((alert) => `${alert.title}/${alert.severity}`);
+      assert.deepEqual(titles, ['across nodes/warning', 'second/warning'], `node ${index + 1}: each alert once, in order`);
+    }
+    // A broadcast from a hub method on node 3 reaches the node-1 admin through the `admins` group.
+    const inbox = new Inbox(watchers[0]!, 'ReceiveSystemEvent');
+    await within(watchers[2]!.invoke('BroadcastSystemEvent', { eventType: 'deploy', message: 'from node 3' }), 5000, 'BroadcastSystemEvent');
+    await until(() => inbox.received.length === 1, 5000, 'system event on node 1');
+    assert.equal((inbox.received[0] as { message: string }).message, 'from node 3');
+  });
+
+  test('chat: messages to everyone and to a workflow, UserJoined and UserLeft, across nodes', async () => {
+    const [jane, john, admin] = await Promise.all([
+      cluster.connect(0, '/hubs/chat', { token: await token(0, 'jane.smith') }),
+      cluster.connect(1, '/hubs/chat', { token: await token(1, 'john.doe'), protocol: 'messagepack' }),
+      cluster.connect(2, '/hubs/chat', { token: await token(2, 'admin') }),
+    ]);
+    const inboxes = new Map<signalR.HubConnection, Inbox>([jane, john, admin].map((connection) => [connection, new Inbox(connection, 'ReceiveMessage')]));
+    const joined = new Inbox(jane, 'UserJoined');
+    const left = new Inbox(jane, 'UserLeft');
+    const texts = (connection: signalR.HubConnection) => (inboxes.get(connection)!.received as ChatMessage[]).map((message) => `${message.user}:${message.text}:${message.workflowId ?? '-'}`);
+    const send = (connection: signalR.HubConnection, text: string) => within(connection.invoke('SendMessage', text), 5000, 'SendMessage') as Promise<{ messageId: string }>;
+
+    await send(jane, 'hello everyone');
+    await until(() => [jane, john, admin].every((connection) => texts(connection).length === 1), 5000, 'the broadcast on three nodes');
+
+    const workflow = `wf-${randomUUID()}`;
+    await within(jane.invoke('JoinWorkflow', workflow), 5000, 'jane joins');
+    await within(john.invoke('JoinWorkflow', workflow), 5000, 'john joins');
+    await until(() => joined.received.length === 1, 5000, 'UserJoined on node 1');
+    assert.equal((joined.received[0] as { user: string }).user, 'john.doe');
+
+    await send(john, 'only the workflow');
+    await within(john.invoke('LeaveWorkflow', workflow), 5000, 'john leaves');
+    await until(() => left.received.length === 1, 5000, 'UserLeft on node 1');
+    assert.deepEqual({ ...(left.received[0] as object), timestamp: undefined, connectionId: undefined }, { workflowId: workflow, user: 'john.doe', reason: 'left', timestamp: undefined, connectionId: undefined });
+
+    // The admin is in no workflow: its message goes to everyone and marks the end.
+    await send(admin, 'the end');
+    await until(() => [jane, john, admin].every((connection) => texts(connection).includes('admin:the end:-')), 5000, 'the last broadcast');
+    assert.deepEqual(texts(jane), ['jane.smith:hello everyone:-', `john.doe:only the workflow:${workflow}`, 'admin:the end:-']);
+    assert.deepEqual(texts(john), ['jane.smith:hello everyone:-', `john.doe:only the workflow:${workflow}`, 'admin:the end:-']);
+    assert.deepEqual(texts(admin), ['jane.smith:hello everyone:-', 'admin:the end:-'], 'not in the workflow');
+  });
+
+  test('synaxis: a notification sent by REST on node 3 reaches the organization members on nodes 1 and 2, and nobody else', async () => {
+    const jane = await token(0, 'jane.smith');
+    const [janeOne, janeTwo, john] = await Promise.all([
+      cluster.connect(0, '/hubs/synaxis', { token: jane }),
+      cluster.connect(1, '/hubs/synaxis', { token: jane, protocol: 'messagepack' }),
+      cluster.connect(2, '/hubs/synaxis', { token: await token(2, 'john.doe') }),
+    ]);
+    for (const [connection, organization] of [[janeOne, 'acme'], [janeTwo, 'acme'], [john, 'globex']] as const) {
+      await within(connection.invoke('JoinOrganization', organization), 5000, `JoinOrganization ${organization}`);
+    }
+    const inboxes = [janeOne, janeTwo, john].map((connection) => new Inbox(connection, 'SecurityAlert'));
+    const admin = await token(2, 'admin');
+    const notify = async (organization: string, message: string) => {
+      const answer = await cluster.request(2, 'POST', `/api/synaxis/organizations/${organization}/notifications`, {
+        token: admin,
+        body: { type: 'SecurityAlert', payload: { severity: 'high', category: 'auth', message, sourceIp: null } },
+      });
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      return answer.body.notification as { notificationId: string };
+    };
+    const sent = await notify('acme', 'for acme');
+    await notify('globex', 'for globex');
+    await until(() => inboxes.every((inbox) => inbox.received.length >= 1), 5000, 'every member got its organization’s alert');
+    const seen = inboxes.map((inbox) => (inbox.received as { organizationId: string; message: string; notificationId: string }[]).map((n) => `${n.organizationId}:${n.message}:${n.notificationId}`));
+    assert.deepEqual(seen[0], [`acme:for acme:${sent.notificationId}`]);
+    assert.deepEqual(seen[1], [`acme:for acme:${sent.notificationId}`], 'the same notification, over MessagePack');
+    assert.equal(seen[2]!.length, 1);
+    assert.match(seen[2]![0]!, /^globex:for globex:/);
+  });
+
+  test('no log line of any node holds the JWT secret, the Redis password or a bearer token', () => {
+    assert.ok(tokens.length > 0, 'tokens were issued');
+    const leaked = cluster.linesContaining([cluster.jwtSecret, redisUser!.password, ...tokens]);
+    assert.deepEqual(leaked, []);
+    for (const node of cluster.incarnations) assert.ok(node.logs.length > 0, 'each node logged');
+  });
+});
