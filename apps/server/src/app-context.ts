@@ -92,6 +92,8 @@ export interface AppContext {
   readonly random: () => number;
   /** The paths of every hub mapped so far (filled as modules register). */
   readonly hubPaths: readonly string[];
+  /** Where this server listens (`http://host:port`): undefined while modules register, set once it listens. */
+  readonly url: string | undefined;
   /** Runs `stop` during graceful shutdown, before the hubs close (stop simulators and timers here). */
   onStop(stop: () => void | Promise<void>): void;
 }

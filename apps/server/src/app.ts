@@ -115,6 +115,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   registerAuthRoutes(router, config.jwt, config.demo && config.jwt.secret !== undefined ? createTokenIssuer(config.jwt, systemClock) : undefined);
 
   const stops: { name: string; stop: () => void | Promise<void> }[] = [];
+  // Modules register before the port is known; they read the URL once the server listens.
+  const listening: { url?: string } = {};
   for (const module of options.modules ?? defaultModules) {
     const context: AppContext = {
       hubwire,
@@ -126,6 +128,9 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       random,
       get hubPaths() {
         return hubPaths();
+      },
+      get url() {
+        return listening.url;
       },
       onStop: (stop) => stops.push({ name: module.name, stop }),
     };
@@ -203,6 +208,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   http.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   const address = http.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  listening.url = url;
   state = 'ready';
 
   logger.info(

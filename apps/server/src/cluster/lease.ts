@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { withTimeout } from './bounded.js';
 import type { AppRedisClient, ClusterContext } from './cluster-context.js';
 
 /** The default time to live of a lease: a dead leader is replaced within about this long. */
@@ -233,14 +234,5 @@ export class RedisLease implements Lease {
         this.#logger?.error({ err: error, lease: this.name }, 'lease listener failed');
       }
     }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -12,8 +12,10 @@ import type { PlatformStats } from './stats.js';
 /** What the hub needs from the module. */
 export interface AdminServices {
   readonly broadcaster: AdminBroadcaster;
-  readonly stats: () => PlatformStats;
-  readonly connectionCount: () => number;
+  /** The figures of the whole cluster (of this process without one). */
+  readonly stats: () => Promise<PlatformStats>;
+  /** Live connections of the whole cluster. */
+  readonly connectionCount: () => Promise<number>;
   readonly clock: Clock;
 }
 
@@ -54,13 +56,13 @@ export class AdminHub extends Hub<AdminClient> {
     await this.groups.remove(this.context.connectionId, ADMIN_GROUPS.alerts);
   }
 
-  /** Connections per hub, messages in/out, invocations, uptime, memory. */
-  getPlatformStats(): PlatformStats {
+  /** Connections per hub, messages in/out, invocations, uptime, memory: summed over the cluster, with `nodes`. */
+  getPlatformStats(): Promise<PlatformStats> {
     return this.#services.stats();
   }
 
-  /** Live connections of the whole server. */
-  getConnectionCount(): number {
+  /** Live connections of the whole cluster (every node, every hub). */
+  getConnectionCount(): Promise<number> {
     return this.#services.connectionCount();
   }
 

@@ -15,7 +15,7 @@ const ADMIN: RouteAuth = { roles: ['admin'] };
 /** What the routes need. */
 export interface AdminRouteServices {
   readonly broadcaster: AdminBroadcaster;
-  readonly stats: () => PlatformStats;
+  readonly stats: () => Promise<PlatformStats>;
   readonly clock: Clock;
   readonly hubPath: string;
   readonly demo: boolean;
@@ -29,18 +29,39 @@ export function registerAdminRoutes(routes: RestRoutes, services: AdminRouteServ
   const post = (path: string, kind: DeliveryKind, build: (body: unknown, user: string | undefined) => unknown) =>
     routes.add('POST', `${BASE}/${path}`, async ({ body, user }) => answer(await broadcaster.send(kind, build(body, user?.userIdentifier))), ADMIN);
 
-  routes.add('GET', `${BASE}/health`, () => {
-    const stats = services.stats();
-    return { status: 200, body: { status: 'healthy', hub: services.hubPath, adminConnections: stats.connections.byHub[services.hubPath] ?? 0, timestamp: stats.timestamp } };
-  });
-  routes.add('GET', `${BASE}/status`, () => {
-    const stats = services.stats();
+  // health and status are open: their per-node breakdown names nodes and counts, not addresses or pids.
+  routes.add('GET', `${BASE}/health`, async () => {
+    const stats = await services.stats();
+    const admins = (figures: { connections: PlatformStats['connections'] }) => figures.connections.byHub[services.hubPath] ?? 0;
     return {
       status: 200,
-      body: { status: 'running', demo: services.demo, uptimeSeconds: stats.uptimeSeconds, connections: stats.connections, hubs: stats.hubs.map((hub) => hub.path), timestamp: stats.timestamp },
+      body: {
+        status: 'healthy',
+        hub: services.hubPath,
+        adminConnections: admins(stats),
+        timestamp: stats.timestamp,
+        nodes: stats.nodes.map((node) => ({ nodeId: node.nodeId, adminConnections: admins(node) })),
+        partial: stats.partial,
+      },
     };
   });
-  routes.add('GET', `${BASE}/platform-snapshot`, () => ({ status: 200, body: services.stats() }), ADMIN);
+  routes.add('GET', `${BASE}/status`, async () => {
+    const stats = await services.stats();
+    return {
+      status: 200,
+      body: {
+        status: 'running',
+        demo: services.demo,
+        uptimeSeconds: stats.uptimeSeconds,
+        connections: stats.connections,
+        hubs: stats.hubs.map((hub) => hub.path),
+        timestamp: stats.timestamp,
+        nodes: stats.nodes.map((node) => ({ nodeId: node.nodeId, startedAt: node.startedAt, uptimeSeconds: node.uptimeSeconds, connections: node.connections })),
+        partial: stats.partial,
+      },
+    };
+  });
+  routes.add('GET', `${BASE}/platform-snapshot`, async () => ({ status: 200, body: await services.stats() }), ADMIN);
 
   post('broadcast/platform-update', 'platformStatus', (body) => parse.platformStatus(body, now()));
   post('broadcast/user-count', 'userCount', (body) => parse.userCount(body, now()));

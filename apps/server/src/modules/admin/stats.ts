@@ -1,9 +1,11 @@
 /**
- * Real figures of this server for admins: connections per hub, messages, invocations, uptime,
- * memory — from Hubwire's counters and the process.
+ * Real figures of one server process for admins: connections per hub, messages, invocations,
+ * uptime, memory — from Hubwire's counters and the process. cluster-stats.ts adds them up over
+ * the nodes of a cluster.
  * @module
  */
 import type { CounterMetrics, HubServer, Metrics, MetricName } from 'hubwire';
+import type { NodeRecord } from '../../cluster/node-registry.js';
 
 /** Counters of one hub. */
 export interface HubStats {
@@ -17,8 +19,8 @@ export interface HubStats {
   readonly invocationErrors: number;
 }
 
-/** What `GetPlatformStats` and `GET /api/admin/realtime/platform-snapshot` return. */
-export interface PlatformStats {
+/** The figures of one node (what each node writes to the node registry). */
+export interface NodeFigures {
   readonly timestamp: string;
   readonly startedAt: string;
   readonly uptimeSeconds: number;
@@ -30,18 +32,35 @@ export interface PlatformStats {
   readonly process: { readonly pid: number; readonly nodeVersion: string; readonly platform: string; readonly processUptimeSeconds: number };
 }
 
+/** One node in the per-node breakdown: its figures with its node id, URL, pid and start time. */
+export type NodeStats = NodeRecord<NodeFigures>;
+
+/**
+ * What `GetPlatformStats`, `GET /api/admin/realtime/platform-snapshot` and `ReceivePlatformStats`
+ * carry: the figures of the whole cluster (summed over its live nodes; `startedAt` is the oldest
+ * node's, `process` the answering node's), with the breakdown per node.
+ */
+export interface PlatformStats extends NodeFigures {
+  /** The node that answered. */
+  readonly nodeId: string;
+  /** Every live node, oldest first (one without a cluster). */
+  readonly nodes: readonly NodeStats[];
+  /** True when the other nodes could not be read (Redis down): the figures are this node's alone. */
+  readonly partial: boolean;
+}
+
 function isCounter(metrics: Metrics | CounterMetrics): metrics is CounterMetrics {
   return typeof (metrics as Partial<CounterMetrics>).totals === 'function';
 }
 
-/** Live connections per hub and in all. */
-export function connectionCounts(hubwire: HubServer, hubPaths: readonly string[]): PlatformStats['connections'] {
+/** Live connections of this process, per hub and in all. */
+export function connectionCounts(hubwire: HubServer, hubPaths: readonly string[]): NodeFigures['connections'] {
   const byHub = Object.fromEntries(hubPaths.map((path) => [path, hubwire.connectionCount(path)]));
   return { total: hubwire.connectionCount(), byHub };
 }
 
-/** A snapshot of the figures; counters read 0 when another metrics sink than Hubwire's is used. */
-export function platformStats(hubwire: HubServer, hubPaths: readonly string[], startedAt: number, now: number): PlatformStats {
+/** A snapshot of this process's figures; counters read 0 when another metrics sink than Hubwire's is used. */
+export function nodeFigures(hubwire: HubServer, hubPaths: readonly string[], startedAt: number, now: number): NodeFigures {
   const metrics = hubwire.metrics;
   const counter = isCounter(metrics) ? metrics : undefined;
   const totals = counter?.totals();
