@@ -1,17 +1,25 @@
 /**
  * The Redis connections of one backplane: a command connection that publishes and a subscriber
- * connection. The only place (with the types of redis-lifetime-manager.ts) that touches the
- * Redis client library, so another client could replace it here alone.
+ * connection, or a Redis Cluster's (redis-cluster-clients.ts). The only place (with the types of
+ * redis-lifetime-manager.ts) that touches the Redis client library, so another client could
+ * replace it here alone.
  * @module
  */
 import { createClient, type RedisClientType } from '@redis/client';
+import { openClusterConnections, type RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
 
 /** Any node-redis client (`createClient()` from `redis` or `@redis/client`), modules or not. */
 export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 
 /** What the backplane needs of its two connections. */
 export interface BackplaneConnections {
-  publish(channel: string, payload: Buffer): Promise<number>;
+  /**
+   * Publishes and resolves with the number of subscribers that got the message. Without
+   * `exact` the count may be low (in a Redis Cluster without sharded pub/sub, PUBLISH counts the
+   * subscribers of one node); with it, 0 means nobody subscribes to the channel anywhere, at
+   * the price of a look at every node when the first count is 0.
+   */
+  publish(channel: string, payload: Buffer, exact?: boolean): Promise<number>;
   /**
    * Runs one command on the command connection, e.g. `['HSET', key, field, value]`. Replies come
    * as node-redis gives them for `sendCommand` (strings, numbers, arrays, null). In a Redis
@@ -23,22 +31,26 @@ export interface BackplaneConnections {
    * the commands must live in one hash slot in a Redis Cluster (use one `{hash tag}`).
    */
   transaction(commands: readonly (readonly (string | Buffer)[])[]): Promise<unknown[]>;
-  /** Subscribers of `channel` over the whole Redis (PUBSUB NUMSUB). */
+  /** Subscribers of `channel` over the whole Redis (PUBSUB NUMSUB; SHARDNUMSUB on its shard when sharded). */
   subscriberCount(channel: string): Promise<number>;
   subscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
   unsubscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
+  /** The subscriber is connected (in a cluster: its layout is known; a shard may still be down). */
   readonly subscriberReady: boolean;
-  /** Both connections are up. */
+  /** Both connections are up (in a cluster: the layout is known and every master connected once). */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Which connection an event is about: a cluster the backplane owns serves as both. */
+export type ConnectionName = 'publisher' | 'subscriber' | 'cluster';
+
 /** What the connections report, for the manager to log, count and resubscribe. */
 export interface ConnectionEvents {
-  /** The subscriber connection is (again) ready: subscribe to everything wanted. */
+  /** The subscriber connection (in a cluster: one of its nodes) is (again) ready: subscribe to everything wanted. */
   onSubscriberReady(): void;
-  onReady(which: 'publisher' | 'subscriber'): void;
-  onError(which: 'publisher' | 'subscriber', error: Error): void;
+  onReady(which: ConnectionName): void;
+  onError(which: ConnectionName, error: Error): void;
 }
 
 /** Options of {@link openConnections}. */
@@ -47,6 +59,8 @@ export interface OpenOptions {
   readonly url?: string | undefined;
   /** A client of the application's; the backplane publishes with it and never closes it. */
   readonly client?: AnyRedisClient | undefined;
+  /** A Redis Cluster instead of one Redis: `url` and `client` are then ignored. */
+  readonly cluster?: RedisClusterBackplaneOptions | undefined;
   /** Longest pause between reconnect attempts (ms) of the clients the backplane creates. */
   readonly maxReconnectDelay: number;
 }
@@ -57,6 +71,7 @@ export interface OpenOptions {
  * subscriber is always the backplane's own (a subscribed connection runs no other command).
  */
 export function openConnections(options: OpenOptions, events: ConnectionEvents): BackplaneConnections {
+  if (options.cluster !== undefined) return openClusterConnections({ ...options.cluster, maxReconnectDelay: options.maxReconnectDelay }, events);
   const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelay);
   const owned = options.client === undefined;
   const publisher: AnyRedisClient =

@@ -15,6 +15,7 @@ import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
 import { openConnections, type AnyRedisClient, type BackplaneConnections } from './redis-clients.js';
+import type { RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
 import { errorText, RemoteCalls } from './remote-calls.js';
 import { decode, encode, type BackplaneMessage } from './wire.js';
 
@@ -28,6 +29,11 @@ export interface RedisLifetimeManagerOptions {
    * Create it with `disableOfflineQueue: true`, or publishes during an outage queue up in it.
    */
   readonly client?: AnyRedisClient;
+  /**
+   * A Redis Cluster instead of one Redis (`url` and `client` are then ignored), with sharded
+   * pub/sub unless `shardedPubSub: false`: docs/operations.md, "Redis Cluster".
+   */
+  readonly cluster?: RedisClusterBackplaneOptions;
   /** The first part of every channel name, so several systems can share one Redis. Default `hubwire`. */
   readonly prefix?: string;
   /** How long a group change for a connection on another node waits for that node (ms). Default 5000. */
@@ -106,7 +112,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       nodeId: this.nodeId,
       connectionChannel: (id) => this.#connectionChannel(id),
       nodeChannel: (id) => this.#nodeChannel(id),
-      publishOrThrow: (channel, payload) => this.#redis.publish(channel, payload),
+      publishOrThrow: (channel, payload) => this.#redis.publish(channel, payload, true),
       publish: (channel, payload) => this.#publish(channel, payload),
       publishFailed: (text, error) => {
         this.#metrics?.increment('backplanePublishFailures', this.#labels);
@@ -115,7 +121,12 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       invokeLocal: (id, target, args, options) => this.#local.invokeConnection(id, target, args, options),
     });
     this.#redis = openConnections(
-      { url: context.client === undefined ? (context.url ?? 'redis://127.0.0.1:6379') : undefined, client: context.client, maxReconnectDelay: context.maxReconnectDelay ?? 1000 },
+      {
+        url: context.client === undefined ? (context.url ?? 'redis://127.0.0.1:6379') : undefined,
+        client: context.client,
+        cluster: context.cluster,
+        maxReconnectDelay: context.maxReconnectDelay ?? 1000,
+      },
       {
         onError: (which, error) => this.#degrade(`Redis ${which} connection failed`, error),
         onReady: (which) => {
@@ -328,7 +339,8 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     const payload = encode({ kind, sender: this.nodeId, ackId, connectionId, group });
     let receivers: number | undefined;
     try {
-      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), payload);
+      // An exact count: 0 must mean that no node has the connection.
+      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), payload, true);
     } catch (error) {
       this.#forget(ackId);
       this.#metrics?.increment('backplanePublishFailures', this.#labels);

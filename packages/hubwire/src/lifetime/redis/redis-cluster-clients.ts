@@ -1,0 +1,209 @@
+/**
+ * The backplane's connections to a Redis Cluster (node-redis `createCluster`). With sharded
+ * pub/sub (`SSUBSCRIBE`/`SPUBLISH`, Redis 7) every channel lives on the shard of its hash slot:
+ * a publish goes to that shard alone and a node subscribes on each shard it has channels on,
+ * so fan-out traffic spreads over the shards. Without it, `PUBLISH` reaches every node of the
+ * cluster over the cluster bus, as one Redis would.
+ * @module
+ */
+import { createCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
+import type { BackplaneConnections, ConnectionEvents } from './redis-clients.js';
+
+/** Any node-redis cluster client (`createCluster()` from `redis` or `@redis/client`). */
+export type AnyRedisCluster = RedisClusterType<any, any, any, any, any>;
+
+/**
+ * How the backplane reaches a Redis Cluster: the `cluster` option of `redisLifetimeManager()`.
+ *
+ * @example
+ * ```ts
+ * redisLifetimeManager({
+ *   cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }] },
+ *   prefix: 'my-app',
+ * });
+ * ```
+ */
+export interface RedisClusterBackplaneOptions {
+  /**
+   * Some nodes of the cluster to learn its layout from (more than one, so that one being down
+   * does not stop a start). Ignored when `client` is given.
+   */
+  readonly rootNodes?: readonly { readonly url: string }[];
+  /**
+   * Options of every connection to a node (credentials, TLS), node-redis' cluster `defaults`:
+   * the credentials of a root node's URL are not used for the nodes it names.
+   */
+  readonly defaults?: RedisClusterOptions['defaults'];
+  /**
+   * A cluster client of your own (`createCluster()`) to publish and run commands with; the
+   * backplane subscribes on a duplicate of it and never closes it. Give its nodes
+   * `disableOfflineQueue: true` (in `defaults`), or publishes to a shard that is down queue up.
+   */
+  readonly client?: AnyRedisCluster;
+  /**
+   * Sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`, Redis 7.0+): each channel is carried by the shard
+   * of its slot only. Off, every message crosses the cluster bus to every node. Default true.
+   */
+  readonly shardedPubSub?: boolean;
+}
+
+/** Options of {@link openClusterConnections}. */
+export interface ClusterOpenOptions extends RedisClusterBackplaneOptions {
+  /** Longest pause between reconnect attempts (ms) of the connections the backplane creates. */
+  readonly maxReconnectDelay: number;
+}
+
+/** Scripts and functions name their keys after the key count; every other command starts with one. */
+const KEYS_AFTER_COUNT = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
+
+/** The key that decides a command's shard: `args[1]`, or the first key of a script or function call. */
+export function firstKeyOf(args: readonly (string | Buffer)[]): string | Buffer | undefined {
+  if (KEYS_AFTER_COUNT.has(String(args[0]).toUpperCase())) return Number(String(args[2])) > 0 ? args[3] : undefined;
+  return args[1];
+}
+
+/**
+ * Opens the connections. A cluster the backplane creates serves it whole: the command
+ * connection of each master publishes and runs commands, and node-redis adds a subscriber
+ * connection per shard (sharded) or one for the cluster (not sharded). The nodes' offline
+ * queue is off: a publish to a shard that is down fails at once and is counted.
+ */
+export function openClusterConnections(options: ClusterOpenOptions, events: ConnectionEvents): BackplaneConnections {
+  const sharded = options.shardedPubSub ?? true;
+  const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelay);
+  const owned = options.client === undefined;
+  const publisher: AnyRedisCluster =
+    options.client ??
+    (createCluster({
+      rootNodes: (options.rootNodes ?? []).map((node) => ({ url: node.url })),
+      defaults: { ...options.defaults, disableOfflineQueue: true, socket: { ...options.defaults?.socket, reconnectStrategy } as never },
+    }) as AnyRedisCluster);
+  // The application's cluster keeps its own subscriptions: the backplane's are on a duplicate
+  // it owns, which opens only subscriber connections.
+  const subscriber: AnyRedisCluster = owned ? publisher : (publisher.duplicate({ minimizeConnections: true }) as AnyRedisCluster);
+  const which = owned ? 'cluster' : 'subscriber';
+  let closed = false;
+  let wake: (() => void) | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  subscriber.on('error', (error: Error) => events.onError(which, error));
+  subscriber.on('node-error', (error: Error) => events.onError(which, error));
+  subscriber.on('sharded-channel-moved-error', (error: Error) => events.onError(which, error));
+  // A node (re)connected, its subscriber connection among them: node-redis has subscribed that
+  // connection's channels again itself; what failed while the shard was down is retried now.
+  const onNodeReady = () => {
+    if (!subscriber.isReady) return;
+    events.onReady(which);
+    events.onSubscriberReady();
+  };
+  subscriber.on('connect', onNodeReady);
+  subscriber.on('node-ready', onNodeReady);
+
+  /** node-redis gives up on the first discovery that finds no root node up; the backplane keeps trying. */
+  const keepConnecting = async (cluster: AnyRedisCluster): Promise<void> => {
+    for (let retries = 0; !closed && !cluster.isOpen; retries++) {
+      try {
+        await cluster.connect();
+        return;
+      } catch (error) {
+        if (closed) return;
+        if (cluster === subscriber) events.onError(which, error as Error);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          retryTimer = setTimeout(resolve, reconnectStrategy(retries));
+        });
+      }
+    }
+  };
+  const connecting = owned ? [keepConnecting(publisher)] : [publisher.isOpen ? Promise.resolve() : keepConnecting(publisher), keepConnecting(subscriber)];
+
+  /**
+   * Fails at once while the shard of a channel is down, as the single-node subscriber does
+   * during an outage (node-redis would hold the command until the shard is back); the node's
+   * next 'ready' subscribes again to what is wanted then.
+   */
+  const assertShardUp = (channel: string) => {
+    if (!sharded || !subscriber.isReady) return;
+    const pubSub = subscriber.slots[slotOf(channel)]?.master.pubSub;
+    if (pubSub !== undefined && pubSub.connectPromise === undefined && !pubSub.client.isReady) {
+      throw new Error(`The Redis Cluster shard of channel '${channel}' is unreachable.`);
+    }
+  };
+
+  /** Subscribers of a channel on every node (non-sharded pub/sub: each node counts its own). */
+  const countOnEveryNode = async (channel: string): Promise<number> => {
+    const counts = await Promise.all(
+      [...publisher.masters, ...publisher.replicas].map(async (node) => {
+        const reply = (await (await publisher.nodeClient(node)).sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
+        return Number(reply[1] ?? 0);
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  };
+
+  return {
+    publish: sharded
+      ? (channel, payload) => publisher.sPublish(channel, payload) as Promise<number>
+      : async (channel, payload, exact) => {
+          // PUBLISH counts the subscribers of the node it ran on; the others get it over the bus.
+          const receivers = (await publisher.publish(channel, payload)) as number;
+          return receivers > 0 || exact !== true ? receivers : countOnEveryNode(channel);
+        },
+    command: (args) => publisher.sendCommand(firstKeyOf(args), false, [...args]) as Promise<unknown>,
+    async transaction(commands) {
+      const multi = publisher.multi(commands[0] === undefined ? undefined : firstKeyOf(commands[0]));
+      for (const args of commands) multi.addCommand(firstKeyOf(args), false, [...args]);
+      return (await multi.exec()) as unknown[];
+    },
+    async subscriberCount(channel) {
+      if (!sharded) return countOnEveryNode(channel);
+      const reply = (await (await publisher.getNodeClientForKey(channel)).sendCommand(['PUBSUB', 'SHARDNUMSUB', channel])) as unknown[];
+      return Number(reply[1] ?? 0);
+    },
+    async subscribe(channel, listener) {
+      assertShardUp(channel);
+      await (sharded ? subscriber.sSubscribe(channel, listener, true) : subscriber.subscribe(channel, listener, true));
+    },
+    async unsubscribe(channel, listener) {
+      assertShardUp(channel);
+      if (sharded) await subscriber.SUNSUBSCRIBE<true>(channel, listener, true);
+      // node-redis types the cluster's UNSUBSCRIBE listener as string-or-Buffer; it is the Buffer one subscribed.
+      else await subscriber.UNSUBSCRIBE<true>(channel, listener as never, true);
+    },
+    get subscriberReady() {
+      return subscriber.isReady;
+    },
+    async ready() {
+      await Promise.all(connecting);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(retryTimer);
+      wake?.();
+      subscriber.destroy();
+    },
+  };
+}
+
+/** The hash slot of a key or sharded channel (CRC16 of the `{hash tag}` or the whole name, mod 16384). */
+export function slotOf(key: string | Buffer): number {
+  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+  const open = bytes.indexOf(0x7b);
+  let hashed = bytes;
+  if (open !== -1) {
+    const close = bytes.indexOf(0x7d, open + 1);
+    if (close > open + 1) hashed = bytes.subarray(open + 1, close);
+  }
+  return crc16(hashed) % 16384;
+}
+
+/** CRC16/XMODEM, as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
