@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { Inbox } from '../support/e2e.js';
+import type { PlatformStats } from '../../apps/server/src/modules/admin/stats.js';
 import { ServerCluster, type signalR } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
 
@@ -55,6 +56,17 @@ async function prefixUser(prefix: string): Promise<{ url: string; password: stri
   };
 }
 
+/** Reads until `accept` holds (bounded), for figures that follow a heartbeat. */
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('three server processes on one Redis', () => {
   let cluster: ServerCluster;
   let redisUser: Awaited<ReturnType<typeof prefixUser>> | undefined;
@@ -63,7 +75,8 @@ describe('three server processes on one Redis', () => {
 
   before(async () => {
     redisUser = await prefixUser(prefix);
-    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix });
+    // A short registry heartbeat, so the admin figures see a new connection within a fraction of a second.
+    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix, env: { REDIS_HEARTBEAT_MS: '200' } });
   });
   after(async () => {
     await cluster?.stopAll();
@@ -111,6 +124,31 @@ describe('three server processes on one Redis', () => {
     await within(watchers[2]!.invoke('BroadcastSystemEvent', { eventType: 'deploy', message: 'from node 3' }), 5000, 'BroadcastSystemEvent');
     await until(() => inbox.received.length === 1, 5000, 'system event on node 1');
     assert.equal((inbox.received[0] as { message: string }).message, 'from node 3');
+  });
+
+  test('admin stats: GetPlatformStats on node 2 and the REST platform-snapshot on node 3 count every node, with a breakdown per node', async () => {
+    const admin = await token(1, 'admin');
+    const watcher = await cluster.connect(1, '/hubs/admin', { token: admin, protocol: 'messagepack' });
+    const ids = [0, 1, 2].map((index) => cluster.node(index).nodeId);
+    const events = (stats: PlatformStats) => ids.map((id) => stats.nodes.find((node) => node.nodeId === id)?.connections.byHub['/hubs/events'] ?? -1);
+    const before = await eventually(() => within(watcher.invoke<PlatformStats>('GetPlatformStats'), 5000, 'GetPlatformStats'), (stats) => stats.nodes.length === 3, 5000, 'three nodes');
+    assert.deepEqual([...before.nodes.map((node) => node.nodeId)].sort(), [...ids].sort());
+    // One more /hubs/events connection on node 1, two on node 2, three on node 3.
+    const added = [1, 2, 3];
+    await Promise.all(added.flatMap((count, index) => Array.from({ length: count }, () => cluster.connect(index, '/hubs/events', { protocol: index === 1 ? 'messagepack' : 'json' }))));
+    const expected = events(before).map((count, index) => count + added[index]!);
+    const stats = await eventually(() => within(watcher.invoke<PlatformStats>('GetPlatformStats'), 5000, 'GetPlatformStats'), (value) => events(value).join() === expected.join(), 5000, `per-node events connections ${expected.join(', ')}`);
+    assert.equal(stats.nodeId, ids[1], 'answered by the node asked');
+    assert.equal(stats.partial, false);
+    assert.equal(stats.connections.byHub['/hubs/events'], expected.reduce((sum, count) => sum + count, 0), 'the total is the sum of the nodes');
+    assert.equal(stats.connections.total, stats.nodes.reduce((sum, node) => sum + node.connections.total, 0));
+    for (const [index, id] of ids.entries()) assert.equal(stats.nodes.find((node) => node.nodeId === id)?.url, cluster.node(index).url, `node ${index + 1} names its URL`);
+    const count = await within(watcher.invoke<number>('GetConnectionCount'), 5000, 'GetConnectionCount');
+    assert.ok(count >= stats.connections.total - 1 && count <= stats.connections.total + 1, `GetConnectionCount ${count} ≈ ${stats.connections.total}`);
+    const snapshot = await cluster.request(2, 'GET', '/api/admin/realtime/platform-snapshot', { token: admin });
+    assert.equal(snapshot.status, 200);
+    assert.equal((snapshot.body as PlatformStats).nodeId, ids[2]);
+    assert.deepEqual(events(snapshot.body as PlatformStats), expected, 'node 3 sees the same per-node figures');
   });
 
   test('chat: messages to everyone and to a workflow, UserJoined and UserLeft, across nodes', async () => {
