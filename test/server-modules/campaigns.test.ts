@@ -25,6 +25,17 @@ class Recorder implements CampaignPublisher {
   }
 }
 
+/** Lets the steps a timer started finish: the memory store answers at once, in microtasks. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Moves the fake clock one step at a time, letting each step finish before the next is due. */
+async function advance(clock: FakeClock, ms: number, stepMs = 1000): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    clock.advance(Math.min(stepMs, ms - done));
+    await settle();
+  }
+}
+
 function assertGapless(messages: readonly CampaignMessage[], from = 1): void {
   assert.deepEqual(
     messages.map((message) => message.sequence),
@@ -33,17 +44,20 @@ function assertGapless(messages: readonly CampaignMessage[], from = 1): void {
 }
 
 describe('campaign orchestrator', () => {
-  test('a run goes created → planning → generating → reviewing → auditing → completed with gapless sequence numbers', () => {
+  test('a run goes created → planning → generating → reviewing → auditing → completed with gapless sequence numbers', async () => {
     const recorder = new Recorder();
     const clock = new FakeClock();
     const orchestrator = new CampaignOrchestrator({ publisher: recorder, stepMs: 1000, clock });
-    const campaign = orchestrator.create({ name: 'Spring sale', artifactCount: 3, createdBy: 'jane.smith' });
+    const campaign = await orchestrator.create({ name: 'Spring sale', artifactCount: 3, createdBy: 'jane.smith' });
     assert.equal(campaign.currentState, 'created');
     assert.equal(campaign.lastEventSequence, 1);
-    clock.advance(1000);
-    assert.equal(orchestrator.get(campaign.campaignId)?.currentState, 'planning', 'the first step comes after stepMs');
-    clock.advance(1000 * 100);
-    const final = orchestrator.get(campaign.campaignId)!;
+    clock.advance(999);
+    await settle();
+    assert.equal((await orchestrator.get(campaign.campaignId))?.currentState, 'created', 'no step before stepMs');
+    await advance(clock, 1);
+    assert.equal((await orchestrator.get(campaign.campaignId))?.currentState, 'planning', 'the first step comes after stepMs');
+    await advance(clock, 1000 * 100);
+    const final = (await orchestrator.get(campaign.campaignId))!;
     assert.equal(final.currentState, 'completed');
     assert.equal(final.auditStatus, 'passed');
     assert.equal(final.completedArtifacts.length, 3);
@@ -57,14 +71,14 @@ describe('campaign orchestrator', () => {
     assert.equal(recorder.messages.filter((message) => 'artifact' in message).length, 9);
   });
 
-  test('a snapshot taken after any step plus the later events gives the final state', () => {
+  test('a snapshot taken after any step plus the later events gives the final state', async () => {
     const recorder = new Recorder();
     const orchestrator = new CampaignOrchestrator({ publisher: recorder, stepMs: 1000, autoRun: false });
-    const { campaignId } = orchestrator.create({ name: 'Snapshot check', artifactCount: 4, createdBy: 'jane.smith' });
-    const snapshots: CampaignSnapshot[] = [orchestrator.snapshot(campaignId)!];
-    while (orchestrator.step(campaignId)) snapshots.push(orchestrator.snapshot(campaignId)!);
-    snapshots.push(orchestrator.snapshot(campaignId)!);
-    const final = withoutTimestamp(orchestrator.snapshot(campaignId)!);
+    const { campaignId } = await orchestrator.create({ name: 'Snapshot check', artifactCount: 4, createdBy: 'jane.smith' });
+    const snapshots: CampaignSnapshot[] = [(await orchestrator.snapshot(campaignId))!];
+    while (await orchestrator.step(campaignId)) snapshots.push((await orchestrator.snapshot(campaignId))!);
+    snapshots.push((await orchestrator.snapshot(campaignId))!);
+    const final = withoutTimestamp((await orchestrator.snapshot(campaignId))!);
     assert.equal(final.currentState, 'completed');
     for (const snapshot of snapshots) {
       const view = new CampaignView(snapshot);
@@ -73,13 +87,13 @@ describe('campaign orchestrator', () => {
     }
   });
 
-  test('cancel: pending artifacts are cancelled, then CampaignCancelled, then the acknowledgement; no step after it', () => {
+  test('cancel: pending artifacts are cancelled, then CampaignCancelled, then the acknowledgement; no step after it', async () => {
     const recorder = new Recorder();
     const clock = new FakeClock();
     const orchestrator = new CampaignOrchestrator({ publisher: recorder, stepMs: 1000, clock });
-    const { campaignId } = orchestrator.create({ name: 'Cancel me', artifactCount: 3, createdBy: 'jane.smith' });
-    clock.advance(5000); // planning, planned artifacts, generating, artifact 1 generating, artifact 1 completed
-    const outcome = orchestrator.cancel(campaignId, { requestedBy: 'jane.smith', reason: 'budget cut' });
+    const { campaignId } = await orchestrator.create({ name: 'Cancel me', artifactCount: 3, createdBy: 'jane.smith' });
+    await advance(clock, 5000); // planning, planned artifacts, generating, artifact 1 generating, artifact 1 completed
+    const outcome = await orchestrator.cancel(campaignId, { requestedBy: 'jane.smith', reason: 'budget cut' });
     assert.equal(outcome.kind, 'cancelled');
     const last = recorder.messages.at(-1) as OrchestrationEvent;
     assert.equal(last.eventType, 'CampaignCancelled');
@@ -89,28 +103,29 @@ describe('campaign orchestrator', () => {
     const cancelled = recorder.messages.filter((message): message is ArtifactUpdate => 'artifact' in message && message.artifact.status === 'cancelled');
     assert.equal(cancelled.length, 2);
     const count = recorder.messages.length;
-    clock.advance(60_000);
+    await advance(clock, 60_000);
     assert.equal(recorder.messages.length, count, 'no step after a cancel');
     assertGapless(recorder.messages);
-    const snapshot = orchestrator.snapshot(campaignId)!;
+    const snapshot = (await orchestrator.snapshot(campaignId))!;
     assert.equal(snapshot.currentState, 'cancelled');
     assert.equal(snapshot.completedArtifacts.length, 1);
     assert.equal(snapshot.pendingArtifacts.length, 0);
-    assert.deepEqual(orchestrator.cancel(campaignId, { requestedBy: 'jane.smith', reason: null }), { kind: 'ended', state: 'cancelled' });
-    assert.deepEqual(orchestrator.cancel('nope', { requestedBy: 'jane.smith', reason: null }), { kind: 'not-found' });
+    assert.deepEqual(await orchestrator.cancel(campaignId, { requestedBy: 'jane.smith', reason: null }), { kind: 'ended', state: 'cancelled' });
+    assert.deepEqual(await orchestrator.cancel('nope', { requestedBy: 'jane.smith', reason: null }), { kind: 'not-found' });
   });
 
-  test('too many runs at once are refused; stop() stops every timer', () => {
+  test('too many runs at once are refused; stop() stops every timer and refuses creates', async () => {
     const recorder = new Recorder();
     const clock = new FakeClock();
     const orchestrator = new CampaignOrchestrator({ publisher: recorder, stepMs: 1000, clock, maxActiveRuns: 2 });
-    orchestrator.create({ name: 'a', artifactCount: 1, createdBy: 'x' });
-    orchestrator.create({ name: 'b', artifactCount: 1, createdBy: 'x' });
-    assert.throws(() => orchestrator.create({ name: 'c', artifactCount: 1, createdBy: 'x' }), { name: 'CampaignRefused', status: 429 });
-    orchestrator.stop();
+    const [a] = await Promise.all([orchestrator.create({ name: 'a', artifactCount: 1, createdBy: 'x' }), orchestrator.create({ name: 'b', artifactCount: 1, createdBy: 'x' })]);
+    await assert.rejects(orchestrator.create({ name: 'c', artifactCount: 1, createdBy: 'x' }), { name: 'CampaignRefused', status: 429 });
+    await orchestrator.stop();
     const count = recorder.messages.length;
-    clock.advance(60_000);
+    await advance(clock, 60_000);
     assert.equal(recorder.messages.length, count);
+    assert.equal((await orchestrator.get(a!.campaignId))?.currentState, 'created', 'still readable');
+    await assert.rejects(orchestrator.create({ name: 'd', artifactCount: 1, createdBy: 'x' }), { name: 'CampaignRefused', status: 503 });
   });
 });
 
@@ -156,8 +171,8 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
     return response.body as CampaignDetails;
   }
 
-  function step(campaignId: string, times = 1): void {
-    for (let i = 0; i < times; i++) module.orchestrator!.step(campaignId);
+  async function step(campaignId: string, times = 1): Promise<void> {
+    for (let i = 0; i < times; i++) await module.orchestrator!.step(campaignId);
   }
 
   test('a subscriber gets every event in order, without gaps, and ends in the server state', async () => {
@@ -168,7 +183,7 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
     const client = await follower();
     const snapshot: CampaignSnapshot = await client.connection.invoke('SubscribeToCampaign', created.campaignId);
     assert.equal(snapshot.lastEventSequence, 1);
-    while (module.orchestrator!.step(created.campaignId));
+    while (await module.orchestrator!.step(created.campaignId));
     const server = await harness.request('GET', `/api/campaigns/${created.campaignId}`);
     assert.equal(server.status, 200);
     assert.equal(server.body.currentState, 'completed');
@@ -182,15 +197,15 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
 
   test('a snapshot taken mid-run plus the events after it equals the server state', async () => {
     const created = await createCampaign({ name: 'Mid-run', artifactCount: 4 });
-    step(created.campaignId, 4);
+    await step(created.campaignId, 4);
     const client = await follower();
     await client.connection.invoke('SubscribeToCampaign', created.campaignId);
-    step(created.campaignId, 3);
+    await step(created.campaignId, 3);
     const snapshot: CampaignSnapshot = await client.connection.invoke('GetCampaignSnapshot', created.campaignId);
-    assert.equal(snapshot.lastEventSequence, module.orchestrator!.snapshot(created.campaignId)!.lastEventSequence);
+    assert.equal(snapshot.lastEventSequence, (await module.orchestrator!.snapshot(created.campaignId))!.lastEventSequence);
     assert.ok(snapshot.completedArtifacts.length > 0 && snapshot.pendingArtifacts.length > 0, 'taken mid-run');
-    while (module.orchestrator!.step(created.campaignId));
-    const final = module.orchestrator!.snapshot(created.campaignId)!;
+    while (await module.orchestrator!.step(created.campaignId));
+    const final = (await module.orchestrator!.snapshot(created.campaignId))!;
     await until(() => client.messages.some((message) => message.sequence === final.lastEventSequence), 5000, 'the last event');
     const view = new CampaignView(snapshot);
     view.applyAll(client.messages);
@@ -214,7 +229,7 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
     const created = await createCampaign({ name: 'To cancel', artifactCount: 3 });
     const client = await follower();
     await client.connection.invoke('SubscribeToCampaign', created.campaignId);
-    step(created.campaignId, 5);
+    await step(created.campaignId, 5);
     const response = await harness.request('POST', `/api/campaigns/${created.campaignId}/cancel`, { body: { reason: 'Budget cut' }, token: tokens.jane });
     assert.equal(response.status, 200);
     const ack = response.body as CancellationAcknowledgement;
@@ -228,7 +243,7 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
     assert.equal(cancelEvent.sequence, ack.cancellationSequence);
     assertGapless(client.messages, 2);
     assert.equal(client.messages.at(-1), cancelEvent);
-    step(created.campaignId, 10);
+    await step(created.campaignId, 10);
     const details = await harness.request('GET', `/api/campaigns/${created.campaignId}`);
     assert.equal(details.body.currentState, 'cancelled');
     assert.equal(details.body.lastEventSequence, ack.cancellationSequence, 'nothing happens after a cancel');
@@ -252,10 +267,10 @@ describe('/hubs/campaigns end to end (runs stepped by the test)', () => {
     const created = await createCampaign();
     const client = await follower();
     await client.connection.invoke('SubscribeToCampaign', created.campaignId);
-    step(created.campaignId);
+    await step(created.campaignId);
     await until(() => client.messages.length === 1, 5000, 'first event');
     await client.connection.invoke('UnsubscribeFromCampaign', created.campaignId);
-    step(created.campaignId, 3);
+    await step(created.campaignId, 3);
     // A marker: a snapshot sent after the steps arrives after anything they would have sent.
     await client.connection.invoke('GetCampaignSnapshot', created.campaignId);
     await until(() => client.snapshots.length === 1, 5000, 'marker snapshot');

@@ -5,6 +5,7 @@
 import { Hub, HubError } from 'hubwire';
 import { campaignGroup, type CampaignSnapshot, type CampaignsClient } from './model.js';
 import type { CampaignOrchestrator } from './orchestrator.js';
+import { CampaignStoreUnavailable } from './store.js';
 
 /** Campaigns one connection may follow at once. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
@@ -27,7 +28,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
   }
 
   async subscribeToCampaign(campaignId: string): Promise<CampaignSnapshot> {
-    const id = this.#known(campaignId);
+    const id = await this.#known(campaignId);
     const subscriptions = this.#subscriptions();
     if (!subscriptions.has(id) && subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
       throw new HubError(`A connection may follow at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} campaigns.`);
@@ -45,19 +46,19 @@ export class CampaignsHub extends Hub<CampaignsClient> {
   }
 
   async getCampaignSnapshot(campaignId: string): Promise<CampaignSnapshot> {
-    const snapshot = this.#snapshot(this.#known(campaignId));
+    const snapshot = await this.#snapshot(checkId(campaignId));
     await this.clients.caller.ReceiveCampaignSnapshot(snapshot);
     return snapshot;
   }
 
-  #known(campaignId: unknown): string {
+  async #known(campaignId: unknown): Promise<string> {
     const id = checkId(campaignId);
-    if (!this.#campaigns.has(id)) throw new HubError(`Campaign '${id}' does not exist.`);
+    if (!(await available(this.#campaigns.has(id)))) throw new HubError(`Campaign '${id}' does not exist.`);
     return id;
   }
 
-  #snapshot(id: string): CampaignSnapshot {
-    const snapshot = this.#campaigns.snapshot(id);
+  async #snapshot(id: string): Promise<CampaignSnapshot> {
+    const snapshot = await available(this.#campaigns.snapshot(id));
     if (snapshot === undefined) throw new HubError(`Campaign '${id}' does not exist.`);
     return snapshot;
   }
@@ -66,6 +67,16 @@ export class CampaignsHub extends Hub<CampaignsClient> {
     let subscriptions = this.context.items.get(SUBSCRIPTIONS) as Set<string> | undefined;
     if (subscriptions === undefined) this.context.items.set(SUBSCRIPTIONS, (subscriptions = new Set()));
     return subscriptions;
+  }
+}
+
+/** A store that cannot be reached (Redis down) is a clear error for the caller, not an internal one. */
+async function available<T>(answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (error instanceof CampaignStoreUnavailable) throw new HubError('Campaigns are unavailable right now (their store cannot be reached); try again shortly.');
+    throw error;
   }
 }
 

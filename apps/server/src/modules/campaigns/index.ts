@@ -3,20 +3,28 @@
  * @module
  */
 import type { Clock, HubServer } from 'hubwire';
-import type { Logger } from 'pino';
 import type { AppContext, AppModule } from '../../app-context.js';
 import { CampaignsHub } from './campaigns-hub.js';
 import { campaignGroup } from './model.js';
+import { MemoryCampaignStore } from './memory-store.js';
 import { CampaignOrchestrator, type CampaignPublisher } from './orchestrator.js';
+import { RedisCampaignStore } from './redis-store.js';
 import { registerCampaignRoutes } from './routes.js';
 
 export const CAMPAIGNS_HUB_PATH = '/hubs/campaigns';
 
-/** Options for tests: a clock other than the app's, or no timers at all (drive runs with `orchestrator.step`). */
+/**
+ * Options for tests: a clock other than the app's, or no timers at all (drive runs with
+ * `orchestrator.step`), and on a cluster shorter claim times than the defaults.
+ */
 export interface CampaignsModuleOptions {
   readonly clock?: Clock;
   readonly autoRun?: boolean;
   readonly maxActiveRuns?: number;
+  /** On a cluster: a run whose owner stops renewing is taken over this long after its last renewal (ms). Default 3000. */
+  readonly claimTtlMs?: number;
+  /** On a cluster: how often claims are renewed and orphaned runs looked for (ms). Default 1000. */
+  readonly claimUpkeepMs?: number;
 }
 
 /** The campaigns module; `orchestrator` is available once it is registered. */
@@ -34,18 +42,26 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
     },
     register(app: AppContext) {
       const logger = app.logger.child({ module: 'campaigns' });
+      // Alone: in memory, as always. In a cluster: in Redis, so every node reads, cancels and
+      // can take over every run.
+      const store = app.cluster === undefined ? new MemoryCampaignStore() : new RedisCampaignStore({ cluster: app.cluster, claimTtlMs: options.claimTtlMs });
       const campaigns = new CampaignOrchestrator({
-        publisher: groupPublisher(app.hubwire, logger),
+        publisher: groupPublisher(app.hubwire),
+        store,
         stepMs: app.config.simulators.campaigns.stepMs,
         clock: options.clock ?? app.clock,
         autoRun: options.autoRun,
         maxActiveRuns: options.maxActiveRuns,
+        claimUpkeepMs: options.claimUpkeepMs,
+        logger,
       });
       orchestrator = campaigns;
       app.hubwire.mapHub(CAMPAIGNS_HUB_PATH, CampaignsHub, { create: () => new CampaignsHub(campaigns) });
       registerCampaignRoutes(app.routes, campaigns, CAMPAIGNS_HUB_PATH, logger);
+      campaigns.start();
+      // Graceful: this node's runs are handed over to the others (released), not cancelled.
       app.onStop(() => campaigns.stop());
-      logger.debug({ stepMs: app.config.simulators.campaigns.stepMs }, 'campaigns module registered');
+      logger.debug({ stepMs: app.config.simulators.campaigns.stepMs, store: app.cluster === undefined ? 'memory' : 'redis' }, 'campaigns module registered');
     },
   };
 }
@@ -54,23 +70,15 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
 export const campaignsModule: CampaignsModule = createCampaignsModule();
 
 /**
- * Sends each message to the campaign's group. Sends go out one after another, in the order the
- * orchestrator produced them (so in sequence order), whatever the lifetime manager.
+ * Sends each message to the campaign's group. The orchestrator awaits each send before the next
+ * of the same campaign, so they go out in sequence order whatever the lifetime manager.
  */
-function groupPublisher(hubwire: HubServer, logger: Logger): CampaignPublisher {
+function groupPublisher(hubwire: HubServer): CampaignPublisher {
   let hub: ReturnType<typeof hubwire.hubContext<CampaignsHub>> | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const enqueue = (campaignId: string, send: (group: NonNullable<typeof hub>['clients']) => Promise<void>) => {
-    hub ??= hubwire.hubContext(CampaignsHub);
-    const clients = hub.clients;
-    chain = chain
-      .then(() => send(clients))
-      .catch((error: unknown) => logger.error({ err: error, campaignId }, 'campaign message not sent'));
-  };
+  const group = (campaignId: string) => (hub ??= hubwire.hubContext(CampaignsHub)).clients.group(campaignGroup(campaignId));
   return {
-    orchestrationEvent: (event) => enqueue(event.campaignId, (clients) => clients.group(campaignGroup(event.campaignId)).ReceiveOrchestrationEvent(event)),
-    artifactUpdate: (update) => enqueue(update.campaignId, (clients) => clients.group(campaignGroup(update.campaignId)).ReceiveArtifactUpdate(update)),
-    cancellationAcknowledged: (ack) =>
-      enqueue(ack.campaignId, (clients) => clients.group(campaignGroup(ack.campaignId)).ReceiveCancellationAcknowledgement(ack)),
+    orchestrationEvent: (event) => group(event.campaignId).ReceiveOrchestrationEvent(event),
+    artifactUpdate: (update) => group(update.campaignId).ReceiveArtifactUpdate(update),
+    cancellationAcknowledged: (ack) => group(ack.campaignId).ReceiveCancellationAcknowledgement(ack),
   };
 }

@@ -1,32 +1,27 @@
 /**
- * The campaign store and its simulated orchestration runs. This is the only place that changes a
- * campaign: each change assigns the campaign's next sequence number, mutates the state and hands
- * the message to the publisher in one synchronous step, so a snapshot (taken synchronously too)
- * always names exactly the events it includes.
+ * Creates campaigns, runs their simulated orchestration and answers snapshots, on whatever
+ * {@link CampaignStore} it is given: memory when the process runs alone, Redis when it is one
+ * node of a cluster. Every change is computed from a loaded record and committed only if the
+ * record is unchanged (and, for a run's steps, while this node holds the run's claim), then
+ * published; so sequence numbers stay gap-free and strictly increasing whichever node writes,
+ * and a snapshot — one stored record — names exactly the events it includes.
+ *
+ * A run is stepped by the node that owns it (its creator, or the node that took it over); any
+ * node reads and cancels. Operations on one campaign run one at a time on a node.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from 'hubwire';
-import {
-  isFinal,
-  type Artifact,
-  type ArtifactStatus,
-  type ArtifactUpdate,
-  type AuditStatus,
-  type CampaignDetails,
-  type CampaignSnapshot,
-  type CampaignState,
-  type CancellationAcknowledgement,
-  type OrchestrationEvent,
-  type OrchestrationEventType,
-} from './model.js';
+import { pino, type Logger } from 'pino';
+import { MemoryCampaignStore } from './memory-store.js';
+import { isFinal, type CampaignDetails, type CampaignSnapshot, type CampaignState, type CancellationAcknowledgement } from './model.js';
+import { CampaignPublishing, type CampaignPublisher } from './publishing.js';
+import { RunClaims } from './run-claims.js';
+import { cancelCampaign, createCampaign, detailsOf, nextStep, snapshotOf, type CancelRequest, type NewCampaign } from './run.js';
+import { CampaignStoreUnavailable, type CampaignStore, type RunClaim } from './store.js';
 
-/** Where the orchestrator's messages go (the hub's group of the campaign, in the server). */
-export interface CampaignPublisher {
-  orchestrationEvent(event: OrchestrationEvent): void;
-  artifactUpdate(update: ArtifactUpdate): void;
-  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void;
-}
+export type { CampaignPublisher } from './publishing.js';
+export type { NewCampaign } from './run.js';
 
 /** Options of {@link CampaignOrchestrator}. */
 export interface CampaignOrchestratorOptions {
@@ -37,22 +32,19 @@ export interface CampaignOrchestratorOptions {
   readonly clock?: Clock;
   /** Run the steps on the clock (default); false leaves stepping to {@link CampaignOrchestrator.step}. */
   readonly autoRun?: boolean;
-  /** Campaigns kept in memory; beyond it the oldest ended ones are forgotten. Default 500. */
+  /** Where campaigns live. Default: a {@link MemoryCampaignStore} keeping `maxCampaigns`. */
+  readonly store?: CampaignStore;
+  /** Campaigns kept by the default memory store; beyond it the oldest ended ones are forgotten. Default 500. */
   readonly maxCampaigns?: number;
-  /** Runs that may be in progress at once; more are refused. Default 100. */
+  /** Runs that may be in progress at once (across the cluster on a shared store); more are refused. Default 100. */
   readonly maxActiveRuns?: number;
+  /** How often this node renews its runs' claims and looks for runs nobody holds (ms), on a store whose claims expire. Default 1000. */
+  readonly claimUpkeepMs?: number;
   readonly newId?: () => string;
+  readonly logger?: Logger;
 }
 
-/** What creating a campaign needs. */
-export interface NewCampaign {
-  readonly name: string;
-  /** How many artifacts the run produces (1 to 12). */
-  readonly artifactCount: number;
-  readonly createdBy: string;
-}
-
-/** A campaign cannot be created now: too many runs in progress (429) or shutting down (503). */
+/** A campaign cannot be created now: too many runs in progress (429) or shutting down or storage unavailable (503). */
 export class CampaignRefused extends Error {
   override readonly name = 'CampaignRefused';
   readonly status: 429 | 503;
@@ -68,299 +60,287 @@ export type CancelOutcome =
   | { readonly kind: 'ended'; readonly state: CampaignState }
   | { readonly kind: 'not-found' };
 
-const ARTIFACT_KINDS = [
-  ['creative-brief', 'Creative brief'],
-  ['headline-set', 'Headline set'],
-  ['ad-copy', 'Ad copy'],
-  ['hero-image', 'Hero image'],
-  ['landing-page', 'Landing page'],
-  ['email-sequence', 'Email sequence'],
-  ['social-posts', 'Social posts'],
-  ['video-script', 'Video script'],
-] as const;
-
-/** One step of a run, applied by {@link CampaignOrchestrator.step}. */
-type Step =
-  | { readonly kind: 'state'; readonly to: CampaignState; readonly eventType: OrchestrationEventType; readonly auditStatus?: AuditStatus; readonly message: string }
-  | { readonly kind: 'plan' }
-  | { readonly kind: 'artifact'; readonly index: number; readonly status: ArtifactStatus; readonly progress: number }
-  | { readonly kind: 'audit-passed' };
-
-interface Campaign {
-  readonly id: string;
-  readonly name: string;
-  readonly createdBy: string;
-  readonly createdAt: number;
-  readonly artifactCount: number;
-  state: CampaignState;
-  auditStatus: AuditStatus;
-  /** In plan order; empty until planning is done. */
-  artifacts: Artifact[];
-  sequence: number;
-  endedAt: number | undefined;
-  readonly steps: Step[];
-  timer: TimerHandle | undefined;
-}
+/** Tries of one change when other nodes keep committing first (a cancel racing a step). */
+const MAX_ATTEMPTS = 5;
 
 /** Creates campaigns, runs their simulated orchestration and answers snapshots. */
 export class CampaignOrchestrator {
-  readonly #campaigns = new Map<string, Campaign>();
-  readonly #publisher: CampaignPublisher;
+  readonly #store: CampaignStore;
+  readonly #publishing: CampaignPublishing;
+  readonly #claims: RunClaims;
   readonly #clock: Clock;
   readonly #stepMs: number;
   readonly #autoRun: boolean;
-  readonly #maxCampaigns: number;
   readonly #maxActiveRuns: number;
   readonly #newId: () => string;
+  readonly #logger: Logger;
+  readonly #timers = new Map<string, TimerHandle>();
+  /** The tail of each campaign's queue of operations on this node. */
+  readonly #queues = new Map<string, Promise<unknown>>();
   #stopped = false;
+  #stepsFailing = false;
 
   constructor(options: CampaignOrchestratorOptions) {
     if (!Number.isFinite(options.stepMs) || options.stepMs <= 0) throw new RangeError(`stepMs must be a positive number; got ${options.stepMs}.`);
-    this.#publisher = options.publisher;
+    this.#store = options.store ?? new MemoryCampaignStore(options.maxCampaigns);
+    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#publishing = new CampaignPublishing({ store: this.#store, publisher: options.publisher, logger: this.#logger });
+    const upkeepMs = options.claimUpkeepMs ?? 1000;
+    this.#claims = new RunClaims({
+      store: this.#store,
+      logger: this.#logger,
+      renewMs: upkeepMs,
+      scanMs: upkeepMs,
+      onLost: (ids) => this.#lost(ids),
+      onClaimed: (claims) => {
+        for (const claim of claims) void this.#takeOver(claim);
+      },
+    });
     this.#clock = options.clock ?? systemClock;
     this.#stepMs = options.stepMs;
     this.#autoRun = options.autoRun ?? true;
-    this.#maxCampaigns = options.maxCampaigns ?? 500;
     this.#maxActiveRuns = options.maxActiveRuns ?? 100;
     this.#newId = options.newId ?? randomUUID;
   }
 
-  /** Creates a campaign (its `CampaignCreated` event is sequence 1) and starts its run. */
-  create(input: NewCampaign): CampaignDetails {
+  /** Starts keeping this node's claims and taking over runs nobody holds (a no-op on the memory store). */
+  start(): void {
+    if (!this.#stopped) this.#claims.start();
+  }
+
+  /** Creates a campaign (its `CampaignCreated` event is sequence 1) and starts its run on this node. */
+  async create(input: NewCampaign): Promise<CampaignDetails> {
     if (this.#stopped) throw new CampaignRefused(503, 'The server is shutting down.');
-    if (this.activeRuns() >= this.#maxActiveRuns) throw new CampaignRefused(429, `At most ${this.#maxActiveRuns} campaigns may run at once.`);
-    const campaign: Campaign = {
-      id: this.#newId(),
-      name: input.name,
-      createdBy: input.createdBy,
-      createdAt: this.#clock.now(),
-      artifactCount: input.artifactCount,
-      state: 'created',
-      auditStatus: 'not-started',
-      artifacts: [],
-      sequence: 0,
-      endedAt: undefined,
-      steps: planSteps(input.artifactCount),
-      timer: undefined,
-    };
-    this.#campaigns.set(campaign.id, campaign);
-    this.#evict();
-    this.#changeState(campaign, { kind: 'state', to: 'created', eventType: 'CampaignCreated', message: `Campaign '${campaign.name}' created.` }, null);
-    this.#schedule(campaign);
-    return this.#details(campaign);
+    const change = createCampaign(this.#newId(), input, this.#clock.now());
+    const id = change.record.id;
+    let outcome;
+    try {
+      outcome = await this.#store.create(change, this.#maxActiveRuns);
+    } catch (error) {
+      if (error instanceof CampaignStoreUnavailable) throw new CampaignRefused(503, error.message);
+      throw error;
+    }
+    if (outcome.kind === 'too-many') throw new CampaignRefused(429, `At most ${this.#maxActiveRuns} campaigns may run at once.`);
+    this.#claims.add(outcome.claim);
+    await this.#serial(id, () => this.#publishing.publish(id, 0, change.messages));
+    this.#schedule(id);
+    return detailsOf(change.record, this.#clock.now());
   }
 
   /** The campaign's details, or undefined for an unknown id. */
-  get(campaignId: string): CampaignDetails | undefined {
-    const campaign = this.#campaigns.get(campaignId);
-    return campaign && this.#details(campaign);
+  async get(campaignId: string): Promise<CampaignDetails | undefined> {
+    const stored = await this.#store.load(campaignId);
+    return stored && detailsOf(stored.record, this.#clock.now());
   }
 
   /** True if the campaign exists. */
-  has(campaignId: string): boolean {
-    return this.#campaigns.has(campaignId);
+  async has(campaignId: string): Promise<boolean> {
+    return (await this.#store.load(campaignId)) !== undefined;
   }
 
   /** The campaign's state as of its latest event, or undefined for an unknown id. */
-  snapshot(campaignId: string): CampaignSnapshot | undefined {
-    const campaign = this.#campaigns.get(campaignId);
-    return campaign && this.#snapshot(campaign);
+  async snapshot(campaignId: string): Promise<CampaignSnapshot | undefined> {
+    const stored = await this.#store.load(campaignId);
+    return stored && snapshotOf(stored.record, this.#clock.now());
   }
 
-  /** Every known campaign, newest first. */
-  list(): CampaignDetails[] {
-    return [...this.#campaigns.values()].reverse().map((campaign) => this.#details(campaign));
+  /** Every kept campaign, newest first. */
+  async list(): Promise<CampaignDetails[]> {
+    const now = this.#clock.now();
+    return (await this.#store.list()).map((record) => detailsOf(record, now));
   }
 
-  /** Runs in progress. */
-  activeRuns(): number {
-    let count = 0;
-    for (const campaign of this.#campaigns.values()) if (!isFinal(campaign.state)) count += 1;
-    return count;
+  /** Runs in progress (on a shared store: in the whole cluster). */
+  activeRuns(): Promise<number> {
+    return this.#store.activeRuns();
+  }
+
+  /** True if this node runs the campaign's steps now. */
+  owns(campaignId: string): boolean {
+    return this.#claims.get(campaignId) !== undefined;
+  }
+
+  /** How many runs this node steps now. */
+  get ownedRuns(): number {
+    return this.#claims.size;
   }
 
   /**
-   * Cancels a running campaign: pending artifacts get a `cancelled` update, then a
-   * `CampaignCancelled` event, then the acknowledgement goes to the subscribers.
+   * Cancels a running campaign, from any node: pending artifacts get a `cancelled` update, then
+   * a `CampaignCancelled` event, then the acknowledgement goes to the subscribers.
    */
-  cancel(campaignId: string, request: { readonly requestedBy: string; readonly reason: string | null }): CancelOutcome {
-    const campaign = this.#campaigns.get(campaignId);
-    if (campaign === undefined) return { kind: 'not-found' };
-    if (isFinal(campaign.state)) return { kind: 'ended', state: campaign.state };
-    campaign.timer?.cancel();
-    campaign.timer = undefined;
-    campaign.steps.length = 0;
-    campaign.artifacts.forEach((artifact, index) => {
-      if (artifact.status === 'planned' || artifact.status === 'generating') this.#updateArtifact(campaign, index, 'cancelled', artifact.progress);
+  cancel(campaignId: string, request: CancelRequest): Promise<CancelOutcome> {
+    return this.#serial(campaignId, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const stored = await this.#store.load(campaignId);
+        if (stored === undefined) return { kind: 'not-found' } as const;
+        const cancelled = cancelCampaign(stored.record, request, this.#clock.now());
+        if (cancelled === undefined) return { kind: 'ended', state: stored.record.state } as const;
+        const outcome = await this.#store.commit(campaignId, stored.record.sequence, cancelled.change, undefined);
+        if (outcome === 'gone') return { kind: 'not-found' } as const;
+        if (outcome !== 'ok') continue;
+        this.#forget(campaignId);
+        await this.#publishing.publish(campaignId, stored.publishedThrough, cancelled.change.messages);
+        return { kind: 'cancelled', acknowledgement: cancelled.acknowledgement } as const;
+      }
+      throw new CampaignStoreUnavailable(`Campaign '${campaignId}' kept changing during the cancel; try again.`);
     });
-    const reason = request.reason === null ? '' : ` (${request.reason})`;
-    const event = this.#changeState(campaign, { kind: 'state', to: 'cancelled', eventType: 'CampaignCancelled', message: `Cancelled by ${request.requestedBy}${reason}.` });
-    const acknowledgement: CancellationAcknowledgement = {
-      campaignId,
-      cancellationSequence: event.sequence,
-      state: 'cancelled',
-      requestedBy: request.requestedBy,
-      reason: request.reason,
-      acknowledgedAt: event.timestamp,
-    };
-    this.#publisher.cancellationAcknowledged(acknowledgement);
-    return { kind: 'cancelled', acknowledgement };
   }
 
   /**
-   * Applies the next step of a run now (what the timer does every `stepMs`). Returns false when
-   * the run has ended or the id is unknown. Tests with `autoRun: false` drive runs with it.
+   * Applies the next step of a run this node owns now (what the timer does every `stepMs`).
+   * Resolves false when the run has ended, the id is unknown or another node runs it. Tests with
+   * `autoRun: false` drive runs with it.
    */
-  step(campaignId: string): boolean {
-    const campaign = this.#campaigns.get(campaignId);
-    if (campaign === undefined || isFinal(campaign.state)) return false;
-    const step = campaign.steps.shift();
-    if (step === undefined) return false;
-    switch (step.kind) {
-      case 'state':
-        this.#changeState(campaign, step);
-        break;
-      case 'plan':
-        campaign.artifacts = Array.from({ length: campaign.artifactCount }, (_, index) => {
-          const [kind, label] = ARTIFACT_KINDS[index % ARTIFACT_KINDS.length]!;
-          const round = Math.floor(index / ARTIFACT_KINDS.length);
-          return {
-            artifactId: `${campaign.id}-a${index + 1}`,
-            kind,
-            title: round === 0 ? `${campaign.name}: ${label}` : `${campaign.name}: ${label} ${round + 1}`,
-            status: 'planned',
-            progress: 0,
-            updatedAt: '',
-          };
-        });
-        for (let index = 0; index < campaign.artifacts.length; index++) this.#updateArtifact(campaign, index, 'planned', 0);
-        break;
-      case 'artifact':
-        this.#updateArtifact(campaign, step.index, step.status, step.progress);
-        break;
-      case 'audit-passed':
-        this.#emitEvent(campaign, 'AuditCompleted', campaign.state, 'passed', 'Compliance audit passed: no findings.');
-        break;
-    }
-    return !isFinal(campaign.state);
+  step(campaignId: string): Promise<boolean> {
+    return this.#serial(campaignId, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const claim = this.#claims.get(campaignId);
+        if (claim === undefined) return false;
+        const stored = await this.#store.load(campaignId);
+        const change = stored && nextStep(stored.record, this.#clock.now());
+        if (stored === undefined || change === undefined) {
+          this.#forget(campaignId);
+          return false;
+        }
+        const outcome = await this.#store.commit(campaignId, stored.record.sequence, change, claim);
+        if (outcome === 'conflict') continue;
+        if (outcome !== 'ok') {
+          this.#logger.warn({ campaignId, outcome }, outcome === 'gone' ? 'campaign expired while it ran' : 'campaign run step refused: another node runs it now');
+          this.#forget(campaignId);
+          return false;
+        }
+        const running = !isFinal(change.record.state);
+        if (!running) this.#forget(campaignId);
+        await this.#publishing.publish(campaignId, stored.publishedThrough, change.messages);
+        return running;
+      }
+      return true;
+    });
   }
 
-  /** Stops every run's timer (graceful shutdown); campaigns stay readable. */
-  stop(): void {
+  /**
+   * Graceful stop: no more steps or creates, in-flight operations finish, and this node's runs
+   * are handed over (claims released: another node continues them within one scan). Campaigns
+   * stay readable. On the memory store the runs just stop, as a lone process always did.
+   */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    for (const campaign of this.#campaigns.values()) {
-      campaign.timer?.cancel();
-      campaign.timer = undefined;
+    this.#claims.halt();
+    this.#cancelTimers();
+    await Promise.allSettled([...this.#queues.values()]);
+    const claims = this.#claims.takeAll();
+    if (!this.#store.claimsExpire || claims.length === 0) return;
+    try {
+      await this.#store.release(claims);
+      this.#logger.info({ runs: claims.length }, 'campaign runs handed over to the other nodes');
+    } catch (error) {
+      this.#logger.warn({ err: error, runs: claims.length }, 'campaign run claims not released; other nodes take the runs over when the claims expire');
     }
   }
 
-  #schedule(campaign: Campaign): void {
-    if (!this.#autoRun || this.#stopped || isFinal(campaign.state)) return;
-    campaign.timer = this.#clock.setTimeout(() => {
-      campaign.timer = undefined;
-      if (this.step(campaign.id)) this.#schedule(campaign);
+  /**
+   * For tests: stops every timer and forgets the runs without releasing their claims, as a
+   * process that dies (SIGKILL) would. Other nodes take the runs over once the claims expire.
+   */
+  abandon(): void {
+    this.#stopped = true;
+    this.#publishing.halt();
+    this.#claims.halt();
+    this.#cancelTimers();
+    this.#claims.takeAll();
+  }
+
+  #schedule(campaignId: string): void {
+    if (!this.#autoRun || this.#stopped || this.#timers.has(campaignId) || !this.owns(campaignId)) return;
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(campaignId);
+      this.step(campaignId).then(
+        (running) => {
+          this.#stepsRecovered();
+          if (running) this.#schedule(campaignId);
+        },
+        (error: unknown) => {
+          // Paused, not lost: the same step is tried again one step later.
+          this.#stepFailed(campaignId, error);
+          this.#schedule(campaignId);
+        },
+      );
     }, this.#stepMs);
+    this.#timers.set(campaignId, timer);
   }
 
-  // The three mutators below are the only code that assigns sequence numbers.
-
-  #changeState(campaign: Campaign, step: Extract<Step, { kind: 'state' }>, previous: CampaignState | null = campaign.state): OrchestrationEvent {
-    if (isFinal(step.to)) campaign.endedAt = this.#clock.now();
-    return this.#emitEvent(campaign, step.eventType, step.to, step.auditStatus ?? campaign.auditStatus, step.message, previous);
-  }
-
-  #emitEvent(
-    campaign: Campaign,
-    eventType: OrchestrationEventType,
-    state: CampaignState,
-    auditStatus: AuditStatus,
-    message: string,
-    previousState: CampaignState | null = campaign.state,
-  ): OrchestrationEvent {
-    campaign.sequence += 1;
-    campaign.state = state;
-    campaign.auditStatus = auditStatus;
-    const event: OrchestrationEvent = {
-      campaignId: campaign.id,
-      sequence: campaign.sequence,
-      eventType,
-      state,
-      previousState,
-      auditStatus,
-      message,
-      timestamp: this.#timestamp(),
-    };
-    this.#publisher.orchestrationEvent(event);
-    return event;
-  }
-
-  #updateArtifact(campaign: Campaign, index: number, status: ArtifactStatus, progress: number): ArtifactUpdate {
-    const current = campaign.artifacts[index];
-    if (current === undefined) throw new RangeError(`Campaign ${campaign.id} has no artifact ${index}.`);
-    const timestamp = this.#timestamp();
-    const artifact: Artifact = { ...current, status, progress, updatedAt: timestamp };
-    campaign.sequence += 1;
-    campaign.artifacts[index] = artifact;
-    const update: ArtifactUpdate = { campaignId: campaign.id, sequence: campaign.sequence, artifact, timestamp };
-    this.#publisher.artifactUpdate(update);
-    return update;
-  }
-
-  #snapshot(campaign: Campaign): CampaignSnapshot {
-    return {
-      campaignId: campaign.id,
-      currentState: campaign.state,
-      completedArtifacts: campaign.artifacts.filter((artifact) => artifact.status === 'completed'),
-      pendingArtifacts: campaign.artifacts.filter((artifact) => artifact.status === 'planned' || artifact.status === 'generating'),
-      auditStatus: campaign.auditStatus,
-      lastEventSequence: campaign.sequence,
-      timestamp: this.#timestamp(),
-    };
-  }
-
-  #details(campaign: Campaign): CampaignDetails {
-    return {
-      ...this.#snapshot(campaign),
-      name: campaign.name,
-      createdBy: campaign.createdBy,
-      createdAt: new Date(campaign.createdAt).toISOString(),
-      endedAt: campaign.endedAt === undefined ? null : new Date(campaign.endedAt).toISOString(),
-    };
-  }
-
-  #timestamp(): string {
-    return new Date(this.#clock.now()).toISOString();
-  }
-
-  /** Forgets the oldest ended campaigns beyond the limit (running ones are never dropped). */
-  #evict(): void {
-    if (this.#campaigns.size <= this.#maxCampaigns) return;
-    for (const [id, campaign] of this.#campaigns) {
-      if (this.#campaigns.size <= this.#maxCampaigns) break;
-      if (isFinal(campaign.state)) this.#campaigns.delete(id);
+  /** A run this node has just claimed: send what its old owner may not have, then step it. */
+  async #takeOver(claim: RunClaim): Promise<void> {
+    const id = claim.campaignId;
+    if (this.#stopped) {
+      this.#claims.delete(id);
+      await this.#store.release([claim]).catch(() => undefined);
+      return;
     }
+    try {
+      const stored = await this.#serial(id, async () => {
+        const stored = await this.#store.load(id);
+        if (stored === undefined || isFinal(stored.record.state)) return undefined;
+        if (stored.record.sequence > stored.publishedThrough) await this.#publishing.publish(id, stored.publishedThrough, []);
+        return stored;
+      });
+      if (stored === undefined) {
+        this.#forget(id);
+        return;
+      }
+      this.#logger.info({ campaignId: id, sequence: stored.record.sequence }, 'campaign run taken over');
+    } catch (error) {
+      // Still claimed: the run's timer retries; the claim is kept up or lost as usual.
+      this.#logger.warn({ err: error, campaignId: id }, 'campaign run taken over, but its state could not be read yet');
+    }
+    this.#schedule(id);
   }
-}
 
-/**
- * The steps of a run after `created`: planning, each artifact generating then completed,
- * reviewing, auditing, audit passed, completed (2 × artifacts + 7 steps).
- */
-function planSteps(artifactCount: number): Step[] {
-  const steps: Step[] = [
-    { kind: 'state', to: 'planning', eventType: 'StateChanged', message: 'Planning the campaign.' },
-    { kind: 'plan' },
-    { kind: 'state', to: 'generating', eventType: 'StateChanged', message: `Generating ${artifactCount} artifact${artifactCount === 1 ? '' : 's'}.` },
-  ];
-  for (let index = 0; index < artifactCount; index++) {
-    steps.push({ kind: 'artifact', index, status: 'generating', progress: 40 });
-    steps.push({ kind: 'artifact', index, status: 'completed', progress: 100 });
+  #lost(campaignIds: readonly string[]): void {
+    for (const id of campaignIds) {
+      this.#timers.get(id)?.cancel();
+      this.#timers.delete(id);
+    }
+    this.#logger.warn({ campaignIds }, 'campaign run claims lost (this node was too slow to renew them); other nodes run them now');
   }
-  steps.push(
-    { kind: 'state', to: 'reviewing', eventType: 'StateChanged', message: 'Reviewing the artifacts.' },
-    { kind: 'state', to: 'auditing', eventType: 'StateChanged', auditStatus: 'in-progress', message: 'Compliance audit started.' },
-    { kind: 'audit-passed' },
-    { kind: 'state', to: 'completed', eventType: 'CampaignCompleted', message: 'Campaign completed.' },
-  );
-  return steps;
+
+  /** Stops running a campaign on this node (ended, cancelled, or someone else's now). */
+  #forget(campaignId: string): void {
+    this.#claims.delete(campaignId);
+    this.#timers.get(campaignId)?.cancel();
+    this.#timers.delete(campaignId);
+  }
+
+  #cancelTimers(): void {
+    for (const timer of this.#timers.values()) timer.cancel();
+    this.#timers.clear();
+  }
+
+  /** Runs `operation` after the campaign's earlier operations on this node. */
+  #serial<T>(campaignId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(campaignId) ?? Promise.resolve();
+    const result = previous.then(operation, operation);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(campaignId, tail);
+    void tail.then(() => {
+      if (this.#queues.get(campaignId) === tail) this.#queues.delete(campaignId);
+    });
+    return result;
+  }
+
+  #stepFailed(campaignId: string, error: unknown): void {
+    if (this.#stepsFailing) return;
+    this.#stepsFailing = true;
+    this.#logger.warn({ err: { message: error instanceof Error ? error.message : String(error) }, campaignId }, 'campaign runs paused: their store cannot be reached; they resume when it is back');
+  }
+
+  #stepsRecovered(): void {
+    if (!this.#stepsFailing) return;
+    this.#stepsFailing = false;
+    this.#logger.info('campaign runs resumed');
+  }
 }

@@ -6,6 +6,7 @@ import type { Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import { BadRequest, NotFound, type RestRequest, type RestResult, type RestRoutes } from '../../app-context.js';
 import { CampaignRefused, type CampaignOrchestrator } from './orchestrator.js';
+import { CampaignStoreUnavailable } from './store.js';
 
 export const MAX_NAME_LENGTH = 120;
 export const MAX_REASON_LENGTH = 500;
@@ -21,7 +22,7 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
   routes.add(
     'POST',
     '/api/campaigns',
-    ({ body, user }) => {
+    async ({ body, user }) => {
       const input = objectBody(body);
       const name = input['name'];
       if (typeof name !== 'string' || name.trim().length === 0) throw new BadRequest('name', 'name is required: a non-empty string.');
@@ -31,11 +32,11 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
         throw new BadRequest('artifactCount', `artifactCount must be an integer from 1 to ${MAX_ARTIFACTS}.`);
       }
       try {
-        const campaign = campaigns.create({ name: name.trim(), artifactCount: count, createdBy: userName(user) });
+        const campaign = await campaigns.create({ name: name.trim(), artifactCount: count, createdBy: userName(user) });
         logger.info({ campaignId: campaign.campaignId, createdBy: campaign.createdBy, artifactCount: count }, 'campaign created');
         return { status: 201, body: { ...campaign, hub: hubPath } };
       } catch (error) {
-        if (error instanceof CampaignRefused) return { status: error.status, body: { error: error.message } };
+        if (error instanceof CampaignRefused) return { status: error.status, body: { error: error.message }, ...(error.status === 503 ? { headers: RETRY } : {}) };
         throw error;
       }
     },
@@ -46,42 +47,58 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
   routes.add(
     'GET',
     '/api/campaigns',
-    ({ user }) => {
-      const all = (user?.roles ?? []).includes('admin');
-      const name = userName(user);
-      return { status: 200, body: { campaigns: campaigns.list().filter((campaign) => all || campaign.createdBy === name) } };
-    },
+    ({ user }) =>
+      unavailableAs503(async () => {
+        const all = (user?.roles ?? []).includes('admin');
+        const name = userName(user);
+        return { status: 200, body: { campaigns: (await campaigns.list()).filter((campaign) => all || campaign.createdBy === name) } };
+      }),
     'user',
   );
 
-  routes.add('GET', '/api/campaigns/:id', ({ params }) => ({ status: 200, body: found(campaigns, params['id']) }), 'anonymous');
+  routes.add('GET', '/api/campaigns/:id', ({ params }) => unavailableAs503(async () => ({ status: 200, body: await found(campaigns, params['id']) })), 'anonymous');
 
   routes.add(
     'POST',
     '/api/campaigns/:id/cancel',
-    ({ params, body, user }: RestRequest): RestResult => {
-      const campaign = found(campaigns, params['id']);
-      const input = body === undefined ? {} : objectBody(body);
-      const reason = input['reason'] ?? null;
-      if (reason !== null && typeof reason !== 'string') throw new BadRequest('reason', 'reason must be a string.');
-      if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new BadRequest('reason', `reason may have at most ${MAX_REASON_LENGTH} characters.`);
-      const requestedBy = userName(user);
-      if (campaign.createdBy !== requestedBy && !(user?.roles ?? []).includes('admin')) {
-        return { status: 403, body: { error: 'Only the user who created the campaign or an admin may cancel it.' } };
-      }
-      const outcome = campaigns.cancel(campaign.campaignId, { requestedBy, reason: reason === null || reason.trim() === '' ? null : reason.trim() });
-      switch (outcome.kind) {
-        case 'cancelled':
-          logger.info({ campaignId: campaign.campaignId, requestedBy, sequence: outcome.acknowledgement.cancellationSequence }, 'campaign cancelled');
-          return { status: 200, body: outcome.acknowledgement };
-        case 'ended':
-          return { status: 409, body: { error: `Campaign '${campaign.campaignId}' has already ${outcome.state === 'completed' ? 'completed' : 'been cancelled'}.`, state: outcome.state } };
-        case 'not-found':
-          throw new NotFound(`Campaign '${campaign.campaignId}' does not exist.`);
-      }
-    },
+    ({ params, body, user }: RestRequest): Promise<RestResult> => unavailableAs503(() => cancel(campaigns, params, body, user, logger)),
     'user',
   );
+}
+
+/** `POST /api/campaigns/:id/cancel`, from any node. */
+async function cancel(campaigns: CampaignOrchestrator, params: RestRequest['params'], body: unknown, user: Principal | undefined, logger: Logger): Promise<RestResult> {
+  const campaign = await found(campaigns, params['id']);
+  const input = body === undefined ? {} : objectBody(body);
+  const reason = input['reason'] ?? null;
+  if (reason !== null && typeof reason !== 'string') throw new BadRequest('reason', 'reason must be a string.');
+  if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new BadRequest('reason', `reason may have at most ${MAX_REASON_LENGTH} characters.`);
+  const requestedBy = userName(user);
+  if (campaign.createdBy !== requestedBy && !(user?.roles ?? []).includes('admin')) {
+    return { status: 403, body: { error: 'Only the user who created the campaign or an admin may cancel it.' } };
+  }
+  const outcome = await campaigns.cancel(campaign.campaignId, { requestedBy, reason: reason === null || reason.trim() === '' ? null : reason.trim() });
+  switch (outcome.kind) {
+    case 'cancelled':
+      logger.info({ campaignId: campaign.campaignId, requestedBy, sequence: outcome.acknowledgement.cancellationSequence }, 'campaign cancelled');
+      return { status: 200, body: outcome.acknowledgement };
+    case 'ended':
+      return { status: 409, body: { error: `Campaign '${campaign.campaignId}' has already ${outcome.state === 'completed' ? 'completed' : 'been cancelled'}.`, state: outcome.state } };
+    case 'not-found':
+      throw new NotFound(`Campaign '${campaign.campaignId}' does not exist.`);
+  }
+}
+
+const RETRY = { 'Retry-After': '1' };
+
+/** A store that cannot be reached (Redis down) is answered 503 with Retry-After, not 500. */
+async function unavailableAs503(handle: () => Promise<RestResult>): Promise<RestResult> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof CampaignStoreUnavailable) return { status: 503, body: { error: 'Campaigns are unavailable right now (their store cannot be reached); try again shortly.' }, headers: RETRY };
+    throw error;
+  }
 }
 
 function objectBody(body: unknown): Record<string, unknown> {
@@ -89,8 +106,8 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function found(campaigns: CampaignOrchestrator, id: string | undefined) {
-  const campaign = id === undefined ? undefined : campaigns.get(id);
+async function found(campaigns: CampaignOrchestrator, id: string | undefined) {
+  const campaign = id === undefined ? undefined : await campaigns.get(id);
   if (campaign === undefined) throw new NotFound(`Campaign '${id ?? ''}' does not exist.`);
   return campaign;
 }

@@ -1,0 +1,98 @@
+/**
+ * Sends a campaign's committed messages to its subscribers, in sequence order, with nothing
+ * skipped. A store keeps how far a campaign's messages are known to be out (`publishedThrough`)
+ * and its latest messages; whoever commits next — the run's owner, a node that took the run
+ * over, a node that cancels — first sends what lies between that mark and its own messages.
+ * So a node that died between committing and sending costs its subscribers nothing but, at
+ * worst, a message twice (clients drop a sequence number they already have).
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from './model.js';
+import { sequenceOf, type CampaignMessage } from './run.js';
+import type { CampaignStore } from './store.js';
+
+/** Where the orchestrator's messages go (the hub's group of the campaign, in the server). */
+export interface CampaignPublisher {
+  orchestrationEvent(event: OrchestrationEvent): void | Promise<void>;
+  artifactUpdate(update: ArtifactUpdate): void | Promise<void>;
+  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void | Promise<void>;
+}
+
+/** Sends messages of one campaign at a time; the caller runs one call per campaign at once. */
+export class CampaignPublishing {
+  readonly #store: CampaignStore;
+  readonly #publisher: CampaignPublisher;
+  readonly #logger: Logger;
+  readonly #sendTimeoutMs: number;
+  #halted = false;
+
+  constructor(options: { store: CampaignStore; publisher: CampaignPublisher; logger: Logger; sendTimeoutMs?: number }) {
+    this.#store = options.store;
+    this.#publisher = options.publisher;
+    this.#logger = options.logger;
+    this.#sendTimeoutMs = options.sendTimeoutMs ?? 2000;
+  }
+
+  /**
+   * Sends the messages after `publishedThrough` that precede `messages` (from the store), then
+   * `messages`, then records how far it got. With no `messages`, sends every kept one after the mark.
+   */
+  async publish(campaignId: string, publishedThrough: number, messages: readonly CampaignMessage[]): Promise<void> {
+    if (this.#halted) return;
+    const first = messages.length === 0 ? Number.POSITIVE_INFINITY : sequenceOf(messages[0]!);
+    let earlier: CampaignMessage[] = [];
+    if (first > publishedThrough + 1) {
+      try {
+        earlier = (await this.#store.messagesAfter(campaignId, publishedThrough)).filter((message) => sequenceOf(message) < first);
+      } catch (error) {
+        this.#logger.warn({ err: error, campaignId, after: publishedThrough }, 'campaign messages another node committed could not be read; subscribers may see a gap');
+      }
+      const from = earlier.length === 0 ? first : sequenceOf(earlier[0]!);
+      if (from > publishedThrough + 1 && from !== Number.POSITIVE_INFINITY) {
+        this.#logger.warn({ campaignId, missing: { from: publishedThrough + 1, to: from - 1 } }, 'campaign messages no longer kept; subscribers see a gap and take a new snapshot');
+      }
+      if (earlier.length > 0) this.#logger.info({ campaignId, from, to: sequenceOf(earlier.at(-1)!) }, 'campaign messages another node committed are sent now');
+    }
+    const all = [...earlier, ...messages];
+    if (all.length === 0) return;
+    for (const message of all) {
+      if (this.#halted) return;
+      await this.#send(campaignId, message);
+    }
+    if (this.#halted) return;
+    try {
+      await this.#store.markPublished(campaignId, sequenceOf(all.at(-1)!));
+    } catch (error) {
+      // The next commit sends these again: a duplicate, never a gap.
+      this.#logger.debug({ err: error, campaignId }, 'campaign publish mark not stored');
+    }
+  }
+
+  /** Sends and records nothing more, as a process that died would (tests). */
+  halt(): void {
+    this.#halted = true;
+  }
+
+  async #send(campaignId: string, message: CampaignMessage): Promise<void> {
+    const sends: (() => void | Promise<void>)[] =
+      message.kind === 'artifact'
+        ? [() => this.#publisher.artifactUpdate(message.update)]
+        : [() => this.#publisher.orchestrationEvent(message.event), ...(message.acknowledgement === undefined ? [] : [() => this.#publisher.cancellationAcknowledged(message.acknowledgement!)])];
+    for (const send of sends) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(send),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`not sent within ${this.#sendTimeoutMs} ms`)), this.#sendTimeoutMs);
+          }),
+        ]);
+      } catch (error) {
+        this.#logger.error({ err: error, campaignId, sequence: sequenceOf(message) }, 'campaign message not sent');
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+}
