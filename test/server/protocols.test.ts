@@ -169,7 +169,7 @@ describe('every hub speaks JSON and MessagePack over WebSockets and long polling
       assert.match(snapshot.timestamp, ISO);
     }
     const [event] = (await receivedByAll(all, 'ReceiveOrchestrationEvent', async () => {
-      assert.equal(campaigns.orchestrator!.step(campaign.campaignId), true);
+      assert.equal(await campaigns.orchestrator!.step(campaign.campaignId), true);
     })) as [OrchestrationEvent];
     assert.deepEqual(
       { sequence: event.sequence, eventType: event.eventType, state: event.state, previousState: event.previousState, auditStatus: event.auditStatus },
@@ -177,7 +177,7 @@ describe('every hub speaks JSON and MessagePack over WebSockets and long polling
     );
     assert.match(event.timestamp, ISO);
     const [first] = (await receivedByAll(all, 'ReceiveArtifactUpdate', async () => {
-      assert.equal(campaigns.orchestrator!.step(campaign.campaignId), true);
+      assert.equal(await campaigns.orchestrator!.step(campaign.campaignId), true);
     })) as [{ sequence: number; artifact: { status: string; progress: number } }];
     assert.equal(first.sequence, 3);
     assert.equal(first.artifact.status, 'planned');
