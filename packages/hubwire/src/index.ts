@@ -75,6 +75,9 @@ export { redisLifetimeManager, type RedisLifetimeManagerFactory } from './lifeti
 export { RedisLifetimeManager, type RedisLifetimeManagerOptions, type RedisLifetimeManagerContext } from './lifetime/redis/redis-lifetime-manager.js';
 export type { AnyRedisClient } from './lifetime/redis/redis-clients.js';
 export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './lifetime/presence.js';
+export type { Presence, PresenceConnection, PresenceNode, Page, PageOptions } from './lifetime/presence.js';
+export type { RedisPresenceOptions } from './lifetime/redis/redis-presence.js';
 
 export { jsonHubProtocol } from './protocol/json/json-hub-protocol.js';
 export { messagePackHubProtocol, createMessagePackHubProtocol } from './protocol/msgpack/msgpack-hub-protocol.js';

@@ -24,6 +24,7 @@ export const MetricNames = {
   rateLimited: 'Requests refused by a rate limit or a pending-connection cap (label `limit`: which one).',
   rateLimitedDryRun: 'Requests a rate limit would have refused, let through because rateLimits.dryRun is on (label `limit`).',
   backplanePublishFailures: 'Cross-node messages (sends, group changes) the backplane could not publish, e.g. while Redis is unreachable; local recipients still got theirs.',
+  presenceWriteFailures: 'Presence writes (a connect, disconnect or group change of this node) Redis did not take, e.g. during an outage; the node writes its whole state again once Redis is back.',
 } as const;
 
 /** The name of a Hubwire counter. */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { silentLogger } from '../core/logger.js';
 import { createCounterMetrics } from '../core/metrics.js';
 import { MessageType, type HubMessage } from '../protocol/messages.js';
+import { disabledPresence } from '../lifetime/presence.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 import { HubDispatcher, type DispatchTarget, type HubDispatcherInit } from './hub-dispatcher.js';
@@ -52,6 +53,7 @@ function dispatcherFor(overrides: Partial<HubDispatcherInit> = {}): HubDispatche
     createHub: () => new StreamingHub(),
     hooks: { onConnected: false, onDisconnected: false },
     groups: { add: async () => undefined, remove: async () => undefined },
+    presence: disabledPresence('Dispatcher tests ask no presence questions.'),
     filters: [],
     methodAuthorization: new Map(),
     detailedErrors: false,

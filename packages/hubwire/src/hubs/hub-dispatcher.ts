@@ -6,6 +6,7 @@
 import { authorize, type AuthorizationRequirement } from '../auth/authorization.js';
 import type { Logger } from '../core/logger.js';
 import type { MetricLabels, Metrics } from '../core/metrics.js';
+import type { Presence } from '../lifetime/presence.js';
 import { MessageType, type HubMessage, type InvocationMessage, type StreamInvocationMessage } from '../protocol/messages.js';
 import * as texts from './error-messages.js';
 import type { GroupManager } from './group-manager.js';
@@ -53,6 +54,8 @@ export interface HubDispatcherInit {
   /** Whether the hub class overrides the lifecycle hooks (when neither it nor a filter does, they are skipped). */
   readonly hooks: { readonly onConnected: boolean; readonly onDisconnected: boolean };
   readonly groups: GroupManager;
+  /** The lifetime manager's presence, as `this.presence` in hubs. */
+  readonly presence: Presence;
   readonly filters: readonly HubFilter[];
   /** Requirements of single methods, by lower-cased method name. */
   readonly methodAuthorization: ReadonlyMap<string, AuthorizationRequirement>;
@@ -127,7 +130,7 @@ export class HubDispatcher {
 
   #hub(target: DispatchTarget, clients: HubCallerClients<unknown>, invocation?: HubInvocation): Hub<unknown> {
     const hub = this.#init.createHub();
-    bindHub(hub, { context: target.context, clients, groups: this.#init.groups, invocation });
+    bindHub(hub, { context: target.context, clients, groups: this.#init.groups, presence: this.#init.presence, invocation });
     return hub;
   }
 

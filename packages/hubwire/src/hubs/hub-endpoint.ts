@@ -79,6 +79,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
       methods,
       createHub: init.createHub,
       groups: this.groups,
+      presence: init.lifetime.presence,
       detailedErrors: init.options.enableDetailedErrors,
       logger: init.logger,
       metrics: init.metrics,
@@ -87,6 +88,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     this.context = {
       clients: createHubClients(init.lifetime, { timeout: init.options.clientResultTimeout, allowed: true }),
       groups: this.groups,
+      presence: init.lifetime.presence,
     };
   }
 

@@ -2,6 +2,7 @@
  * The base class of every hub.
  * @module
  */
+import type { Presence } from '../lifetime/presence.js';
 import type { DynamicClient } from './client-proxy.js';
 import type { GroupManager } from './group-manager.js';
 import type { HubCallerClients } from './hub-clients.js';
@@ -27,6 +28,7 @@ export interface HubBinding {
   readonly context: HubCallerContext;
   readonly clients: HubCallerClients<any>;
   readonly groups: GroupManager;
+  readonly presence: Presence;
   readonly invocation?: HubInvocation;
 }
 
@@ -73,6 +75,27 @@ export abstract class Hub<TClient = DynamicClient> {
   /** Group membership. */
   get groups(): GroupManager {
     return bound(this).groups;
+  }
+
+  /**
+   * Who is connected and in which groups, over every node of the hub (on the Redis backplane,
+   * every process on the same Redis). Also on `hubwire.hubContext(Hub).presence`.
+   *
+   * @example
+   * ```ts
+   * class RoomHub extends Hub {
+   *   async join(room: string) {
+   *     await this.groups.add(this.context.connectionId, room);
+   *     return { members: await this.presence.groupConnectionCount(room) };
+   *   }
+   *   isOnline(user: string) {
+   *     return this.presence.isUserOnline(user);
+   *   }
+   * }
+   * ```
+   */
+  get presence(): Presence {
+    return bound(this).presence;
   }
 
   /** The hub method call being served (not available in onConnected/onDisconnected). */
@@ -129,4 +152,4 @@ export type HubMethodName<H> = Exclude<
 export type HubClass<H extends Hub<any> = Hub<any>> = abstract new (...args: any[]) => H;
 
 /** Names that belong to the Hub base class and are never hub methods. */
-export const RESERVED_HUB_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'context', 'clients', 'groups', 'invocation', 'onConnected', 'onDisconnected']);
+export const RESERVED_HUB_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'context', 'clients', 'groups', 'presence', 'invocation', 'onConnected', 'onDisconnected']);

@@ -7,6 +7,7 @@
  */
 import type { InvocationMessage } from '../protocol/messages.js';
 import type { SerializedMessage } from '../protocol/serialized-message.js';
+import type { Presence } from './presence.js';
 
 /**
  * Who a message goes to, as a plain value (so it can cross a backplane unchanged).
@@ -65,6 +66,11 @@ export interface HubLifetimeManager {
   removeFromGroup(connectionId: string, group: string): Promise<void>;
   /** The number of connections this manager delivers to directly. */
   readonly localConnectionCount: number;
+  /**
+   * Who is connected, in which groups, on which node — over every node this manager's system
+   * spans (one process for the memory manager, every node on the same Redis for the backplane).
+   */
+  readonly presence: Presence;
   /** Releases what the manager holds (a backplane's connections); `HubServer.close()` calls it last. */
   close?(): Promise<void>;
 }

@@ -6,6 +6,7 @@
  * - "across nodes": cases that need a shared backplane (several managers of one system in one
  *   process). They are registered only for a harness with `sharedBackplane: true`; the memory
  *   manager serves one process and has none.
+ * - "presence" (presence-suite.ts): the same two parts for `manager.presence`.
  *
  * Negative checks ("did not arrive") are made safe by a barrier: a marker sent to everyone after
  * the message under test, from the same node. A backplane delivers one node's messages to another
@@ -19,6 +20,7 @@ import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { MessageType, type InvocationMessage } from '../../protocol/messages.js';
 import type { HubLifetimeManager } from '../hub-lifetime-manager.js';
 import { countingJson, FakeConnection } from './fake-connection.js';
+import { presenceSuite } from './presence-suite.js';
 
 /** One node of the system under test. */
 export interface TestNode {
@@ -187,6 +189,8 @@ export function lifetimeManagerSuite(harness: LifetimeManagerHarness): void {
       assert.equal(node!.metrics.totals().messagesSent, 3);
     });
   });
+
+  presenceSuite({ name: harness.name, sharedBackplane: harness.sharedBackplane, nodes, connect });
 
   if (!harness.sharedBackplane) return;
 

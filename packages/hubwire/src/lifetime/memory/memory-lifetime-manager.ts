@@ -7,6 +7,8 @@ import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
+import type { Presence } from '../presence.js';
+import { MemoryPresence, processNodeId } from './memory-presence.js';
 
 interface Entry {
   readonly connection: LifetimeConnection;
@@ -19,6 +21,8 @@ export interface MemoryLifetimeManagerOptions {
   readonly metrics?: Metrics;
   /** Labels added to its metrics, e.g. `{ hub: '/hubs/chat' }`. */
   readonly labels?: MetricLabels;
+  /** The node id presence answers name. Default: one random id per process. */
+  readonly nodeId?: string;
 }
 
 /**
@@ -36,10 +40,13 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   readonly #users = new Map<string, Set<Entry>>();
   readonly #metrics: Metrics | undefined;
   readonly #labels: MetricLabels | undefined;
+  /** Who is connected and in which group, for this process (its node id: `presence.nodes()`). */
+  readonly presence: Presence;
 
   constructor(options: MemoryLifetimeManagerOptions = {}) {
     this.#metrics = options.metrics;
     this.#labels = options.labels;
+    this.presence = new MemoryPresence(options.nodeId ?? processNodeId, { connections: this.#connections, groups: this.#groups, users: this.#users });
   }
 
   get localConnectionCount(): number {
@@ -117,6 +124,11 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   /** The local connection with this id, if any. */
   connection(connectionId: string): LifetimeConnection | undefined {
     return this.#connections.get(connectionId)?.connection;
+  }
+
+  /** Every local connection (a backplane writes them all again after Redis lost its state). */
+  *connections(): IterableIterator<LifetimeConnection> {
+    for (const entry of this.#connections.values()) yield entry.connection;
   }
 
   /** The groups a local connection is in. */

@@ -18,6 +18,8 @@ import { openConnections, type AnyRedisClient, type BackplaneConnections } from 
 import type { RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
 import { errorText, RemoteCalls } from './remote-calls.js';
 import { decode, encode, type BackplaneMessage } from './wire.js';
+import { disabledPresence, type Presence } from '../presence.js';
+import { RedisPresence, type RedisPresenceOptions } from './redis-presence.js';
 
 /** Options of {@link RedisLifetimeManager} and {@link redisLifetimeManager}. */
 export interface RedisLifetimeManagerOptions {
@@ -45,6 +47,13 @@ export interface RedisLifetimeManagerOptions {
    * in presence answers). Default: random per {@link redisLifetimeManager} factory.
    */
   readonly nodeId?: string;
+  /**
+   * Cluster-wide presence (`presence` of the hub context and of hubs): on by default, with a
+   * heartbeat every 2 s and a node TTL of 6 s. `false` writes nothing to Redis for it (a
+   * connect and a group change then cost no Redis command) and presence questions throw
+   * `HUB_ERR_PRESENCE_DISABLED`.
+   */
+  readonly presence?: boolean | RedisPresenceOptions;
 }
 
 /** What a {@link RedisLifetimeManager} is built from: the options, plus the hub it serves. */
@@ -82,6 +91,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   readonly nodeId: string;
   /** The hub this manager serves. */
   readonly hubName: string;
+  /** Presence over every node on the same Redis (docs/operations.md, "Running on Redis"). */
+  readonly presence: Presence;
+  readonly #presence: RedisPresence | undefined;
   readonly #local: MemoryLifetimeManager;
   readonly #redis: BackplaneConnections;
   readonly #channel: string;
@@ -107,7 +119,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     this.#labels = context.labels;
     this.#groupTimeout = context.groupTimeout ?? 5000;
     this.#channel = `${context.prefix ?? 'hubwire'}:${context.hubName}`;
-    this.#local = new MemoryLifetimeManager({ metrics: context.metrics, labels: context.labels });
+    this.#local = new MemoryLifetimeManager({ metrics: context.metrics, labels: context.labels, nodeId: this.nodeId });
     this.#calls = new RemoteCalls({
       nodeId: this.nodeId,
       connectionChannel: (id) => this.#connectionChannel(id),
@@ -140,6 +152,23 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       if (message.kind === 'invocation') this.#receiveBroadcast(message, { kind: 'all', except: message.except });
     });
     void this.#want(this.#nodeChannel(this.nodeId), true, (message) => this.#receiveForNode(message));
+    const presence = context.presence ?? true;
+    this.#presence =
+      presence === false
+        ? undefined
+        : new RedisPresence({
+            ...(presence === true ? {} : presence),
+            redis: this.#redis,
+            // One hash tag for every presence key of the hub: its scripts run in one slot of a cluster.
+            keyPrefix: `{${context.prefix ?? 'hubwire'}:${context.hubName}}`,
+            nodeId: this.nodeId,
+            connected: this.#redis.ready(),
+            local: this.#local,
+            onFailure: (text, error) => this.#degrade(text, error),
+            metrics: context.metrics,
+            labels: context.labels,
+          });
+    this.presence = this.#presence ?? disabledPresence(`Presence is switched off for hub '${context.hubName}' (redisLifetimeManager({ presence: false })).`);
   }
 
   get localConnectionCount(): number {
@@ -149,13 +178,14 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   /** Resolves when both Redis connections are up and the hub's channels are subscribed. */
   async ready(): Promise<void> {
     await this.#redis.ready();
-    await Promise.all([...this.#subscriptions.values()].map((subscription) => subscription.chain));
+    await Promise.all([...[...this.#subscriptions.values()].map((subscription) => subscription.chain), this.#presence?.ready()]);
   }
 
   async onConnected(connection: LifetimeConnection): Promise<void> {
     await this.#local.onConnected(connection);
     const id = connection.connectionId;
     const subscribed = [this.#want(this.#connectionChannel(id), true, (message) => this.#receiveForConnection(id, message))];
+    if (this.#presence !== undefined) subscribed.push(this.#presence.connected(connection));
     const user = connection.userIdentifier;
     if (user !== undefined && this.#local.userConnectionCount(user) === 1) {
       subscribed.push(this.#want(this.#userChannel(user), true, (message) => this.#receiveBroadcast(message, { kind: 'users', ids: [user] })));
@@ -168,6 +198,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     const groups = this.#local.groupsOf(id);
     await this.#local.onDisconnected(connection);
     const dropped = [this.#want(this.#connectionChannel(id), false)];
+    if (this.#presence !== undefined) dropped.push(this.#presence.disconnected(id));
     for (const group of groups) if (!this.#local.hasGroup(group)) dropped.push(this.#want(this.#groupChannel(group), false));
     const user = connection.userIdentifier;
     if (user !== undefined && this.#local.userConnectionCount(user) === 0) dropped.push(this.#want(this.#userChannel(user), false));
@@ -217,13 +248,13 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   async addToGroup(connectionId: string, group: string): Promise<void> {
     if (this.#local.connection(connectionId) === undefined) return this.#remoteGroupChange('group-add', connectionId, group);
     await this.#local.addToGroup(connectionId, group);
-    if (this.#local.hasGroup(group)) await this.#wantGroup(group);
+    await Promise.all([this.#local.hasGroup(group) ? this.#wantGroup(group) : undefined, this.#presence?.added(connectionId, group)]);
   }
 
   async removeFromGroup(connectionId: string, group: string): Promise<void> {
     if (this.#local.connection(connectionId) === undefined) return this.#remoteGroupChange('group-remove', connectionId, group);
     await this.#local.removeFromGroup(connectionId, group);
-    if (!this.#local.hasGroup(group)) await this.#want(this.#groupChannel(group), false);
+    await Promise.all([this.#local.hasGroup(group) ? undefined : this.#want(this.#groupChannel(group), false), this.#presence?.removed(connectionId, group)]);
   }
 
   /** Closes the Redis connections it opened; pending group changes of other nodes fail. */
@@ -236,6 +267,8 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       pending.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
       this.#acks.delete(id);
     }
+    // Before the connections close: a clean goodbye removes this node's presence at once.
+    await this.#presence?.close();
     await this.#redis.close();
   }
 
