@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { Inbox } from '../support/e2e.js';
 import type { PlatformStats } from '../../apps/server/src/modules/admin/stats.js';
-import { ServerCluster, type signalR } from '../support/server-cluster.js';
+import { eventually, ServerCluster, type signalR } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
 
 const REDIS = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -54,17 +54,6 @@ async function prefixUser(prefix: string): Promise<{ url: string; password: stri
       }
     },
   };
-}
-
-/** Reads until `accept` holds (bounded), for figures that follow a heartbeat. */
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('three server processes on one Redis', () => {

@@ -327,6 +327,20 @@ export class ServerCluster {
   }
 }
 
+/**
+ * Calls `read` until `accept` holds for its value, and resolves with that value; fails after
+ * `ms` naming `what` and the last value. For figures that follow a heartbeat.
+ */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(value)?.slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let rest = '';
   stream.setEncoding('utf8');
