@@ -19,7 +19,7 @@ import { packageVersion } from './lib/versions.js';
 import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
 import { measureMemory } from './scenarios/memory.js';
-import { CLUSTER_IDS, CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
+import { CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
 import { withArena, type Arena } from './scenarios/arena.js';
 import type { Outcome } from './scenarios/session.js';
 
@@ -83,10 +83,12 @@ async function runMemory(config: BenchConfig): Promise<BenchResults['memory']> {
 
 async function runRedisBroadcast(config: BenchConfig): Promise<BenchResults['redisBroadcast']> {
   const sizes = config.redisBroadcast.runs.map((r) => `${fmt(r.connections)} (${r.rounds} rounds)`).join(' and ');
-  progress(`redis-broadcast: ${sizes} connections; 2 nodes on Redis, 1 node on Redis, 1 node on memory (${config.redisBroadcast.url})`);
+  progress(`redis-broadcast: ${sizes} connections over Redis at ${config.redisBroadcast.url}`);
   const results = await measureRedisBroadcast(config);
+  progress(`  set-ups: ${results.setups.map((id) => CLUSTER_LABELS[id]).join('; ')}`);
+  for (const note of results.notes) progress(`  ${note}`);
   for (const run of results.runs) {
-    for (const id of CLUSTER_IDS) {
+    for (const id of results.setups) {
       const outcome = run.clusters[id];
       if (!outcome) continue;
       const line = describe(
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
   const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory');
   const markdown = mainWanted ? renderMarkdown(results) : undefined;
   const redisSection = results.redisBroadcast
-    ? renderRedisSection(results.redisBroadcast, results.redisBar, machine, config, results.libraries.hubwire)
+    ? renderRedisSection(results.redisBroadcast, results.redisBar, machine, config)
     : undefined;
   process.stdout.write(`\n${[markdown, redisSection].filter(Boolean).join('\n')}`);
   mkdirSync(new URL('./', RESULTS_JSON), { recursive: true });

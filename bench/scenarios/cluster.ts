@@ -1,11 +1,11 @@
 /**
- * One set-up of the redis-broadcast scenario: one or more Hubwire server processes (nodes)
- * and one load-generator process whose connections are spread evenly over the nodes. Nodes
+ * One set-up of the redis-broadcast scenario: one or more server processes (nodes: Hubwire,
+ * or Socket.IO on its Redis adapter) and one load-generator process whose connections are spread evenly over the nodes. Nodes
  * on the backplane share a Redis prefix of their own, so set-ups measured side by side never
  * receive each other's broadcasts. `stop()` never throws and stops every process it started.
  */
 import { spawnChild, type Child } from '../lib/children.js';
-import type { LoaderCommands, LoaderStatus, OpenResult, ServerCommands, ServerInfo } from '../lib/commands.js';
+import type { LoaderCommands, LoaderStatus, OpenResult, ServerCommands, ServerInfo, ServerKind } from '../lib/commands.js';
 import type { BenchConfig } from '../lib/config.js';
 
 export interface ClusterSpec {
@@ -15,6 +15,10 @@ export interface ClusterSpec {
   nodes: number;
   /** Redis prefix of the backplane, or undefined for the memory lifetime manager. */
   redisPrefix: string | undefined;
+  /** The server process's entry file. */
+  entry: URL;
+  /** The protocol the load generator speaks to it. */
+  client: ServerKind;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -38,14 +42,13 @@ export class Cluster {
   static async start(spec: ClusterSpec, config: BenchConfig): Promise<Cluster> {
     const env: Record<string, string> =
       spec.redisPrefix === undefined ? {} : { BENCH_REDIS_URL: config.redisBroadcast.url, BENCH_REDIS_PREFIX: spec.redisPrefix };
-    const nodeEntry = new URL('../servers/hubwire-server.ts', import.meta.url);
     const [loaderStart, nodeStarts] = await Promise.all([
       Promise.allSettled([
         spawnChild<LoaderCommands, unknown>(new URL('../load/loader.ts', import.meta.url), { name: `${spec.id}-load`, readyTimeoutMs: STARTUP_TIMEOUT_MS }),
       ]),
       Promise.allSettled(
         Array.from({ length: spec.nodes }, (_, i) =>
-          spawnChild<ServerCommands, ServerInfo>(nodeEntry, { name: `${spec.id}-node${i + 1}`, env, readyTimeoutMs: STARTUP_TIMEOUT_MS }),
+          spawnChild<ServerCommands, ServerInfo>(spec.entry, { name: `${spec.id}-node${i + 1}`, env, readyTimeoutMs: STARTUP_TIMEOUT_MS }),
         ),
       ),
     ]);
@@ -74,7 +77,7 @@ export class Cluster {
       const batches = Math.ceil(share / openBatchSize);
       const result = await this.loader.request(
         'open',
-        { kind: 'hubwire', port: (this.infos[i] as ServerInfo).port, count: share, batchSize: openBatchSize, connectTimeoutMs },
+        { kind: this.spec.client, port: (this.infos[i] as ServerInfo).port, count: share, batchSize: openBatchSize, connectTimeoutMs },
         batches * (connectTimeoutMs + 1_000) + SHORT_TIMEOUT_MS,
       );
       total.open = result.open;

@@ -1,11 +1,13 @@
 /**
  * Broadcast over the Redis backplane: N connections spread evenly over 2 Hubwire nodes on
  * `redisLifetimeManager()`, against the same N on 1 node with the backplane and on 1 node
- * with the memory manager. Every broadcast is triggered on the first node and must reach every
- * connection on every node. The three set-ups are up side by side and take turns round by
- * round (order rotated), like the servers of the broadcast scenario.
+ * with the memory manager; optionally Socket.IO 4 on `@socket.io/redis-adapter` on 2 nodes and
+ * 1 (when bench/socketio-redis is installed). Every broadcast is triggered on the first node and
+ * must reach every connection on every node. The set-ups are up side by side and take turns
+ * round by round (order rotated), like the servers of the broadcast scenario.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { sleep } from '../lib/clock.js';
 import type { CpuDelta, DeliveryResult } from '../lib/commands.js';
 import type { BenchConfig, BroadcastRun } from '../lib/config.js';
@@ -17,14 +19,31 @@ import { Cluster, type ClusterSpec } from './cluster.js';
 import { clientProblems, cpuPercent } from './measure.js';
 import { failure, type Outcome } from './session.js';
 
-export const CLUSTER_IDS = ['two-nodes-redis', 'one-node-redis', 'one-node-memory'] as const;
+export const CLUSTER_IDS = ['two-nodes-redis', 'one-node-redis', 'one-node-memory', 'socketio-two-nodes-redis', 'socketio-one-node-redis'] as const;
 export type ClusterId = (typeof CLUSTER_IDS)[number];
 
 export const CLUSTER_LABELS: Record<ClusterId, string> = {
   'two-nodes-redis': '2 nodes, Redis',
   'one-node-redis': '1 node, Redis',
   'one-node-memory': '1 node, memory',
+  'socketio-two-nodes-redis': 'Socket.IO 4: 2 nodes, Redis',
+  'socketio-one-node-redis': 'Socket.IO 4: 1 node, Redis',
 };
+
+/** The set-up of the same server on 1 node over Redis: what a 2-node set-up is compared with. */
+export const ONE_NODE_OF: Record<ClusterId, ClusterId> = {
+  'two-nodes-redis': 'one-node-redis',
+  'one-node-redis': 'one-node-redis',
+  'one-node-memory': 'one-node-redis',
+  'socketio-two-nodes-redis': 'socketio-one-node-redis',
+  'socketio-one-node-redis': 'socketio-one-node-redis',
+};
+
+const HUBWIRE_ENTRY = new URL('../servers/hubwire-server.ts', import.meta.url);
+const SOCKETIO_ENTRY = new URL('../socketio-redis/server.ts', import.meta.url);
+/** Installed by `npm install --no-package-lock` in bench/socketio-redis; not a project dependency. */
+const SOCKETIO_INSTALLED = new URL('../socketio-redis/node_modules/@socket.io/redis-adapter/package.json', import.meta.url);
+export const SOCKETIO_INSTALL_HINT = 'cd bench/socketio-redis && npm install --no-package-lock';
 
 /** One measured round of one set-up. */
 export interface ClusterRound {
@@ -58,6 +77,8 @@ type Medians = Omit<ClusterRound, 'rotation' | 'delivery' | 'nodeCpuUsPerDeliver
 
 export interface ClusterMetrics extends BroadcastRun {
   label: string;
+  /** What the nodes said they run (library and version). */
+  library: string;
   nodes: number;
   backplane: 'redis' | 'memory';
   payloadBytes: number;
@@ -78,6 +99,10 @@ export interface RedisBroadcastRunResult {
 
 export interface RedisBroadcastResults {
   url: string;
+  /** The set-ups measured, in table order. */
+  setups: ClusterId[];
+  /** Why a set-up was left out (e.g. Socket.IO's adapter not installed). */
+  notes: string[];
   /** Redis version and pid, or why Redis could not be read. */
   redis: Outcome<{ version: string; pid: number }>;
   runs: RedisBroadcastRunResult[];
@@ -95,12 +120,27 @@ function specs(): Record<ClusterId, ClusterSpec> {
     label: CLUSTER_LABELS[id],
     nodes,
     redisPrefix: redis ? `hubwire-bench-${run}-${id}` : undefined,
+    entry: id.startsWith('socketio') ? SOCKETIO_ENTRY : HUBWIRE_ENTRY,
+    client: id.startsWith('socketio') ? 'socketio' : 'hubwire',
   });
   return {
     'two-nodes-redis': spec('two-nodes-redis', 2, true),
     'one-node-redis': spec('one-node-redis', 1, true),
     'one-node-memory': spec('one-node-memory', 1, false),
+    'socketio-two-nodes-redis': spec('socketio-two-nodes-redis', 2, true),
+    'socketio-one-node-redis': spec('socketio-one-node-redis', 1, true),
   };
+}
+
+/** Hubwire's three set-ups, and Socket.IO's two when asked for and installed. */
+function chooseSetups(config: BenchConfig, notes: string[]): ClusterId[] {
+  const setups: ClusterId[] = ['two-nodes-redis', 'one-node-redis', 'one-node-memory'];
+  if (!config.servers.includes('socketio')) return setups;
+  if (!existsSync(SOCKETIO_INSTALLED)) {
+    notes.push(`Socket.IO 4 on @socket.io/redis-adapter was not measured: its packages are not installed (\`${SOCKETIO_INSTALL_HINT}\`).`);
+    return setups;
+  }
+  return [...setups, 'socketio-two-nodes-redis', 'socketio-one-node-redis'];
 }
 
 /** Redis' figures, or NaN ones when they cannot be read (the round is still measured). */
@@ -171,6 +211,7 @@ async function measureRound(cluster: Cluster, config: BenchConfig, run: Broadcas
 }
 
 interface Entry {
+  library: string;
   openMs: number;
   connectionsPerNode: (number | null)[];
   rounds: ClusterRound[];
@@ -180,7 +221,7 @@ interface Entry {
 /** Open the run's connections on a set-up, check every node holds its share, and warm up. */
 async function prepare(cluster: Cluster, config: BenchConfig, run: BroadcastRun): Promise<Entry> {
   const opened = await cluster.open(run.connections);
-  const entry: Entry = { openMs: opened.elapsedMs, connectionsPerNode: await cluster.connectionCounts(), rounds: [], problems: [] };
+  const entry: Entry = { library: cluster.infos[0]?.library ?? '?', openMs: opened.elapsedMs, connectionsPerNode: await cluster.connectionCounts(), rounds: [], problems: [] };
   const share = run.connections / cluster.nodes.length;
   entry.connectionsPerNode.forEach((known, i) => {
     if (known !== null && Math.abs(known - share) >= 1) entry.problems.push(`node ${i + 1} reports ${known} connections, expected ${share}`);
@@ -198,6 +239,7 @@ function summarize(spec: ClusterSpec, run: BroadcastRun, config: BenchConfig, en
   return {
     ...run,
     label: spec.label,
+    library: entry.library,
     nodes: spec.nodes,
     backplane: spec.redisPrefix === undefined ? 'memory' : 'redis',
     payloadBytes: config.broadcast.payloadBytes,
@@ -261,23 +303,29 @@ class Lineup {
   }
 }
 
-async function measureRun(lineup: Lineup, all: Record<ClusterId, ClusterSpec>, config: BenchConfig, run: BroadcastRun): Promise<RedisBroadcastRunResult> {
+async function measureRun(
+  lineup: Lineup,
+  setups: readonly ClusterId[],
+  all: Record<ClusterId, ClusterSpec>,
+  config: BenchConfig,
+  run: BroadcastRun,
+): Promise<RedisBroadcastRunResult> {
   lineup.stage = `broadcast over Redis to ${run.connections} connections`;
   const entries = new Map<ClusterId, Entry>();
-  await lineup.each(CLUSTER_IDS, async (cluster, id) => {
+  await lineup.each(setups, async (cluster, id) => {
     entries.set(id, await prepare(cluster, config, run));
   });
   for (let rotation = 0; rotation < run.rounds; rotation++) {
-    const order = CLUSTER_IDS.map((_, i) => CLUSTER_IDS[(i + rotation) % CLUSTER_IDS.length] as ClusterId);
+    const order = setups.map((_, i) => setups[(i + rotation) % setups.length] as ClusterId);
     await lineup.each(order, async (cluster, id) => {
       const entry = entries.get(id) as Entry;
       await sleep(ROUND_PAUSE_MS);
       entry.rounds.push(await measureRound(cluster, config, run, rotation, entry.problems));
     });
   }
-  await lineup.each(CLUSTER_IDS, (cluster) => cluster.closeAll());
+  await lineup.each(setups, (cluster) => cluster.closeAll());
   const clusters: RedisBroadcastRunResult['clusters'] = {};
-  for (const id of CLUSTER_IDS) {
+  for (const id of setups) {
     const failed = lineup.failures.get(id);
     const entry = entries.get(id);
     if (failed !== undefined) clusters[id] = { ok: false, error: failed };
@@ -293,13 +341,17 @@ async function measureRun(lineup: Lineup, all: Record<ClusterId, ClusterSpec>, c
   return { connections: run.connections, clusters };
 }
 
-/** Every run of the scenario on the same three set-ups (started once, always stopped). */
+/** Every run of the scenario on the same set-ups (started once, always stopped). */
 export async function measureRedisBroadcast(config: BenchConfig): Promise<RedisBroadcastResults> {
   const { url, runs } = config.redisBroadcast;
+  const notes: string[] = [];
+  const setups = chooseSetups(config, notes);
   const failedRuns = (error: string): RedisBroadcastResults => ({
     url,
+    setups,
+    notes,
     redis: { ok: false, error },
-    runs: runs.map((run) => ({ connections: run.connections, clusters: Object.fromEntries(CLUSTER_IDS.map((id) => [id, { ok: false, error }])) })),
+    runs: runs.map((run) => ({ connections: run.connections, clusters: Object.fromEntries(setups.map((id) => [id, { ok: false, error }])) })),
   });
   let redis: RedisSample;
   try {
@@ -312,15 +364,15 @@ export async function measureRedisBroadcast(config: BenchConfig): Promise<RedisB
   const all = specs();
   const lineup = new Lineup();
   try {
-    const started = await Promise.allSettled(CLUSTER_IDS.map((id) => Cluster.start(all[id], config)));
+    const started = await Promise.allSettled(setups.map((id) => Cluster.start(all[id], config)));
     started.forEach((outcome, i) => {
-      const id = CLUSTER_IDS[i] as ClusterId;
+      const id = setups[i] as ClusterId;
       if (outcome.status === 'fulfilled') lineup.live.set(id, outcome.value);
       else lineup.failures.set(id, `during start-up: ${failure(outcome.reason).error}`);
     });
     const results: RedisBroadcastRunResult[] = [];
-    for (const run of runs) results.push(await measureRun(lineup, all, config, run));
-    return { url, redis: { ok: true, value: { version: redis.version, pid: redis.pid } }, runs: results };
+    for (const run of runs) results.push(await measureRun(lineup, setups, all, config, run));
+    return { url, setups, notes, redis: { ok: true, value: { version: redis.version, pid: redis.pid } }, runs: results };
   } finally {
     await lineup.stop();
   }

@@ -55,7 +55,7 @@ async function createHubwireServer(): Promise<BenchServer> {
   }
 
   return {
-    library: `hubwire ${packageVersion('hubwire')}${backplane ? ' on redisLifetimeManager()' : ''}`,
+    library: `hubwire ${packageVersion('hubwire')}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}`,
     async listen() {
       const address = await hubwire.listen({ port: 0, host: '127.0.0.1' });
       return address.port;
