@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { Inbox } from '../support/e2e.js';
 import type { PlatformStats } from '../../apps/server/src/modules/admin/stats.js';
+import type { ArtifactUpdate, CampaignDetails, CampaignSnapshot, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import { eventually, ServerCluster, type signalR } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
 
@@ -64,8 +65,9 @@ describe('three server processes on one Redis', () => {
 
   before(async () => {
     redisUser = await prefixUser(prefix);
-    // A short registry heartbeat, so the admin figures see a new connection within a fraction of a second.
-    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix, env: { REDIS_HEARTBEAT_MS: '200' } });
+    // A short registry heartbeat, so the admin figures see a new connection within a fraction of
+    // a second; short campaign steps, so a run ends within the test.
+    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix, env: { REDIS_HEARTBEAT_MS: '200', CAMPAIGN_STEP_MS: '100' } });
   });
   after(async () => {
     await cluster?.stopAll();
@@ -202,6 +204,59 @@ describe('three server processes on one Redis', () => {
     assert.deepEqual(seen[1], [`acme:for acme:${sent.notificationId}`], 'the same notification, over MessagePack');
     assert.equal(seen[2]!.length, 1);
     assert.match(seen[2]![0]!, /^globex:for globex:/);
+  });
+
+  test('campaigns: created on node 1, followed on node 2, its snapshot and details read on node 3; sequence numbers without gaps', async () => {
+    const jane = await token(0, 'jane.smith');
+    const created = await cluster.request(0, 'POST', '/api/campaigns', { token: jane, body: { name: 'across nodes', artifactCount: 2 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = (created.body as CampaignDetails).campaignId;
+
+    // Every message with its sequence, in arrival order, per follower.
+    const followers = await Promise.all(
+      [1, 2].map(async (index) => {
+        const sequences: number[] = [];
+        const events: OrchestrationEvent[] = [];
+        const connection = await cluster.connect(index, '/hubs/campaigns', {
+          protocol: index === 1 ? 'messagepack' : 'json',
+          on: {
+            ReceiveOrchestrationEvent: (event: OrchestrationEvent) => {
+              sequences.push(event.sequence);
+              events.push(event);
+            },
+            ReceiveArtifactUpdate: (update: ArtifactUpdate) => sequences.push(update.sequence),
+          },
+        });
+        const snapshot = await within(connection.invoke<CampaignSnapshot>('SubscribeToCampaign', id), 5000, 'SubscribeToCampaign');
+        return { index, connection, sequences, events, snapshot };
+      }),
+    );
+    await until(() => followers.every((follower) => follower.events.some((event) => event.eventType === 'CampaignCompleted')), 10_000, 'the run to complete on both followers');
+    for (const { index, sequences, snapshot } of followers) {
+      assert.equal(snapshot.campaignId, id);
+      // What arrived after the subscription's snapshot continues it exactly: no gap, no repeat.
+      const after = sequences.filter((sequence) => sequence > snapshot.lastEventSequence);
+      const last = sequences.at(-1)!;
+      assert.deepEqual(after, Array.from({ length: last - snapshot.lastEventSequence }, (_, i) => snapshot.lastEventSequence + 1 + i), `node ${index + 1}: ${sequences.join(',')}`);
+    }
+    const final = Math.max(...followers.map((follower) => follower.sequences.at(-1)!));
+    const common = Math.max(...followers.map((follower) => follower.snapshot.lastEventSequence));
+    assert.deepEqual(followers[0]!.sequences.filter((s) => s > common), followers[1]!.sequences.filter((s) => s > common), 'both followers saw the same run');
+
+    // Node 3 reads what node 1 ran, through the hub and through REST.
+    const reader = await cluster.connect(2, '/hubs/campaigns');
+    const pushed = new Inbox(reader, 'ReceiveCampaignSnapshot');
+    const snapshot = await within(reader.invoke<CampaignSnapshot>('GetCampaignSnapshot', id), 5000, 'GetCampaignSnapshot');
+    assert.equal(snapshot.currentState, 'completed');
+    assert.equal(snapshot.lastEventSequence, final, 'the snapshot names the last event');
+    assert.equal(snapshot.completedArtifacts.length, 2);
+    assert.deepEqual(snapshot.pendingArtifacts, []);
+    await until(() => pushed.received.length === 1, 5000, 'ReceiveCampaignSnapshot to the caller');
+    const details = await cluster.request(2, 'GET', `/api/campaigns/${id}`);
+    assert.equal(details.status, 200);
+    assert.deepEqual({ state: details.body.currentState, last: details.body.lastEventSequence, by: details.body.createdBy, name: details.body.name }, { state: 'completed', last: final, by: 'jane.smith', name: 'across nodes' });
+    const listed = await cluster.request(1, 'GET', '/api/campaigns', { token: await token(1, 'jane.smith') });
+    assert.ok((listed.body.campaigns as CampaignDetails[]).some((campaign) => campaign.campaignId === id), 'listed on node 2 for its creator');
   });
 
   test('no log line of any node holds the JWT secret, the Redis password or a bearer token', () => {
