@@ -30,8 +30,20 @@ export interface Lease {
    * returns a function that removes the listener.
    */
   onChange(listener: (held: boolean) => void): () => void;
+  /**
+   * The Redis key and token of a Redis lease (undefined for a local one), for writes that must
+   * land only while this node leads: a Lua script checks `GET key == token` before writing, so a
+   * leader that lost the lease mid-write cannot overwrite its successor's state.
+   */
+  readonly fence: LeaseFence | undefined;
   /** Stops competing and gives the lease back (another node may take it at once). */
   stop(): Promise<void>;
+}
+
+/** See {@link Lease.fence}. */
+export interface LeaseFence {
+  readonly key: string;
+  readonly token: string;
 }
 
 /** What a Redis lease is built from. */
@@ -77,6 +89,7 @@ export function localLease(name: string): Lease {
   const listeners = new Set<(held: boolean) => void>();
   return {
     name,
+    fence: undefined,
     get held() {
       return held;
     },
@@ -128,6 +141,10 @@ export class RedisLease implements Lease {
 
   get held(): boolean {
     return this.#holding && this.#now() < this.#validUntil;
+  }
+
+  get fence(): LeaseFence {
+    return { key: this.key, token: this.token };
   }
 
   onChange(listener: (held: boolean) => void): () => void {

@@ -105,7 +105,7 @@ describe('node registry during a Redis outage', () => {
     assert.equal(read.partial, true);
     assert.deepEqual(read.nodes.map((entry) => entry.nodeId), ['node-a']);
     await server.restart(); // empty: as after a crash without persistence
-    await eventually(async () => (context!.redis.isReady ? context!.redis.sMembers(context!.key('nodes')) : []), (ids) => ids.includes('node-a'), 5000, 'the entry written again');
+    await eventually(async () => (context!.redis.isReady ? context!.redis.sMembers(context!.key('nodes')) : ([] as string[])), (ids) => ids.includes('node-a'), 5000, 'the entry written again');
     assert.equal((await registry.read()).partial, false);
   });
 });

@@ -4,7 +4,6 @@
  */
 import { Hub, type Clock } from 'hubwire';
 import type { MockEvent } from './generator.js';
-import type { EventsSimulator } from './simulator.js';
 
 /** What `Connected` carries. */
 export interface ConnectedInfo {
@@ -22,12 +21,13 @@ export interface EventsClient {
 
 /** Clients only listen; `GetRecentEvents` returns what they missed. */
 export class EventsHub extends Hub<EventsClient> {
-  readonly #simulator: EventsSimulator;
+  readonly #recent: () => Promise<readonly MockEvent[]>;
   readonly #clock: Clock;
 
-  constructor(simulator: EventsSimulator, clock: Clock) {
+  /** `recent` gives the latest events of the stream (of the whole cluster when there is one). */
+  constructor(recent: () => Promise<readonly MockEvent[]>, clock: Clock) {
     super();
-    this.#simulator = simulator;
+    this.#recent = recent;
     this.#clock = clock;
   }
 
@@ -36,7 +36,7 @@ export class EventsHub extends Hub<EventsClient> {
   }
 
   /** The latest events (up to 20), oldest first. */
-  getRecentEvents(): readonly MockEvent[] {
-    return this.#simulator.recent;
+  getRecentEvents(): Promise<readonly MockEvent[]> {
+    return this.#recent();
   }
 }

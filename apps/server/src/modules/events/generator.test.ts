@@ -96,4 +96,28 @@ describe('EventGenerator', () => {
       ips.set(userId, ip);
     }
   });
+
+  test('a generator restored from another one\'s snapshot continues its stream', () => {
+    const first = new EventGenerator(seededRandom(5), () => T0);
+    const before = Array.from({ length: 200 }, () => first.next());
+    const second = new EventGenerator(seededRandom(6), () => T0, { orderId: 1, notificationId: 1 });
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())));
+    assert.deepEqual(second.snapshot(), first.snapshot());
+    const after = Array.from({ length: 200 }, () => second.next());
+    const orders = [...before, ...after].flatMap((event) => (event.type === 'NewOrder' ? [event.payload.orderId] : []));
+    orders.forEach((id, index) => index > 0 && assert.equal(id, orders[index - 1]! + 1));
+    const stock = new Map<string, number>();
+    const online = new Map<string, boolean>();
+    for (const event of [...before, ...after]) {
+      if (event.type === 'StockUpdate') {
+        const previous = stock.get(event.payload.productId);
+        if (previous !== undefined) assert.equal(event.payload.previousStock, previous);
+        stock.set(event.payload.productId, event.payload.newStock);
+      }
+      if (event.type === 'UserActivity' && event.payload.action !== 'signup' && online.has(event.payload.userId)) {
+        assert.equal(online.get(event.payload.userId), event.payload.action === 'logout');
+      }
+      if (event.type === 'UserActivity') online.set(event.payload.userId, event.payload.action !== 'logout');
+    }
+  });
 });

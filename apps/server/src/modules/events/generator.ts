@@ -77,7 +77,8 @@ interface Product {
   stock: number;
 }
 
-interface Customer {
+/** A shop customer of the mock stream. */
+export interface Customer {
   readonly id: string;
   readonly name: string;
   readonly ip: string;
@@ -110,6 +111,19 @@ const NOTIFICATIONS: Readonly<Record<NotificationPayload['severity'], readonly s
   error: ['Checkout error rate above 2%', 'Email delivery is failing', 'Order export job failed'],
 };
 
+/**
+ * Everything a generator carries from one event to the next, as plain JSON: a node that takes
+ * over the simulator restores it, so order ids, stock and who is logged in continue across nodes.
+ */
+export interface GeneratorSnapshot {
+  readonly nextOrderId: number;
+  readonly nextNotificationId: number;
+  readonly nextCustomerNumber: number;
+  /** Stock per product id. */
+  readonly stock: Readonly<Record<string, number>>;
+  readonly customers: readonly Customer[];
+}
+
 /** Where a generator starts (tests may pick other numbers). */
 export interface GeneratorStart {
   readonly orderId?: number;
@@ -139,6 +153,32 @@ export class EventGenerator {
   /** The current stock of every product (what the next StockUpdate moves from). */
   get stock(): ReadonlyMap<string, number> {
     return new Map(this.#products.map((product) => [product.id, product.stock]));
+  }
+
+  /** The state the next event follows from. */
+  snapshot(): GeneratorSnapshot {
+    return {
+      nextOrderId: this.#nextOrderId,
+      nextNotificationId: this.#nextNotificationId,
+      nextCustomerNumber: this.#nextCustomerNumber,
+      stock: Object.fromEntries(this.#products.map((product) => [product.id, product.stock])),
+      customers: this.#customers.map((customer) => ({ ...customer })),
+    };
+  }
+
+  /**
+   * Continues from `snapshot` (another generator's, e.g. of the node that led before). Products
+   * it does not know keep their stock; a snapshot without customers keeps the current ones.
+   */
+  restore(snapshot: GeneratorSnapshot): void {
+    this.#nextOrderId = snapshot.nextOrderId;
+    this.#nextNotificationId = snapshot.nextNotificationId;
+    this.#nextCustomerNumber = snapshot.nextCustomerNumber;
+    for (const product of this.#products) {
+      const stock = snapshot.stock[product.id];
+      if (typeof stock === 'number' && Number.isFinite(stock)) product.stock = stock;
+    }
+    if (snapshot.customers.length > 0) this.#customers.splice(0, this.#customers.length, ...snapshot.customers.map((customer) => ({ ...customer })));
   }
 
   /** The next event, of `type` or of a random one. */

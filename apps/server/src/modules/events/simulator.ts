@@ -13,11 +13,22 @@ export interface EventsSimulatorOptions {
   readonly generator: EventGenerator;
   /** Sends one event to every client; resolves once it is queued. */
   readonly publish: (event: MockEvent) => Promise<void>;
+  /**
+   * Keeps the event (and the generator's state after it) where every node reads it, before it is
+   * published: a client that gets it and asks `GetRecentEvents` on any node finds it there.
+   * Never rejects. Default: nothing beyond this simulator's own recent list.
+   */
+  readonly record?: (event: MockEvent) => Promise<void>;
   readonly clock: Clock;
   readonly random: () => number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly logger: Logger;
+  /**
+   * Checked before each scheduled event: false skips it (the node no longer leads; its lease may
+   * have ended while the process was blocked, before the step-down reached `stop()`).
+   */
+  readonly active?: () => boolean;
   /** How many recent events to keep for `GetRecentEvents`. Default 20. */
   readonly keep?: number;
 }
@@ -67,6 +78,7 @@ export class EventsSimulator {
     this.#recent.push(event);
     if (this.#recent.length > (this.#options.keep ?? 20)) this.#recent.shift();
     this.#sent++;
+    await this.#options.record?.(event);
     await this.#options.publish(event);
     return event;
   }
@@ -78,6 +90,7 @@ export class EventsSimulator {
       if (!this.#running) return;
       // The next wait starts now, so a slow publish does not stretch the schedule.
       this.#schedule();
+      if (this.#options.active?.() === false) return;
       this.emit().catch((error: unknown) => logger.error({ err: error }, 'event not sent'));
     }, delay);
   }

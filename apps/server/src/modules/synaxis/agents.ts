@@ -13,7 +13,11 @@ import type { SynaxisNotifier } from './notifier.js';
 export interface SynaxisAgentsOptions {
   readonly notifier: SynaxisNotifier;
   /** The organizations to notify at each tick (those with connected members, in the server). */
-  readonly organizations: () => readonly string[];
+  readonly organizations: () => readonly string[] | Promise<readonly string[]>;
+  /** Checked at each tick: false skips it (this node no longer leads the agents). */
+  readonly active?: () => boolean;
+  /** Called after each tick with the agents' state, to keep it for a node that takes over. */
+  readonly record?: (snapshot: AgentsSnapshot) => Promise<unknown>;
   readonly intervalMs: number;
   readonly clock?: Clock;
   /** A number in [0, 1); default Math.random. */
@@ -50,6 +54,14 @@ const ACTIONS: [string, string][] = [
   ['member.invited', 'members'],
 ];
 
+/** What the agents carry from one tick to the next, as plain JSON. */
+export interface AgentsSnapshot {
+  /** The next notification type per organization (an index into the five types). */
+  readonly turn: Readonly<Record<string, number>>;
+  /** The last status per `organization/provider`. */
+  readonly health: Readonly<Record<string, ProviderStatus>>;
+}
+
 /** Emits notifications on a timer; stop it with {@link SynaxisAgents.stop}. */
 export class SynaxisAgents {
   readonly #options: SynaxisAgentsOptions;
@@ -65,8 +77,16 @@ export class SynaxisAgents {
     this.#random = options.random ?? Math.random;
   }
 
+  /** Whether the timer runs. */
+  get running(): boolean {
+    return this.#timer !== undefined;
+  }
+
   start(): void {
-    this.#timer ??= this.#clock.setInterval(() => void this.tick(), this.#options.intervalMs);
+    this.#timer ??= this.#clock.setInterval(() => {
+      if (this.#options.active?.() === false) return;
+      void this.tick();
+    }, this.#options.intervalMs);
   }
 
   stop(): void {
@@ -74,10 +94,30 @@ export class SynaxisAgents {
     this.#timer = undefined;
   }
 
+  /** The state the next tick follows from. */
+  snapshot(): AgentsSnapshot {
+    return { turn: Object.fromEntries(this.#turn), health: Object.fromEntries(this.#health) };
+  }
+
+  /** Continues from `snapshot` (e.g. of the node that ran the agents before). */
+  restore(snapshot: AgentsSnapshot): void {
+    this.#turn.clear();
+    this.#health.clear();
+    for (const [organizationId, turn] of Object.entries(snapshot.turn)) if (Number.isInteger(turn)) this.#turn.set(organizationId, turn);
+    for (const [key, status] of Object.entries(snapshot.health)) if (status === 'healthy' || status === 'degraded' || status === 'down') this.#health.set(key, status);
+  }
+
   /** Sends every current organization its next notification. */
   async tick(): Promise<void> {
+    let organizations: readonly string[];
+    try {
+      organizations = await this.#options.organizations();
+    } catch (error) {
+      this.#options.logger?.warn({ err: error }, 'organizations with members not known; tick skipped');
+      return;
+    }
     await Promise.all(
-      this.#options.organizations().map(async (organizationId) => {
+      organizations.map(async (organizationId) => {
         const turn = this.#turn.get(organizationId) ?? 0;
         this.#turn.set(organizationId, turn + 1);
         const type = NOTIFICATION_TYPES[turn % NOTIFICATION_TYPES.length]!;
@@ -88,6 +128,7 @@ export class SynaxisAgents {
         }
       }),
     );
+    await this.#options.record?.(this.snapshot());
   }
 
   #pick<T>(items: readonly T[]): T {

@@ -1,16 +1,23 @@
 /**
  * The synaxis feature: `/hubs/synaxis` (JWT required), its notifier, the simulated agents
- * (demo mode) and the admin REST trigger.
+ * (demo mode) and the admin REST trigger. In a cluster, who joined which organization is counted
+ * over every node (memberships.ts), and exactly one node runs the agents — the holder of the
+ * `synaxis-agents` lease — continuing from the state the previous one left in Redis.
  * @module
  */
 import type { AppContext, AppModule } from '../../app-context.js';
 import { organizationsOf } from '../../auth/authenticator.js';
-import { SynaxisAgents } from './agents.js';
+import { FencedState } from '../../cluster/fenced-state.js';
+import { openLease, type Lease } from '../../cluster/lease.js';
+import { SynaxisAgents, type AgentsSnapshot } from './agents.js';
+import { clusterMembers, localMembers, type OrganizationMembers } from './memberships.js';
 import { SynaxisNotifier } from './notifier.js';
 import { registerSynaxisRoutes } from './routes.js';
 import { OrganizationDirectory, SynaxisHub, type MembershipCheck } from './synaxis-hub.js';
 
 export const SYNAXIS_HUB_PATH = '/hubs/synaxis';
+/** The lease of the simulated agents: one set per cluster. */
+export const SYNAXIS_AGENTS_LEASE = 'synaxis-agents';
 
 /** Options for other deployments and tests. */
 export interface SynaxisModuleOptions {
@@ -18,40 +25,92 @@ export interface SynaxisModuleOptions {
   readonly isMember?: MembershipCheck;
 }
 
-/** The synaxis module; `notifier` and `agents` are available once it is registered. */
+/** The synaxis module; `notifier`, `members` and `agents` are available once it is registered. */
 export interface SynaxisModule extends AppModule {
   readonly notifier: SynaxisNotifier | undefined;
+  /** Organization members of the whole cluster. */
+  readonly members: OrganizationMembers | undefined;
   /** The simulated agents; undefined unless demo mode and `simulators.synaxis.enabled`. */
   readonly agents: SynaxisAgents | undefined;
+  /** The agents' lease; undefined when this node does not run them. */
+  readonly lease: Lease | undefined;
 }
 
 /** Builds the module (the server uses {@link synaxisModule}). */
 export function createSynaxisModule(options: SynaxisModuleOptions = {}): SynaxisModule {
   let notifier: SynaxisNotifier | undefined;
   let agents: SynaxisAgents | undefined;
+  let shared: OrganizationMembers | undefined;
+  let agentsLease: Lease | undefined;
   return {
     name: 'synaxis',
     get notifier() {
       return notifier;
     },
+    get members() {
+      return shared;
+    },
     get agents() {
       return agents;
+    },
+    get lease() {
+      return agentsLease;
     },
     register(app: AppContext) {
       const logger = app.logger.child({ module: 'synaxis' });
       const directory = new OrganizationDirectory();
+      const members = app.cluster === undefined ? localMembers(directory) : clusterMembers(app.cluster, directory, { intervalMs: app.config.redis.heartbeatMs, logger });
+      shared = members;
+      members.start();
       const isMember = options.isMember ?? ((user, organizationId) => organizationsOf(user, app.config.jwt).includes(organizationId));
-      app.hubwire.mapHub(SYNAXIS_HUB_PATH, SynaxisHub, { authorize: true, create: () => new SynaxisHub(isMember, directory) });
+      app.hubwire.mapHub(SYNAXIS_HUB_PATH, SynaxisHub, { authorize: true, create: () => new SynaxisHub(isMember, directory, members) });
       const sender = new SynaxisNotifier(app.hubwire, app.clock);
       notifier = sender;
-      registerSynaxisRoutes(app.routes, sender, directory, logger);
+      registerSynaxisRoutes(app.routes, sender, members, logger);
       const { enabled, intervalMs } = app.config.simulators.synaxis;
       if (app.config.demo && enabled) {
-        const simulated = new SynaxisAgents({ notifier: sender, organizations: () => directory.organizations(), intervalMs, clock: app.clock, random: app.random, logger });
+        const lease = openLease(app.cluster, SYNAXIS_AGENTS_LEASE, { ttlMs: app.config.redis.leaseTtlMs, logger });
+        agentsLease = lease;
+        const state = app.cluster === undefined ? undefined : new FencedState<AgentsSnapshot>(app.cluster, 'synaxis:agents', logger);
+        const fence = lease.fence;
+        const simulated = new SynaxisAgents({
+          notifier: sender,
+          organizations: () => members.organizations(),
+          active: () => lease.held,
+          record: state === undefined || fence === undefined ? undefined : (snapshot) => state.save(fence, snapshot),
+          intervalMs,
+          clock: app.clock,
+          random: app.random,
+          logger,
+        });
         agents = simulated;
-        simulated.start();
-        app.onStop(() => simulated.stop());
+        let turn = 0;
+        lease.onChange((held) => {
+          const mine = ++turn;
+          if (!held) {
+            simulated.stop();
+            return;
+          }
+          if (state === undefined) {
+            simulated.start();
+            return;
+          }
+          state
+            .load()
+            .then(
+              (snapshot) => snapshot !== undefined && simulated.restore(snapshot),
+              (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'agents state not readable; starting from this node\'s own'),
+            )
+            .finally(() => {
+              if (mine === turn && lease.held) simulated.start();
+            });
+        });
+        app.onStop(async () => {
+          simulated.stop();
+          await lease.stop();
+        });
       }
+      app.onStop(() => members.stop());
       logger.debug({ simulated: agents !== undefined, intervalMs }, 'synaxis module registered');
     },
   };

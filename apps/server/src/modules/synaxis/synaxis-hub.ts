@@ -3,14 +3,16 @@
  * @module
  */
 import { Hub, HubError, type Principal } from 'hubwire';
+import type { OrganizationMembers } from './memberships.js';
 import { ORGANIZATION_ID, organizationGroup, type SynaxisClient } from './model.js';
 
 /** Decides whether `user` is a member of the organization (may be async, e.g. a database look-up). */
 export type MembershipCheck = (user: Principal, organizationId: string) => boolean | Promise<boolean>;
 
 /**
- * Which connections joined which organizations, so the simulated agents know where to send and
- * the admin endpoint can say how many members a notification reached.
+ * Which of this process's connections joined which organizations. The cluster-wide view (where
+ * the simulated agents send, how many members a notification reached) adds up every node's
+ * directory: see memberships.ts.
  */
 export class OrganizationDirectory {
   readonly #members = new Map<string, Set<string>>();
@@ -48,6 +50,11 @@ export class OrganizationDirectory {
     return this.#members.get(organizationId)?.size ?? 0;
   }
 
+  /** Members per organization with at least one. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.#members].map(([organizationId, members]) => [organizationId, members.size]));
+  }
+
   /** Organizations a connection joined. */
   joinedBy(connectionId: string): number {
     return this.#byConnection.get(connectionId)?.size ?? 0;
@@ -65,11 +72,14 @@ export const MAX_ORGANIZATIONS_PER_CONNECTION = 50;
 export class SynaxisHub extends Hub<SynaxisClient> {
   readonly #isMember: MembershipCheck;
   readonly #directory: OrganizationDirectory;
+  readonly #members: OrganizationMembers | undefined;
 
-  constructor(isMember: MembershipCheck, directory: OrganizationDirectory) {
+  /** `members` is told of every change to `directory` (to share it with the other nodes). */
+  constructor(isMember: MembershipCheck, directory: OrganizationDirectory, members?: OrganizationMembers) {
     super();
     this.#isMember = isMember;
     this.#directory = directory;
+    this.#members = members;
   }
 
   async joinOrganization(organizationId: string): Promise<{ organizationId: string; joinedAt: string }> {
@@ -81,6 +91,8 @@ export class SynaxisHub extends Hub<SynaxisClient> {
     }
     await this.groups.add(this.context.connectionId, organizationGroup(id));
     this.#directory.add(this.context.connectionId, id);
+    // Answered once every node counts the new member (agents and the admin endpoint read it).
+    await this.#members?.changed();
     return { organizationId: id, joinedAt: new Date().toISOString() };
   }
 
@@ -88,10 +100,13 @@ export class SynaxisHub extends Hub<SynaxisClient> {
     const id = checkId(organizationId);
     this.#directory.remove(this.context.connectionId, id);
     await this.groups.remove(this.context.connectionId, organizationGroup(id));
+    await this.#members?.changed();
   }
 
-  override onDisconnected(): void {
+  override async onDisconnected(): Promise<void> {
+    if (this.#directory.joinedBy(this.context.connectionId) === 0) return;
     this.#directory.removeConnection(this.context.connectionId);
+    await this.#members?.changed();
   }
 }
 
