@@ -6,11 +6,17 @@
  * cluster over the cluster bus, as one Redis would.
  * @module
  */
-import { createCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
+import { createCluster, type RedisCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
 import type { BackplaneConnections, ConnectionEvents } from './redis-clients.js';
 
-/** Any node-redis cluster client (`createCluster()` from `redis` or `@redis/client`). */
-export type AnyRedisCluster = RedisClusterType<any, any, any, any, any>;
+/**
+ * Any node-redis cluster client (`createCluster()` from `redis` or `@redis/client`), modules or
+ * not. The class type: node-redis' `RedisClusterType` of one set of modules and RESP version is
+ * not assignable to that of another, the class is.
+ */
+export type AnyRedisCluster = RedisCluster<any, any, any, any, any>;
+/** The same client with its commands, as the backplane uses it. */
+type ClusterClient = RedisClusterType<any, any, any, any, any>;
 
 /**
  * How the backplane reaches a Redis Cluster: the `cluster` option of `redisLifetimeManager()`.
@@ -72,15 +78,15 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
   const sharded = options.shardedPubSub ?? true;
   const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelay);
   const owned = options.client === undefined;
-  const publisher: AnyRedisCluster =
-    options.client ??
+  const publisher: ClusterClient =
+    (options.client as ClusterClient | undefined) ??
     (createCluster({
       rootNodes: (options.rootNodes ?? []).map((node) => ({ url: node.url })),
       defaults: { ...options.defaults, disableOfflineQueue: true, socket: { ...options.defaults?.socket, reconnectStrategy } as never },
-    }) as AnyRedisCluster);
+    }) as ClusterClient);
   // The application's cluster keeps its own subscriptions: the backplane's are on a duplicate
   // it owns, which opens only subscriber connections.
-  const subscriber: AnyRedisCluster = owned ? publisher : (publisher.duplicate({ minimizeConnections: true }) as AnyRedisCluster);
+  const subscriber: ClusterClient = owned ? publisher : (publisher.duplicate({ minimizeConnections: true }) as ClusterClient);
   const which = owned ? 'cluster' : 'subscriber';
   let closed = false;
   let wake: (() => void) | undefined;
@@ -100,7 +106,7 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
   subscriber.on('node-ready', onNodeReady);
 
   /** node-redis gives up on the first discovery that finds no root node up; the backplane keeps trying. */
-  const keepConnecting = async (cluster: AnyRedisCluster): Promise<void> => {
+  const keepConnecting = async (cluster: ClusterClient): Promise<void> => {
     for (let retries = 0; !closed && !cluster.isOpen; retries++) {
       try {
         await cluster.connect();

@@ -18,8 +18,10 @@ export interface RedisLifetimeManagerFactory {
 
 /**
  * Scales hubs out over Redis pub/sub: run several processes (on one machine or many) against
- * one Redis and sends, groups and users reach connections on every node. Each hub class gets
- * its own two Redis connections (publish and subscribe); `HubServer.close()` closes them.
+ * one Redis (or one Redis Cluster) and sends, groups and users reach connections on every node.
+ * Each hub class gets its own two Redis connections (publish and subscribe), or on a cluster its
+ * own cluster client (a command connection per master, a subscriber connection per shard it has
+ * channels on); `HubServer.close()` closes them.
  *
  * @example
  * ```ts
@@ -30,6 +32,9 @@ export interface RedisLifetimeManagerFactory {
  * hubwire.mapHub('/hubs/chat', ChatHub);
  * await backplane.ready(); // optional: sends before this only reach this node
  * await hubwire.listen({ port: 5000 });
+ *
+ * // On a Redis Cluster, with sharded pub/sub (SSUBSCRIBE/SPUBLISH):
+ * redisLifetimeManager({ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }] } });
  * ```
  */
 export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}): RedisLifetimeManagerFactory {
