@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStats } from '../../apps/server/src/modules/admin/stats.js';
+import type { ArtifactUpdate, CampaignDetails, CampaignSnapshot, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import { Inbox } from '../support/e2e.js';
 import { eventually, ServerCluster, type signalR } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
@@ -18,6 +19,12 @@ const ENTRY_TTL_MS = 3 * HEARTBEAT_MS;
 /** What a read and the polling add on top: one heartbeat and a loaded 2-core machine. */
 const SLACK_MS = 1000;
 
+/** Campaign steps: short, so a run outlives its owner's death and still ends within the test. */
+const STEP_MS = 200;
+/** apps/server campaigns: a run's claim lives 3 s after its last renewal; orphans are looked for every second. */
+const CLAIM_TTL_MS = 3000;
+const CLAIM_SCAN_MS = 1000;
+
 interface ChatMessage {
   readonly user: string;
   readonly text: string;
@@ -27,7 +34,7 @@ describe('a node killed with SIGKILL, three server processes', () => {
   let cluster: ServerCluster;
 
   before(async () => {
-    cluster = await ServerCluster.start(3, { redisUrl: REDIS, env: { REDIS_HEARTBEAT_MS: String(HEARTBEAT_MS), REDIS_LEASE_TTL_MS: '1000' } });
+    cluster = await ServerCluster.start(3, { redisUrl: REDIS, env: { REDIS_HEARTBEAT_MS: String(HEARTBEAT_MS), REDIS_LEASE_TTL_MS: '1000', CAMPAIGN_STEP_MS: String(STEP_MS) } });
   });
   after(() => cluster?.stopAll());
 
@@ -85,5 +92,56 @@ describe('a node killed with SIGKILL, three server processes', () => {
     await within(again.invoke('SendMessage', 'back'), 5000, 'SendMessage on the restarted node');
     await until(() => texts(jane).includes('admin:back') && texts(john).includes('admin:back'), 5000, 'the restarted node reaches both');
     for (const index of [0, 2]) assert.ok(cluster.node(index).alive, `node ${index + 1} still runs`);
+  });
+
+  test('a campaign run whose node is killed is taken over by another node and continues from its last state and sequence', async (t) => {
+    const owner = 1;
+    const jane = await cluster.token(0, 'jane.smith');
+    const created = await cluster.request(owner, 'POST', '/api/campaigns', { token: jane, body: { name: 'orphaned', artifactCount: 4 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = (created.body as CampaignDetails).campaignId;
+    const followers = await Promise.all(
+      [0, 2].map(async (index) => {
+        const messages: { sequence: number; at: number; event?: OrchestrationEvent }[] = [];
+        const connection = await cluster.connect(index, '/hubs/campaigns', {
+          protocol: index === 2 ? 'messagepack' : 'json',
+          on: {
+            ReceiveOrchestrationEvent: (event: OrchestrationEvent) => messages.push({ sequence: event.sequence, at: Date.now(), event }),
+            ReceiveArtifactUpdate: (update: ArtifactUpdate) => messages.push({ sequence: update.sequence, at: Date.now() }),
+          },
+        });
+        const snapshot = await within(connection.invoke<CampaignSnapshot>('SubscribeToCampaign', id), 5000, 'SubscribeToCampaign');
+        return { index, connection, messages, snapshot };
+      }),
+    );
+    const seen = (follower: (typeof followers)[number]) => follower.messages.filter((message) => message.sequence > follower.snapshot.lastEventSequence);
+    await until(() => followers.every((follower) => seen(follower).length >= 2), 5000, 'the run under way on its owner');
+
+    await cluster.kill(owner, 'SIGKILL');
+    const killedAt = Date.now();
+    const lastBefore = Math.max(...followers.map((follower) => follower.messages.at(-1)!.sequence));
+    await until(
+      () => followers.every((follower) => follower.messages.some((message) => message.event?.eventType === 'CampaignCompleted')),
+      CLAIM_TTL_MS + CLAIM_SCAN_MS + 30 * STEP_MS + 3000,
+      'the run to complete on another node',
+    );
+    for (const follower of followers) {
+      const sequences = seen(follower).map((message) => message.sequence);
+      const first = follower.snapshot.lastEventSequence + 1;
+      assert.deepEqual(sequences, Array.from({ length: sequences.length }, (_, i) => first + i), `node ${follower.index + 1}: gap-free: ${sequences.join(',')}`);
+      // The state machine goes on where it was: every event starts from the state the previous one left.
+      const events = follower.messages.flatMap((message) => (message.event === undefined ? [] : [message.event]));
+      for (let i = 1; i < events.length; i++) assert.equal(events[i]!.previousState, events[i - 1]!.state, `node ${follower.index + 1}: event ${events[i]!.sequence} follows ${events[i - 1]!.sequence}`);
+    }
+    const resumed = followers[0]!.messages.find((message) => message.sequence > lastBefore && message.at >= killedAt);
+    assert.ok(resumed !== undefined, 'messages after the kill');
+    const takeover = resumed.at - killedAt;
+    assert.ok(takeover <= CLAIM_TTL_MS + CLAIM_SCAN_MS + 1500, `taken over ${takeover} ms after SIGKILL`);
+    t.diagnostic(`campaign run resumed ${takeover} ms after its owner's SIGKILL (claim TTL ${CLAIM_TTL_MS} ms, scan every ${CLAIM_SCAN_MS} ms)`);
+
+    const details = await cluster.request(0, 'GET', `/api/campaigns/${id}`);
+    assert.equal(details.body.currentState, 'completed');
+    assert.equal(details.body.lastEventSequence, followers[0]!.messages.at(-1)!.sequence, 'the record ends at the last message sent');
+    assert.equal((details.body as CampaignDetails).completedArtifacts.length, 4);
   });
 });
