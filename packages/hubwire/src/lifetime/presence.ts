@@ -26,10 +26,10 @@ export interface PresenceNode {
 
 /** Where a page starts and how long it is. */
 export interface PageOptions {
-  /** The `cursor` of the previous page; absent for the first page. */
-  readonly cursor?: string | undefined;
+  /** The `cursor` of the previous page; absent (or null, as a client may send it) for the first page. */
+  readonly cursor?: string | null | undefined;
   /** At most this many items. Default {@link DEFAULT_PAGE_LIMIT}, at most {@link MAX_PAGE_LIMIT}. */
-  readonly limit?: number | undefined;
+  readonly limit?: number | null | undefined;
 }
 
 /** One page of an answer. */
@@ -105,7 +105,7 @@ export function resolvePage(options: PageOptions | undefined): ResolvedPage {
     throw new HubwireError('HUB_ERR_INVALID_OPTION', `A page limit must be an integer from 1 to ${MAX_PAGE_LIMIT}; got ${String(limit)}.`);
   }
   const cursor = options?.cursor;
-  if (cursor === undefined) return { after: undefined, limit };
+  if (cursor === undefined || cursor === null) return { after: undefined, limit };
   if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new HubwireError('HUB_ERR_INVALID_OPTION', 'The page cursor is not one a presence answer gave.');
   }

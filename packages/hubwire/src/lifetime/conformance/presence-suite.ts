@@ -109,6 +109,7 @@ export function presenceSuite(hooks: PresenceSuiteHooks): void {
       assert.deepEqual(ids(second.items), ['c', 'd']);
       const third = await manager.presence.groupConnections('g', { cursor: second.cursor, limit: 2 });
       assert.deepEqual(third, { items: [{ connectionId: 'e', userIdentifier: undefined, nodeId: first.items[0]!.nodeId }], cursor: undefined });
+      assert.deepEqual(ids((await manager.presence.groupConnections('g', { cursor: null, limit: null })).items), ['c', 'd', 'e'], 'null asks for the first page, default length');
       for (const limit of [0, 1001, 2.5, Number.NaN]) {
         await assert.rejects(manager.presence.groupConnections('g', { limit }), { code: 'HUB_ERR_INVALID_OPTION' });
       }
