@@ -60,7 +60,7 @@ export class MemoryCampaignStore implements CampaignStore {
   async commit(campaignId: string, expectedSequence: number, change: Change): Promise<CommitOutcome> {
     const entry = this.#entries.get(campaignId);
     if (entry === undefined) return 'gone';
-    if (entry.record.sequence !== expectedSequence) return 'conflict';
+    if (entry.record.sequence !== expectedSequence || isFinal(entry.record.state)) return 'conflict';
     entry.record = change.record;
     entry.messages.push(...change.messages);
     if (entry.messages.length > KEPT_MESSAGES) entry.messages.splice(0, entry.messages.length - KEPT_MESSAGES);

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { withTimeout } from '../../cluster/bounded.js';
 import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from './model.js';
 import { sequenceOf, type CampaignMessage } from './run.js';
 import type { CampaignStore } from './store.js';
@@ -80,18 +81,11 @@ export class CampaignPublishing {
         ? [() => this.#publisher.artifactUpdate(message.update)]
         : [() => this.#publisher.orchestrationEvent(message.event), ...(message.acknowledgement === undefined ? [] : [() => this.#publisher.cancellationAcknowledged(message.acknowledgement!)])];
     for (const send of sends) {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          Promise.resolve().then(send),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`not sent within ${this.#sendTimeoutMs} ms`)), this.#sendTimeoutMs);
-          }),
-        ]);
+        // Bounded: a Redis that accepts the publish but never answers must not stall the run.
+        await withTimeout(Promise.resolve().then(send), this.#sendTimeoutMs);
       } catch (error) {
         this.#logger.error({ err: error, campaignId, sequence: sequenceOf(message) }, 'campaign message not sent');
-      } finally {
-        clearTimeout(timer);
       }
     }
   }

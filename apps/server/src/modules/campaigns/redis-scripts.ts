@@ -6,7 +6,7 @@
  * (one slot).
  *
  * Key layout under `<base>` = `<prefix>:app:{campaigns}`:
- * `<base>:c:<id>` hash {record (JSON), seq, published} · `<base>:m:<id>` list of the latest
+ * `<base>:c:<id>` hash {record (JSON), seq, published, final} · `<base>:m:<id>` list of the latest
  * messages (JSON) · `<base>:claim:<id>` the run's claim token (expires) · `<base>:active` set of
  * running ids · `<base>:index` sorted set of kept ids by creation order · `<base>:serial` that order.
  * @module
@@ -55,12 +55,12 @@ return 1
 /**
  * KEYS: record, messages, claim, active.
  * ARGV: expected seq, new seq, record JSON, final (1/0), token ('' = no claim needed), retention ms, kept messages, id, messages….
- * Returns ok, conflict, not-owner or gone.
+ * Returns ok, conflict (another sequence, or the run has ended: an ended record never changes), not-owner or gone.
  */
 export const COMMIT = script(`
 local seq = redis.call('HGET', KEYS[1], 'seq')
 if not seq then return 'gone' end
-if seq ~= ARGV[1] then return 'conflict' end
+if seq ~= ARGV[1] or redis.call('HGET', KEYS[1], 'final') == '1' then return 'conflict' end
 if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[5] then return 'not-owner' end
 redis.call('HSET', KEYS[1], 'record', ARGV[3], 'seq', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
@@ -68,6 +68,7 @@ for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
 redis.call('PEXPIRE', KEYS[2], ARGV[6])
 if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], 'final', '1')
   redis.call('SREM', KEYS[4], ARGV[8])
   redis.call('DEL', KEYS[3])
 end

@@ -8,6 +8,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { withTimeout } from '../../cluster/bounded.js';
 import type { ClusterContext } from '../../cluster/cluster-context.js';
 import { isFinal } from './model.js';
 import { CLAIM_ORPHANS, COMMIT, CREATE, LIST, MARK_PUBLISHED, RELEASE, RENEW, runScript, type Script } from './redis-scripts.js';
@@ -155,19 +156,10 @@ export class RedisCampaignStore implements CampaignStore {
 
   /** One bounded call; any failure of Redis is the store being unavailable. */
   async #call(run: (redis: ClusterContext['redis']) => Promise<unknown>): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        run(this.#cluster.redis),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CampaignStoreUnavailable(`Redis did not answer within ${this.#timeoutMs} ms.`)), this.#timeoutMs);
-        }),
-      ]);
+      return await withTimeout(run(this.#cluster.redis), this.#timeoutMs);
     } catch (error) {
-      if (error instanceof CampaignStoreUnavailable) throw error;
       throw new CampaignStoreUnavailable(`Campaign storage (Redis) is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -50,8 +50,9 @@ export interface CampaignStore {
   /** Runs in progress (cluster-wide for a shared store). */
   activeRuns(): Promise<number>;
   /**
-   * Stores `change` if the campaign is still at `expectedSequence` and, with a `claim`, while
-   * that claim holds. A final record ends the run: its claim is dropped.
+   * Stores `change` if the campaign is still at `expectedSequence`, has not ended, and, with a
+   * `claim`, while that claim holds. A final record ends the run: its claim is dropped and it
+   * never changes again.
    */
   commit(campaignId: string, expectedSequence: number, change: Change, claim: RunClaim | undefined): Promise<CommitOutcome>;
   /** The kept messages numbered after `sequence`, in order (a bounded tail: older ones may be gone). */

@@ -1,0 +1,69 @@
+/**
+ * Helpers of the campaigns-on-Redis tests: what subscribers of every node received, taken
+ * together, and the removal of a test's keys from the shared Redis.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { createClient } from '@redis/client';
+import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
+import type { CampaignPublisher } from '../../apps/server/src/modules/campaigns/publishing.js';
+import { within } from '../support/wait.js';
+
+export type Numbered = OrchestrationEvent | ArtifactUpdate;
+
+/** A publisher that records what one node sent; `beforeSend` may stop it (a node that dies). */
+export class NodeRecorder implements CampaignPublisher {
+  readonly messages: Numbered[] = [];
+  readonly acknowledgements: CancellationAcknowledgement[] = [];
+  /** Return false to drop the message unsent. */
+  beforeSend: (message: Numbered) => boolean = () => true;
+
+  orchestrationEvent(event: OrchestrationEvent): void {
+    if (this.beforeSend(event)) this.messages.push(event);
+  }
+  artifactUpdate(update: ArtifactUpdate): void {
+    if (this.beforeSend(update)) this.messages.push(update);
+  }
+  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void {
+    this.acknowledgements.push(acknowledgement);
+  }
+}
+
+/**
+ * Asserts that `messages` (from any number of nodes, in any order) number 1…n without a gap and
+ * that two messages with the same number are the same message (a resend, never a second event).
+ * Returns n.
+ */
+export function assertGapFree(messages: readonly Numbered[], campaignId: string): number {
+  const bySequence = new Map<number, Numbered>();
+  for (const message of messages.filter((m) => m.campaignId === campaignId)) {
+    const earlier = bySequence.get(message.sequence);
+    if (earlier !== undefined) assert.deepEqual(message, earlier, `two different messages numbered ${message.sequence}`);
+    bySequence.set(message.sequence, message);
+  }
+  const numbers = [...bySequence.keys()].sort((a, b) => a - b);
+  assert.deepEqual(
+    numbers,
+    Array.from({ length: numbers.length }, (_, index) => index + 1),
+  );
+  return numbers.length;
+}
+
+/** Deletes every key under `prefix` (a test's own) from the Redis at `url`. */
+export async function dropPrefix(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+  client.on('error', () => undefined);
+  try {
+    await within(client.connect(), 3000, 'Redis connection for cleanup');
+    let cursor = '0';
+    do {
+      const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}:*`, 'COUNT', '500'])) as [string, string[]];
+      cursor = next;
+      if (keys.length > 0) await client.sendCommand(['DEL', ...keys]);
+    } while (cursor !== '0');
+  } catch {
+    // Best effort: what is left lives under a random prefix, and campaign records expire.
+  } finally {
+    client.destroy();
+  }
+}
