@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { Inbox } from '../support/e2e.js';
 import type { PlatformStats } from '../../apps/server/src/modules/admin/stats.js';
+import type { MockEvent } from '../../apps/server/src/modules/events/generator.js';
 import type { ArtifactUpdate, CampaignDetails, CampaignSnapshot, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import { eventually, ServerCluster, type signalR } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
@@ -66,8 +67,13 @@ describe('three server processes on one Redis', () => {
   before(async () => {
     redisUser = await prefixUser(prefix);
     // A short registry heartbeat, so the admin figures see a new connection within a fraction of
-    // a second; short campaign steps, so a run ends within the test.
-    cluster = await ServerCluster.start(3, { redisUrl: redisUser.url, prefix, env: { REDIS_HEARTBEAT_MS: '200', CAMPAIGN_STEP_MS: '100' } });
+    // a second; short campaign steps, so a run ends within the test; the events simulator on every
+    // node (one of them leads) with an event every 100 to 200 ms.
+    cluster = await ServerCluster.start(3, {
+      redisUrl: redisUser.url,
+      prefix,
+      env: { REDIS_HEARTBEAT_MS: '200', CAMPAIGN_STEP_MS: '100', EVENTS_ENABLED: 'true', EVENTS_MIN_DELAY_MS: '100', EVENTS_MAX_DELAY_MS: '200', REDIS_LEASE_TTL_MS: '1000' },
+    });
   });
   after(async () => {
     await cluster?.stopAll();
@@ -89,6 +95,31 @@ describe('three server processes on one Redis', () => {
       assert.equal(info?.prefix, prefix);
       assert.equal(info?.redis, 'redis://127.0.0.1:6379', 'the endpoint without user and password');
     }
+  });
+
+  test('events: one simulator in the cluster; clients on the three nodes get the same events, each once; GetRecentEvents agrees on every node', async () => {
+    const leaders = [0, 1, 2].filter((index) => cluster.node(index).logs.some((line) => line['lease'] === 'events-simulator' && line.msg === 'lease acquired: this node leads'));
+    assert.equal(leaders.length, 1, `one events leader, got nodes ${leaders.map((index) => index + 1).join(', ')}`);
+    const received = [[], [], []] as MockEvent[][];
+    await Promise.all([0, 1, 2].map((index) => cluster.connect(index, '/hubs/events', { protocol: index === 1 ? 'messagepack' : 'json', on: { ReceiveEvent: (event: MockEvent) => received[index]!.push(event) } })));
+    await until(() => received.every((events) => events.length >= 6), 5000, 'six events on every node');
+    // From the first event every client had on: the same stream, nothing twice.
+    const key = (event: MockEvent) => `${event.timestamp} ${event.title}`;
+    const start = received.map((events) => key(events[0]!)).sort().at(-1)!;
+    const streams = received.map((events) => events.map(key).filter((k) => k >= start).slice(0, 4));
+    assert.deepEqual(streams[1], streams[0], 'node 2 (MessagePack) sees what node 1 sees');
+    assert.deepEqual(streams[2], streams[0], 'node 3 sees what node 1 sees');
+    for (const [index, events] of received.entries()) assert.equal(new Set(events.map(key)).size, events.length, `node ${index + 1}: each event once`);
+    const orders = received[0]!.flatMap((event) => (event.type === 'NewOrder' ? [event.payload.orderId] : []));
+    for (let i = 1; i < orders.length; i++) assert.equal(orders[i], orders[i - 1]! + 1, 'one order id sequence in the cluster');
+    const askers = await Promise.all([0, 1, 2].map((index) => cluster.connect(index, '/hubs/events')));
+    const recent = await eventually(
+      () => Promise.all(askers.map((connection) => within(connection.invoke<MockEvent[]>('GetRecentEvents'), 5000, 'GetRecentEvents'))),
+      (lists) => lists.every((list) => JSON.stringify(list) === JSON.stringify(lists[0])),
+      5000,
+      'the same recent events on every node',
+    );
+    assert.ok(recent[0]!.length >= 6);
   });
 
   test('admin: a REST alert posted on node 1 reaches the alert subscribers on nodes 1, 2 and 3 once each (JSON and MessagePack)', async () => {
@@ -122,13 +153,30 @@ describe('three server processes on one Redis', () => {
     const watcher = await cluster.connect(1, '/hubs/admin', { token: admin, protocol: 'messagepack' });
     const ids = [0, 1, 2].map((index) => cluster.node(index).nodeId);
     const events = (stats: PlatformStats) => ids.map((id) => stats.nodes.find((node) => node.nodeId === id)?.connections.byHub['/hubs/events'] ?? -1);
-    const before = await eventually(() => within(watcher.invoke<PlatformStats>('GetPlatformStats'), 5000, 'GetPlatformStats'), (stats) => stats.nodes.length === 3, 5000, 'three nodes');
+    const read = () => within(watcher.invoke<PlatformStats>('GetPlatformStats'), 5000, 'GetPlatformStats');
+    // Other nodes' entries are as of their last heartbeat: the baseline is a reading that two
+    // heartbeats do not change (nothing else connects meanwhile).
+    let previous = '';
+    const before = await eventually(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return read();
+      },
+      (stats) => {
+        const now = `${stats.nodes.length} ${events(stats).join()}`;
+        const stable = now === previous && stats.nodes.length === 3;
+        previous = now;
+        return stable;
+      },
+      5000,
+      'steady figures of three nodes',
+    );
     assert.deepEqual([...before.nodes.map((node) => node.nodeId)].sort(), [...ids].sort());
     // One more /hubs/events connection on node 1, two on node 2, three on node 3.
     const added = [1, 2, 3];
     await Promise.all(added.flatMap((count, index) => Array.from({ length: count }, () => cluster.connect(index, '/hubs/events', { protocol: index === 1 ? 'messagepack' : 'json' }))));
     const expected = events(before).map((count, index) => count + added[index]!);
-    const stats = await eventually(() => within(watcher.invoke<PlatformStats>('GetPlatformStats'), 5000, 'GetPlatformStats'), (value) => events(value).join() === expected.join(), 5000, `per-node events connections ${expected.join(', ')}`);
+    const stats = await eventually(read, (value) => events(value).join() === expected.join(), 5000, `per-node events connections ${expected.join(', ')}`);
     assert.equal(stats.nodeId, ids[1], 'answered by the node asked');
     assert.equal(stats.partial, false);
     assert.equal(stats.connections.byHub['/hubs/events'], expected.reduce((sum, count) => sum + count, 0), 'the total is the sum of the nodes');
@@ -136,10 +184,17 @@ describe('three server processes on one Redis', () => {
     for (const [index, id] of ids.entries()) assert.equal(stats.nodes.find((node) => node.nodeId === id)?.url, cluster.node(index).url, `node ${index + 1} names its URL`);
     const count = await within(watcher.invoke<number>('GetConnectionCount'), 5000, 'GetConnectionCount');
     assert.ok(count >= stats.connections.total - 1 && count <= stats.connections.total + 1, `GetConnectionCount ${count} ≈ ${stats.connections.total}`);
-    const snapshot = await cluster.request(2, 'GET', '/api/admin/realtime/platform-snapshot', { token: admin });
-    assert.equal(snapshot.status, 200);
-    assert.equal((snapshot.body as PlatformStats).nodeId, ids[2]);
-    assert.deepEqual(events(snapshot.body as PlatformStats), expected, 'node 3 sees the same per-node figures');
+    const snapshot = await eventually(
+      async () => {
+        const answer = await cluster.request(2, 'GET', '/api/admin/realtime/platform-snapshot', { token: admin });
+        assert.equal(answer.status, 200);
+        return answer.body as PlatformStats;
+      },
+      (value) => events(value).join() === expected.join(),
+      5000,
+      'the same per-node figures on node 3',
+    );
+    assert.equal(snapshot.nodeId, ids[2]);
   });
 
   test('chat: messages to everyone and to a workflow, UserJoined and UserLeft, across nodes', async () => {
@@ -194,10 +249,11 @@ describe('three server processes on one Redis', () => {
         body: { type: 'SecurityAlert', payload: { severity: 'high', category: 'auth', message, sourceIp: null } },
       });
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
-      return answer.body.notification as { notificationId: string };
+      return { ...(answer.body.notification as { notificationId: string }), members: answer.body.members as number };
     };
     const sent = await notify('acme', 'for acme');
     await notify('globex', 'for globex');
+    assert.equal(sent.members, 2, 'node 3 counts the two acme members on nodes 1 and 2');
     await until(() => inboxes.every((inbox) => inbox.received.length >= 1), 5000, 'every member got its organization’s alert');
     const seen = inboxes.map((inbox) => (inbox.received as { organizationId: string; message: string; notificationId: string }[]).map((n) => `${n.organizationId}:${n.message}:${n.notificationId}`));
     assert.deepEqual(seen[0], [`acme:for acme:${sent.notificationId}`]);
