@@ -6,6 +6,7 @@
  * cluster over the cluster bus, as one Redis would.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { createCluster, type RedisCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
 import type { BackplaneConnections, ConnectionEvents } from './redis-clients.js';
 
@@ -136,6 +137,19 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
     }
   };
 
+  /**
+   * Non-sharded PUBLISH goes through one master per process, not a random node per message
+   * (node-redis' choice for keyless commands): one node's messages then cross the same
+   * connection and the same cluster-bus links, and keep their order as on one Redis. While that
+   * master is down another one that is up serves.
+   */
+  const publishKey = randomBytes(8).toString('hex');
+  const publishingNode = async () => {
+    const pinned = await publisher.getNodeClientForKey(publishKey);
+    if (pinned.isReady) return pinned;
+    return publisher.masters.find((master) => master.client?.isReady)?.client ?? pinned;
+  };
+
   /** Subscribers of a channel on every node (non-sharded pub/sub: each node counts its own). */
   const countOnEveryNode = async (channel: string): Promise<number> => {
     const counts = await Promise.all(
@@ -152,7 +166,7 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
       ? (channel, payload) => publisher.sPublish(channel, payload) as Promise<number>
       : async (channel, payload, exact) => {
           // PUBLISH counts the subscribers of the node it ran on; the others get it over the bus.
-          const receivers = (await publisher.publish(channel, payload)) as number;
+          const receivers = (await (await publishingNode()).publish(channel, payload)) as number;
           return receivers > 0 || exact !== true ? receivers : countOnEveryNode(channel);
         },
     command: (args) => publisher.sendCommand(firstKeyOf(args), false, [...args]) as Promise<unknown>,

@@ -168,6 +168,29 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     assert.ok(grown.filter((count) => count > 0).length >= 2, `bus messages received per shard: ${grown.join(', ')}`);
   });
 
+  test('order: one node\'s messages arrive in the order sent, on every channel without sharding, per channel with it', async () => {
+    for (const shardedPubSub of [false, true]) {
+      const prefix = `t-${randomUUID()}`;
+      const options = { cluster: { rootNodes: cluster.rootNodes, shardedPubSub } };
+      const [n1, n2] = [await readyNode(prefix, options), await readyNode(prefix, options)];
+      const b = new FakeConnection('b', 'bob');
+      await n2.manager.onConnected(b);
+      await n2.manager.addToGroup('b', 'room');
+      const sent: string[] = [];
+      // Sent without waiting for each other, as concurrent hub calls do: alternately to the
+      // group and to the user without sharding (two channels), to the group alone with it.
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) => {
+          sent.push(`m${i}`);
+          const audience = !shardedPubSub && i % 2 === 1 ? ({ kind: 'users', ids: ['bob'] } as const) : ({ kind: 'groups', names: ['room'] } as const);
+          return n1.manager.send(audience, hello(`m${i}`));
+        }),
+      );
+      await b.received('m59');
+      assert.deepEqual(b.targets, sent, `sharded=${shardedPubSub}`);
+    }
+  });
+
   test('commands and transactions run on the shard of their first key, with no redirection', async () => {
     const events = silentEvents();
     const redis = openClusterConnections({ rootNodes: cluster.rootNodes, maxReconnectDelay: 100 }, events);
