@@ -3,8 +3,9 @@
  * skipped. A store keeps how far a campaign's messages are known to be out (`publishedThrough`)
  * and its latest messages; whoever commits next — the run's owner, a node that took the run
  * over, a node that cancels — first sends what lies between that mark and its own messages.
- * So a node that died between committing and sending costs its subscribers nothing but, at
- * worst, a message twice (clients drop a sequence number they already have).
+ * So a node that died between committing and sending costs its subscribers nothing. A message
+ * may reach a subscriber twice only when two nodes send around the same moment (a cancel racing
+ * the owner's step) or a mark could not be stored; clients drop a sequence number they already have.
  * @module
  */
 import type { Logger } from 'pino';
@@ -57,17 +58,29 @@ export class CampaignPublishing {
     }
     const all = [...earlier, ...messages];
     if (all.length === 0) return;
+    // Every send is started in this same tick, in order, and the mark right behind them: the
+    // backplane publishes on the app's Redis connection (app.ts gives it that client), so Redis
+    // gets the PUBLISHes and the mark in one write, and a node killed once its messages are out
+    // has marked them too (its heir sends nothing twice). The sends are awaited together after.
+    const sent: Promise<void>[] = [];
     for (const message of all) {
-      if (this.#halted) return;
-      await this.#send(campaignId, message);
+      for (const send of this.#sendsOf(message)) {
+        if (this.#halted) return;
+        sent.push(this.#start(campaignId, sequenceOf(message), send));
+      }
     }
     if (this.#halted) return;
-    try {
-      await this.#store.markPublished(campaignId, sequenceOf(all.at(-1)!));
-    } catch (error) {
+    const marked = this.#store.markPublished(campaignId, sequenceOf(all.at(-1)!)).catch((error: unknown) => {
       // The next commit sends these again: a duplicate, never a gap.
       this.#logger.debug({ err: error, campaignId }, 'campaign publish mark not stored');
+    });
+    try {
+      // Bounded: a Redis that takes the publishes but never answers must not stall the run.
+      await withTimeout(Promise.all(sent), this.#sendTimeoutMs);
+    } catch (error) {
+      this.#logger.error({ err: error, campaignId }, 'campaign messages not confirmed sent');
     }
+    await marked;
   }
 
   /** Sends and records nothing more, as a process that died would (tests). */
@@ -75,18 +88,20 @@ export class CampaignPublishing {
     this.#halted = true;
   }
 
-  async #send(campaignId: string, message: CampaignMessage): Promise<void> {
-    const sends: (() => void | Promise<void>)[] =
-      message.kind === 'artifact'
-        ? [() => this.#publisher.artifactUpdate(message.update)]
-        : [() => this.#publisher.orchestrationEvent(message.event), ...(message.acknowledgement === undefined ? [] : [() => this.#publisher.cancellationAcknowledged(message.acknowledgement!)])];
-    for (const send of sends) {
-      try {
-        // Bounded: a Redis that accepts the publish but never answers must not stall the run.
-        await withTimeout(Promise.resolve().then(send), this.#sendTimeoutMs);
-      } catch (error) {
-        this.#logger.error({ err: error, campaignId, sequence: sequenceOf(message) }, 'campaign message not sent');
-      }
+  #sendsOf(message: CampaignMessage): (() => void | Promise<void>)[] {
+    if (message.kind === 'artifact') return [() => this.#publisher.artifactUpdate(message.update)];
+    const { event, acknowledgement } = message;
+    return [() => this.#publisher.orchestrationEvent(event), ...(acknowledgement === undefined ? [] : [() => this.#publisher.cancellationAcknowledged(acknowledgement)])];
+  }
+
+  /** Starts one send now (synchronously, so sends keep their order); its failure is logged, never thrown. */
+  #start(campaignId: string, sequence: number, send: () => void | Promise<void>): Promise<void> {
+    const failed = (error: unknown) => this.#logger.error({ err: error, campaignId, sequence }, 'campaign message not sent');
+    try {
+      return Promise.resolve(send()).catch(failed);
+    } catch (error) {
+      failed(error);
+      return Promise.resolve();
     }
   }
 }
