@@ -302,7 +302,7 @@ export class CampaignOrchestrator {
       this.#timers.get(id)?.cancel();
       this.#timers.delete(id);
     }
-    this.#logger.warn({ campaignIds }, 'campaign run claims lost (this node was too slow to renew them); other nodes run them now');
+    this.#logger.warn({ campaignIds }, 'campaign run claims lost (they expired before this node renewed them, or Redis lost them); this node stops running them');
   }
 
   /** Stops running a campaign on this node (ended, cancelled, or someone else's now). */
