@@ -159,12 +159,17 @@ export class RedisLifetimeManager implements HubLifetimeManager {
         : new RedisPresence({
             ...(presence === true ? {} : presence),
             redis: this.#redis,
-            // One hash tag for every presence key of the hub: its scripts run in one slot of a cluster.
-            keyPrefix: `{${context.prefix ?? 'hubwire'}:${context.hubName}}`,
+            // Under the prefix (so an ACL of `~<prefix>:*` covers them), with one hash tag for
+            // every presence key of the hub: its scripts run in one slot of a cluster.
+            keyPrefix: `${context.prefix ?? 'hubwire'}:{${context.hubName}}`,
             nodeId: this.nodeId,
             connected: this.#redis.ready(),
             local: this.#local,
-            onFailure: (text, error) => this.#degrade(text, error),
+            // Logged apart from the backplane's own state: presence may fail alone (an ACL, a full shard).
+            onFailure: (what, error) => {
+              if (!this.#closed) this.#logger?.warn({ hub: this.#channel, operation: what, error: errorText(error) }, 'Redis presence could not be written; answers may miss this node until Redis takes its state again');
+            },
+            onRecovered: () => this.#logger?.info({ hub: this.#channel }, 'Redis presence is written again'),
             metrics: context.metrics,
             labels: context.labels,
           });

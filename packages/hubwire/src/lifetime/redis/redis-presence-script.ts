@@ -2,7 +2,8 @@
  * The Lua script behind Redis presence: one script with an operation per call, so that every
  * write is one atomic round trip and one EVAL after a Redis restart loads all of them again.
  *
- * Keys, all under one hash tag so they live in one slot of a Redis Cluster (`T` = `{<prefix>:<hub>}`):
+ * Keys, all under the prefix (an ACL of `~<prefix>:*` covers them) and one hash tag, so they live
+ * in one slot of a Redis Cluster (`T` = `<prefix>:{<hub>}`):
  *
  * | Key | Type | Holds |
  * | --- | --- | --- |

@@ -28,8 +28,10 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function manager(prefix: string, options: RedisLifetimeManagerOptions = {}): Promise<RedisLifetimeManager> {
-  const made = new RedisLifetimeManager({ url: sharedUrl, presence: fast, ...options, prefix, hubName: 'TestHub', protocols: [countingJson()], metrics: createCounterMetrics() });
+async function manager(prefix: string, options: RedisLifetimeManagerOptions = {}, logs: string[] = [], metrics = createCounterMetrics()): Promise<RedisLifetimeManager> {
+  const log = (_fields: object, text: string) => void logs.push(text);
+  const logger = { debug: () => undefined, info: log, warn: log, error: log };
+  const made = new RedisLifetimeManager({ url: sharedUrl, presence: fast, ...options, prefix, hubName: 'TestHub', protocols: [countingJson()], metrics, logger });
   cleanups.push(() => made.close());
   await made.ready();
   return made;
@@ -61,7 +63,7 @@ function counted(url = sharedUrl) {
 async function presenceNode(prefix: string, nodeId: string, options = fast) {
   const { redis, wrapper } = counted();
   const local = new MemoryLifetimeManager();
-  const presence = new RedisPresence({ ...options, redis: wrapper, keyPrefix: `{${prefix}:TestHub}`, nodeId, connected: redis.ready(), local, onFailure: () => undefined });
+  const presence = new RedisPresence({ ...options, redis: wrapper, keyPrefix: `${prefix}:{TestHub}`, nodeId, connected: redis.ready(), local, onFailure: () => undefined, onRecovered: () => undefined });
   cleanups.push(() => presence.close());
   await presence.ready();
   const connect = async (id: string, user?: string) => {
@@ -86,7 +88,7 @@ async function probe(url = sharedUrl) {
 
 async function keysOf(client: Awaited<ReturnType<typeof probe>>, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const batch of client.scanIterator({ MATCH: `{${prefix}:TestHub}*`, COUNT: 1000 })) keys.push(...batch);
+  for await (const batch of client.scanIterator({ MATCH: `${prefix}:{TestHub}:*`, COUNT: 1000 })) keys.push(...batch);
   return keys.sort();
 }
 
@@ -136,13 +138,31 @@ describe('Redis presence', () => {
     await assert.rejects(off.presence.nodes(), { code: 'HUB_ERR_PRESENCE_DISABLED' });
   });
 
+  test('every presence key is under the prefix: a Redis user limited to ~<prefix>:* keys and channels runs it', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const admin = await probe();
+    const name = `presence-${randomUUID()}`;
+    await admin.sendCommand(['ACL', 'SETUSER', name, 'on', '>secret', 'resetkeys', `~${prefix}:*`, 'resetchannels', `&${prefix}:*`, '+@all']);
+    cleanups.push(() => admin.sendCommand(['ACL', 'DELUSER', name]));
+    const url = new URL(sharedUrl);
+    url.username = name;
+    url.password = 'secret';
+    const logs: string[] = [];
+    const [n1, n2] = [await manager(prefix, { url: url.toString() }, logs), await manager(prefix, { url: url.toString() }, logs)];
+    await n1.onConnected(new FakeConnection('a', 'alice'));
+    await n1.addToGroup('a', 'room');
+    assert.deepEqual((await n2.presence.groupUsers('room')).items, ['alice']);
+    assert.deepEqual(logs, []);
+    assert.ok((await keysOf(admin, prefix)).length > 0);
+  });
+
   test('a node TTL not longer than the heartbeat is refused', async () => {
     const { redis } = counted();
     // Connected first: a client destroyed while it connects goes on trying.
     await redis.ready();
     const local = new MemoryLifetimeManager();
     assert.throws(
-      () => new RedisPresence({ heartbeatInterval: 1000, nodeTtl: 1000, redis, keyPrefix: '{x:y}', nodeId: 'n', connected: redis.ready(), local, onFailure: () => undefined }),
+      () => new RedisPresence({ heartbeatInterval: 1000, nodeTtl: 1000, redis, keyPrefix: 'x:{y}', nodeId: 'n', connected: redis.ready(), local, onFailure: () => undefined, onRecovered: () => undefined }),
       { code: 'HUB_ERR_INVALID_OPTION' },
     );
   });
@@ -219,7 +239,7 @@ describe('Redis presence', () => {
       assert.equal(await node.presence.connectionCount(), 2);
     }
     const client = await probe();
-    assert.deepEqual(await client.hGetAll(`{${prefix}:TestHub}:group-refs:g1`), { 'u-0': '1', 'u-1': '1' });
+    assert.deepEqual(await client.hGetAll(`${prefix}:{TestHub}:group-refs:g1`), { 'u-0': '1', 'u-1': '1' });
     const left = (await keysOf(client, prefix)).filter((key) => key.includes('dead') || key.includes(':conn:d-') || key.includes(':conn-groups:d-'));
     assert.deepEqual(left, []);
     await survivors[1]!.local.removeFromGroup('s2-a', 'g1');
@@ -258,7 +278,9 @@ describe('Redis presence', () => {
     cleanups.push(() => own.stop());
     const prefix = `t-${randomUUID()}`;
     const options = { url: own.url, maxReconnectDelay: 100, presence: { heartbeatInterval: 200, nodeTtl: 1000 } };
-    const [n1, n2] = [await manager(prefix, options), await manager(prefix, options)];
+    const logs: string[] = [];
+    const metrics = createCounterMetrics();
+    const [n1, n2] = [await manager(prefix, options, logs, metrics), await manager(prefix, options)];
     const a = new FakeConnection('a', 'alice');
     await n1.onConnected(a);
     await n2.onConnected(new FakeConnection('b', 'bob'));
@@ -286,5 +308,8 @@ describe('Redis presence', () => {
         (await presence.nodes()).length,
       ]) === JSON.stringify([['b', 'c'], ['bob', 'carol'], ['a'], 3, 2]);
     await until(async () => (await right(n2.presence).catch(() => false)) && (await right(n1.presence).catch(() => false)), 10_000, 'presence to be right again');
+    const presenceLines = logs.filter((text) => text.startsWith('Redis presence'));
+    assert.deepEqual(presenceLines, ['Redis presence could not be written; answers may miss this node until Redis takes its state again', 'Redis presence is written again'], 'one warning per outage, one line when it is over');
+    assert.equal(metrics.totals().presenceWriteFailures, 4, 'the connect and the three group changes made during the outage');
   });
 });

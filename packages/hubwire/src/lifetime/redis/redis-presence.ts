@@ -30,15 +30,17 @@ export const DEFAULT_PRESENCE_OPTIONS = { heartbeatInterval: 2000, nodeTtl: 6000
 /** What {@link RedisPresence} works with. */
 export interface RedisPresenceInit extends RedisPresenceOptions {
   readonly redis: Pick<BackplaneConnections, 'command'>;
-  /** `{<prefix>:<hub>}`: the first part of every key, a hash tag that keeps them in one slot. */
+  /** `<prefix>:{<hub>}`: the first part of every key, with a hash tag that keeps them in one slot. */
   readonly keyPrefix: string;
   readonly nodeId: string;
   /** Resolves when the Redis connections are up: the first heartbeat waits for it. */
   readonly connected: Promise<void>;
   /** The node's own connections and their groups, which a resync writes again. */
   readonly local: Pick<MemoryLifetimeManager, 'connections' | 'connection' | 'groupsOf'>;
-  /** A write or heartbeat failed (the manager logs once per outage). */
-  onFailure(text: string, error: unknown): void;
+  /** The first write or heartbeat that failed since presence last worked (`what`: which one). */
+  onFailure(what: string, error: unknown): void;
+  /** A heartbeat went through again after {@link RedisPresenceInit.onFailure}: the state is rewritten. */
+  onRecovered(): void;
   readonly metrics?: Metrics | undefined;
   readonly labels?: MetricLabels | undefined;
 }
@@ -67,6 +69,8 @@ export class RedisPresence implements Presence {
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** From a failure until a heartbeat and its resync went through: one warning per outage. */
+  #failing = false;
   /** Set by the first heartbeat; writes before it are left to that heartbeat's resync. */
   #registered = false;
   #alive!: () => void;
@@ -87,7 +91,11 @@ export class RedisPresence implements Presence {
     );
   }
 
-  /** Resolves once a heartbeat went through: the node is registered and its state written. */
+  /**
+   * Resolves once the first heartbeat has run: the node is registered and its state written —
+   * or that failed, was reported through `onFailure`, and the heartbeat goes on trying (as a
+   * subscription that fails does not hold up the backplane's `ready()` either).
+   */
   ready(): Promise<void> {
     return this.#firstBeat;
   }
@@ -202,12 +210,16 @@ export class RedisPresence implements Presence {
         this.#dirty = false;
         await this.#resync();
       }
-      this.#alive();
+      if (this.#failing) {
+        this.#failing = false;
+        this.#init.onRecovered();
+      }
       for (const node of dead) await this.#reap(node);
     } catch (error) {
       this.#dirty = true;
-      this.#init.onFailure('Redis presence heartbeat failed; presence answers may be stale until Redis is back', error);
+      this.#failed('heartbeat', error);
     }
+    this.#alive();
   }
 
   /**
@@ -255,10 +267,16 @@ export class RedisPresence implements Presence {
       if ((await this.#run(args)) === 0) this.#unsure();
     } catch (error) {
       this.#init.metrics?.increment('presenceWriteFailures', this.#init.labels);
-      this.#init.onFailure('Redis presence write failed; the node writes its state again once Redis is back', error);
+      this.#failed(args[0]!, error);
       if (isNoScript(error)) this.#unsure();
       else this.#dirty = true;
     }
+  }
+
+  #failed(what: string, error: unknown): void {
+    if (this.#failing || this.#closed) return;
+    this.#failing = true;
+    this.#init.onFailure(what, error);
   }
 
   /** Redis answers but lacks this node's state (restarted, or the node was reaped): heartbeat now. */
