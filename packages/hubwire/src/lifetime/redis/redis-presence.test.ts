@@ -167,7 +167,7 @@ describe('Redis presence', () => {
     );
   });
 
-  test('a node killed with SIGKILL drops out of every answer within its node TTL', async () => {
+  test('a node killed with SIGKILL drops out of every answer within its node TTL', async (t) => {
     const prefix = `t-${randomUUID()}`;
     const heartbeatInterval = 200;
     const nodeTtl = 1000;
@@ -203,6 +203,7 @@ describe('Redis presence', () => {
       (await presence.nodes()).length === 1;
     await until(gone, nodeTtl + 1000, 'the killed node to drop out');
     const after = Date.now() - killed;
+    t.diagnostic(`the killed node was out of every answer ${after} ms after SIGKILL (node TTL ${nodeTtl} ms, heartbeat ${heartbeatInterval} ms)`);
     // Its key was refreshed at most one heartbeat before the kill, so it expires between
     // nodeTtl - heartbeatInterval and nodeTtl after it; the polling adds a few ms.
     assert.ok(after >= nodeTtl - heartbeatInterval - 50, `gone after ${after} ms: too early to be the TTL`);
@@ -273,7 +274,7 @@ describe('Redis presence', () => {
     assert.deepEqual((await other.presence.userConnections('bob')).map((connection) => connection.connectionId), ['b']);
   });
 
-  test('Redis restarted empty: connects and group changes go on locally meanwhile, and answers are right again without help', async () => {
+  test('Redis restarted empty: connects and group changes go on locally meanwhile, and answers are right again without help', async (t) => {
     const own = await OwnRedisServer.start();
     cleanups.push(() => own.stop());
     const prefix = `t-${randomUUID()}`;
@@ -299,6 +300,7 @@ describe('Redis presence', () => {
     await assert.rejects(n2.presence.groupConnectionCount('room'), { code: 'HUB_ERR_BACKPLANE' });
 
     await own.restart();
+    const restarted = Date.now();
     const right = async (presence: RedisLifetimeManager['presence']) =>
       JSON.stringify([
         (await presence.groupConnections('room')).items.map((item) => item.connectionId),
@@ -308,6 +310,7 @@ describe('Redis presence', () => {
         (await presence.nodes()).length,
       ]) === JSON.stringify([['b', 'c'], ['bob', 'carol'], ['a'], 3, 2]);
     await until(async () => (await right(n2.presence).catch(() => false)) && (await right(n1.presence).catch(() => false)), 10_000, 'presence to be right again');
+    t.diagnostic(`answers were right again ${Date.now() - restarted} ms after Redis answered again (heartbeat 200 ms)`);
     const presenceLines = logs.filter((text) => text.startsWith('Redis presence'));
     assert.deepEqual(presenceLines, ['Redis presence could not be written; answers may miss this node until Redis takes its state again', 'Redis presence is written again'], 'one warning per outage, one line when it is over');
     assert.equal(metrics.totals().presenceWriteFailures, 4, 'the connect and the three group changes made during the outage');
