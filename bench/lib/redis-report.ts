@@ -153,7 +153,7 @@ export function renderRedisSection(results: RedisBroadcastResults, bar: RedisBar
       'a run of its own: the tables above come from the run named at the top of this file, and the generator replaces only this ' +
       'section (bench/lib/docs-file.ts), so the two may be from different days and machine loads.',
     '',
-    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; Node ${machine.node}; ${libraries.join(', ') || 'no server started'}; ${redis}. ` +
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; Node ${machine.node}; ${libraries.join(', ') || 'no server started'}; Hubwire at ${results.revision}; ${redis}. ` +
       'The machine is shared with other work, and so is this Redis (other clients\' commands show in the "commands Redis processed" row).',
     '- Set-ups, up side by side and taking turns round by round (order rotated): **2 nodes, Redis**: two Hubwire server processes on ' +
       '`redisLifetimeManager()` with one prefix, the connections split evenly between them; **1 node, Redis**: one process on the ' +

@@ -14,6 +14,7 @@ import type { BenchConfig, BroadcastRun } from '../lib/config.js';
 import { redisAddress, redisInfo, type RedisSample } from '../lib/redis-info.js';
 import { median } from '../lib/stats.js';
 import { systemBusyMs } from '../lib/system-load.js';
+import { sourceRevision } from '../lib/versions.js';
 import { warmUpBroadcasts } from './broadcast.js';
 import { Cluster, type ClusterSpec } from './cluster.js';
 import { clientProblems, cpuPercent } from './measure.js';
@@ -99,6 +100,8 @@ export interface RedisBroadcastRunResult {
 
 export interface RedisBroadcastResults {
   url: string;
+  /** The Hubwire source measured (versions.ts `sourceRevision`). */
+  revision: string;
   /** The set-ups measured, in table order. */
   setups: ClusterId[];
   /** Why a set-up was left out (e.g. Socket.IO's adapter not installed). */
@@ -346,8 +349,10 @@ export async function measureRedisBroadcast(config: BenchConfig): Promise<RedisB
   const { url, runs } = config.redisBroadcast;
   const notes: string[] = [];
   const setups = chooseSetups(config, notes);
+  const revision = sourceRevision();
   const failedRuns = (error: string): RedisBroadcastResults => ({
     url,
+    revision,
     setups,
     notes,
     redis: { ok: false, error },
@@ -372,7 +377,7 @@ export async function measureRedisBroadcast(config: BenchConfig): Promise<RedisB
     });
     const results: RedisBroadcastRunResult[] = [];
     for (const run of runs) results.push(await measureRun(lineup, setups, all, config, run));
-    return { url, setups, notes, redis: { ok: true, value: { version: redis.version, pid: redis.pid } }, runs: results };
+    return { url, revision, setups, notes, redis: { ok: true, value: { version: redis.version, pid: redis.pid } }, runs: results };
   } finally {
     await lineup.stop();
   }
