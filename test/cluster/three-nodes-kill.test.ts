@@ -219,6 +219,7 @@ describe('a node killed with SIGKILL among three server processes', () => {
       const listener = new Inbox(await cluster.connect(victim, '/hubs/events'), 'ReceiveEvent');
       await until(() => listener.received.length >= 1, 5000, 'events on the restarted node');
       for (const index of [a, b]) assert.ok(cluster.node(index).alive, `node ${index + 1} still runs`);
+      assert.deepEqual(cluster.linesContaining([cluster.jwtSecret, adminToken, janeToken]), [], 'no secret in any line, the dead process included');
     });
   });
 });

@@ -131,6 +131,7 @@ describe('Redis restarted in the middle of a burst, three server processes', () 
       for (const [kind, count] of perKind) assert.equal(count, 1, `node ${index}, ${kind}: logged ${count} times`);
       assert.ok(!logs.some((line) => line.level >= 50), `node ${index}: no error or fatal lines: ${summary(logs.filter((line) => line.level >= 50))}`);
     }
+    assert.deepEqual(cluster.linesContaining([cluster.jwtSecret, token]), [], 'no secret in the outage and recovery lines');
   });
 });
 

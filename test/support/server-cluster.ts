@@ -62,7 +62,11 @@ export interface ServerClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** More environment for one node (over `env`). */
   readonly nodeEnv?: (index: number) => Readonly<Record<string, string>>;
-  /** How long a node may take to write its listening line. Default 20 s (2 cores, tsx compiling). */
+  /**
+   * How long a node may take to write its listening line. Default 40 s: a start costs about 1.5 s
+   * of CPU (tsx compiling the server), and on a shared 2-core machine under a full test run that
+   * can stretch to tens of seconds of wall time.
+   */
   readonly startTimeoutMs?: number;
 }
 
@@ -304,7 +308,7 @@ export class ServerCluster {
       live.delete(child);
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
     });
-    const listening = await waitForListening(child, logs, stderr, index, this.#options.startTimeoutMs ?? 20_000).catch((error: unknown) => {
+    const listening = await waitForListening(child, logs, stderr, index, this.#options.startTimeoutMs ?? 40_000).catch((error: unknown) => {
       child.kill('SIGKILL');
       throw error;
     });
