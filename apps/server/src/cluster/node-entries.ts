@@ -118,7 +118,8 @@ export class NodeEntries<T> {
     const { redis, key, nodeId, logger } = this.#options;
     try {
       const json = JSON.stringify(this.#options.value());
-      await redis.multi().set(`${key}:${nodeId}`, json, { expiration: { type: 'PX', value: this.#ttl } }).sAdd(key, nodeId).exec();
+      // Bounded: a Redis that stalls must not hold up what awaits a publish (a synaxis join).
+      await withTimeout(redis.multi().set(`${key}:${nodeId}`, json, { expiration: { type: 'PX', value: this.#ttl } }).sAdd(key, nodeId).exec(), 1000);
       if (this.#failing) logger?.info({ key }, 'node entry written again');
       this.#failing = false;
     } catch (error) {

@@ -70,9 +70,10 @@ describe('node registry', () => {
     assert.equal(b.registry.ttlMs, HEARTBEAT * 3);
     const diedAt = Date.now();
     b.context.redis.destroy(); // as SIGKILL: no more heartbeats, no goodbye
-    await eventually(() => a.registry.read(), (read) => read.nodes.length === 1, HEARTBEAT * 3 + 500, 'the dead node gone');
+    await eventually(() => a.registry.read(), (read) => read.nodes.length === 1, HEARTBEAT * 3 + 1000, 'the dead node gone');
     const gone = Date.now() - diedAt;
-    assert.ok(gone <= HEARTBEAT * 3 + 100, `dropped out after ${gone} ms`);
+    // The TTL, plus slack for polling on a busy machine (a write sent just before the death counts).
+    assert.ok(gone <= HEARTBEAT * 3 + 300, `dropped out after ${gone} ms`);
     assert.deepEqual(await a.context.redis.sMembers(a.context.key('nodes')), ['node-a'], 'the index is pruned');
   });
 
