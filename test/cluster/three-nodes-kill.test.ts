@@ -4,7 +4,7 @@
  * clients on the other nodes keep working, and the dead node drops out of what the cluster
  * reports within the documented figures (docs/server.md): its registry entry and its synaxis
  * memberships expire after three heartbeats (REDIS_HEARTBEAT_MS, here 200 ms), another node takes
- * the events lease over within about its TTL (REDIS_LEASE_TTL_MS, here 1 s), and its campaign
+ * the events lease over within about its TTL (REDIS_LEASE_TTL_MS, here 1.5 s), and its campaign
  * run is taken over once the run's claim expires (3 s) and continues without a gap in its
  * sequence numbers. Restarted, the node is a member again.
  *
@@ -24,8 +24,11 @@ const REDIS = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const HEARTBEAT_MS = 200;
 /** docs/server.md: a registry entry (and a node's synaxis memberships) lives three heartbeats. */
 const ENTRY_TTL_MS = 3 * HEARTBEAT_MS;
-/** docs/server.md: another node takes a lease over within about its TTL after the leader dies. */
-const LEASE_TTL_MS = 1000;
+/**
+ * docs/server.md: another node takes a lease over within about its TTL after the leader dies.
+ * Not shorter: a leader whose renewal runs late on a busy machine would step down mid-test.
+ */
+const LEASE_TTL_MS = 1500;
 /** apps/server campaigns: a run's claim lives 3 s after its last renewal; orphans are looked for every second. */
 const CLAIM_TTL_MS = 3000;
 const CLAIM_SCAN_MS = 1000;
@@ -146,11 +149,17 @@ describe('a node killed with SIGKILL among three server processes', () => {
     });
 
     await t.test('it leaves the admin figures within three heartbeats, without a goodbye', async (st) => {
-      const figures = await eventually(stats, (value) => !value.nodes.some((node) => node.nodeId === killedId), ENTRY_TTL_MS + SLACK_MS, 'the dead node out of the figures');
+      // Exactly the survivors, with their chat connections and not the dead node's (a survivor's
+      // late heartbeat on a busy machine may hide it for a moment: that is polled past, too).
+      const survivors = [cluster.node(a).nodeId, cluster.node(b).nodeId].sort().join();
+      await eventually(
+        stats,
+        (value) => [...value.nodes.map((node) => node.nodeId)].sort().join() === survivors && value.connections.byHub['/hubs/chat'] === 2,
+        ENTRY_TTL_MS + SLACK_MS,
+        'the survivors alone in the figures',
+      );
       const gone = Date.now() - killedAt;
       st.diagnostic(`the dead node left the admin figures ${gone} ms after SIGKILL (entry TTL ${ENTRY_TTL_MS} ms)`);
-      assert.deepEqual([...figures.nodes.map((node) => node.nodeId)].sort(), [cluster.node(a).nodeId, cluster.node(b).nodeId].sort());
-      assert.equal(figures.connections.byHub['/hubs/chat'], 2, "the dead node's chat connection is not counted");
       const snapshot = await cluster.request(b, 'GET', '/api/admin/realtime/platform-snapshot', { token: adminToken });
       assert.equal((snapshot.body as PlatformStats).nodes.length, 2, 'b agrees');
     });

@@ -68,11 +68,12 @@ describe('three server processes on one Redis', () => {
     redisUser = await prefixUser(prefix);
     // A short registry heartbeat, so the admin figures see a new connection within a fraction of
     // a second; short campaign steps, so a run ends within the test; the events simulator on every
-    // node (one of them leads) with an event every 100 to 200 ms.
+    // node (one of them leads) with an event every 100 to 200 ms. The leases keep their default
+    // TTL: nobody dies here, and a short one could change hands on a busy machine mid-test.
     cluster = await ServerCluster.start(3, {
       redisUrl: redisUser.url,
       prefix,
-      env: { REDIS_HEARTBEAT_MS: '200', CAMPAIGN_STEP_MS: '100', EVENTS_ENABLED: 'true', EVENTS_MIN_DELAY_MS: '100', EVENTS_MAX_DELAY_MS: '200', REDIS_LEASE_TTL_MS: '1000' },
+      env: { REDIS_HEARTBEAT_MS: '200', CAMPAIGN_STEP_MS: '100', EVENTS_ENABLED: 'true', EVENTS_MIN_DELAY_MS: '100', EVENTS_MAX_DELAY_MS: '200' },
     });
   });
   after(async () => {
