@@ -47,7 +47,7 @@ describe('Redis restarted in the middle of a burst, three server processes', () 
     await redis?.stop();
   });
 
-  test('local delivery goes on, nothing crashes, cross-node delivery comes back by itself, the log says so once', async () => {
+  test('local delivery goes on, nothing crashes, cross-node delivery comes back by itself, the log says so once', async (t) => {
     const token = await cluster.token(0, 'jane.smith');
     const pairs: Pair[] = await Promise.all(
       [0, 1, 2].map(async (index) => {
@@ -89,13 +89,15 @@ describe('Redis restarted in the middle of a burst, three server processes', () 
       const downAt = pairs.map((pair) => pair.sent);
       const outageEnds = Date.now() + OUTAGE_MS;
       // Local delivery during the outage: each receiver keeps getting its own node's messages.
-      await until(() => pairs.every((pair) => pair.got[pair.index]!.some((sequence) => sequence >= downAt[pair.index]! + 20)), OUTAGE_MS, 'local delivery while Redis is down');
+      await until(() => pairs.every((pair) => pair.got[pair.index]!.some((sequence) => sequence >= downAt[pair.index]! + 10)), 5000, 'local delivery while Redis is down');
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageEnds - Date.now())));
       for (const index of [0, 1, 2]) assert.ok(cluster.node(index).alive, `node ${index} runs through the outage`);
 
       await redis.restart();
+      const restartedAt = Date.now();
       const upAt = pairs.map((pair) => pair.sent);
       await until(() => everyNodeHears(upAt), 10_000, 'cross-node delivery after Redis is back');
+      t.diagnostic(`every node heard every other node again ${Date.now() - restartedAt} ms after Redis answered again`);
     } finally {
       sending = false;
       await within(Promise.all(bursts), 5000, 'the bursts to end');
