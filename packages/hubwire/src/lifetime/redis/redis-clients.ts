@@ -86,13 +86,16 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
   };
   if (owned) watch(publisher, 'publisher');
   watch(subscriber, 'subscriber');
-  const connecting = [
-    owned || !publisher.isOpen ? publisher.connect() : Promise.resolve(publisher),
-    subscriber.connect(),
-  ].map((promise) => promise.then(() => undefined));
+  let closed = false;
+  // destroy() while a socket is still opening leaves the socket that then opens alive (and the
+  // process with it): a client that finishes connecting after close() is destroyed once more.
+  const open = (client: AnyRedisClient, ours: boolean) =>
+    client.connect().then(() => {
+      if (closed && ours) client.destroy();
+    });
+  const connecting = [owned || !publisher.isOpen ? open(publisher, owned) : Promise.resolve(), open(subscriber, true)];
   // Failures are reported through 'error' and retried by the reconnect strategy.
   for (const promise of connecting) promise.catch(() => undefined);
-  let closed = false;
   return {
     publish: (channel, payload) => publisher.publish(channel, payload) as Promise<number>,
     command: (args) => publisher.sendCommand([...args]) as Promise<unknown>,

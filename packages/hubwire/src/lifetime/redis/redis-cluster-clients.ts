@@ -111,6 +111,8 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
     for (let retries = 0; !closed && !cluster.isOpen; retries++) {
       try {
         await cluster.connect();
+        // destroy() while a connection is still opening leaves what then opens alive.
+        if (closed && cluster === subscriber) cluster.destroy();
         return;
       } catch (error) {
         if (closed) return;

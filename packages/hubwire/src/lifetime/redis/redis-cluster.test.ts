@@ -11,6 +11,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { createCluster } from '@redis/client';
 import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import { MessageType } from '../../protocol/messages.js';
+import { CLOSE_BEFORE_READY, exitOf } from '../../../../../test/support/child-exit.js';
 import { OwnRedisCluster } from '../../../../../test/support/redis-cluster.js';
 import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
 import type { ConnectionEvents } from './redis-clients.js';
@@ -322,6 +323,10 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     await n1.manager.send({ kind: 'all' }, hello('barrier'));
     await c.received('barrier');
     assert.equal(c.count('out'), 0);
+  });
+
+  test('a backplane closed before its cluster connections are up leaves nothing open: the process exits by itself', async () => {
+    assert.equal(await exitOf(CLOSE_BEFORE_READY, [cluster.rootNodes[0]!.url, 'cluster'], 20_000), 0);
   });
 
   test('a cluster that is down at start: the backplane keeps trying and is ready once the cluster is back', async () => {
