@@ -206,7 +206,12 @@ function toError(record: ErrorRecord | undefined): Error {
   return new Error(record.message);
 }
 
-/** The message of an error, or the value as text. */
+/**
+ * The message of an error, or the value as text. Some errors of the Redis client have an empty
+ * message (a command dropped after its timeout): their name stands in, so a log line never says
+ * `"error":""`.
+ */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  return error.message !== '' ? error.message : error.name !== 'Error' ? error.name : 'an error without a message';
 }
