@@ -36,6 +36,11 @@ export interface LifetimeConnection {
   /** The user this connection belongs to, if authenticated. */
   readonly userIdentifier: string | undefined;
   /**
+   * The name of the hub protocol the connection speaks (`json`, `messagepack`), when known: a
+   * backplane answering another server's client-result call in ASP.NET's layout answers in it.
+   */
+  readonly protocolName?: string;
+  /**
    * Queues a serialized message for this connection. Never throws and never waits: a connection
    * that cannot keep up deals with it itself (its outbound buffer policy).
    */

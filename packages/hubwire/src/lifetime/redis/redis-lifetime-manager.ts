@@ -1,12 +1,13 @@
 /**
  * The Redis backplane: a {@link HubLifetimeManager} that spreads one hub over many processes.
- * Every node keeps its own connections in a {@link MemoryLifetimeManager} and serves them
- * directly; what must reach other nodes goes through Redis pub/sub, on channels named
- * `<prefix>:<hub>:all`, `…:group:<name>`, `…:user:<id>`, `…:connection:<id>` and `…:node:<id>`.
+ * Every node keeps its own connections in a {@link MemoryLifetimeManager}; what must reach other
+ * nodes goes through Redis pub/sub. This file holds what every layout shares — the local index,
+ * channel subscriptions that follow it, publishing, presence, outages; what the channels carry
+ * is the layout's (backplane-layout.ts): Hubwire's own (`<prefix>:<hub>:all`, `…:group:<name>`,
+ * `…:user:<id>`, `…:connection:<id>`, `…:node:<id>`) or ASP.NET Core's.
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { HubwireError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
@@ -14,15 +15,17 @@ import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
+import { AspNetLayout, type AspNetLayoutOptions } from './aspnet-layout.js';
+import { channelNames, type BackplaneLayout, type BackplaneLayoutName, type ChannelNames, type LayoutHost } from './backplane-layout.js';
+import { HubwireLayout } from './hubwire-layout.js';
 import { openConnections, type AnyRedisClient, type BackplaneConnections } from './redis-clients.js';
 import type { RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
-import { errorText, RemoteCalls } from './remote-calls.js';
-import { decode, encode, type BackplaneMessage } from './wire.js';
+import { errorText } from './remote-calls.js';
 import { disabledPresence, type Presence } from '../presence.js';
 import { RedisPresence, type RedisPresenceOptions } from './redis-presence.js';
 
 /** Options of {@link RedisLifetimeManager} and {@link redisLifetimeManager}. */
-export interface RedisLifetimeManagerOptions {
+export interface RedisLifetimeManagerOptions extends AspNetLayoutOptions {
   /** A Redis URL, e.g. `redis://127.0.0.1:6379`. Default: `redis://127.0.0.1:6379`. */
   readonly url?: string;
   /**
@@ -36,8 +39,19 @@ export interface RedisLifetimeManagerOptions {
    * pub/sub unless `shardedPubSub: false`: docs/operations.md, "Redis Cluster".
    */
   readonly cluster?: RedisClusterBackplaneOptions;
-  /** The first part of every channel name, so several systems can share one Redis. Default `hubwire`. */
+  /**
+   * The first part of every channel name (Hubwire layout) and presence key, so several systems
+   * can share one Redis. Default `hubwire`. The `aspnet` layout names channels by `channelPrefix`.
+   */
   readonly prefix?: string;
+  /**
+   * The channel names and message layout: `'hubwire'` (default) or `'aspnet'`, ASP.NET Core's
+   * (`Microsoft.AspNetCore.SignalR.StackExchangeRedis`), so .NET servers and Hubwire nodes can
+   * serve the same hub from one Redis; give `channelPrefix` the .NET hub type's full name. The
+   * `aspnet` layout costs the local short-cut (a node's own connections get its sends back
+   * through Redis): docs/operations.md, "Sharing a Redis with ASP.NET Core servers".
+   */
+  readonly layout?: BackplaneLayoutName;
   /** How long a group change for a connection on another node waits for that node (ms). Default 5000. */
   readonly groupTimeout?: number;
   /** Longest pause between reconnect attempts of the connections the backplane opens (ms). Default 1000. */
@@ -69,15 +83,11 @@ export interface RedisLifetimeManagerContext extends RedisLifetimeManagerOptions
 
 interface Subscription {
   wanted: boolean;
+  /** Subscribed on the current subscriber connection (the last subscribe done, no unsubscribe since). */
+  active: boolean;
   readonly listener: (payload: Buffer) => void;
   /** Subscribe/unsubscribe commands of a channel run one after the other. */
   chain: Promise<void>;
-}
-
-interface PendingAck {
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 const noop = () => undefined;
@@ -96,16 +106,13 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   readonly #presence: RedisPresence | undefined;
   readonly #local: MemoryLifetimeManager;
   readonly #redis: BackplaneConnections;
-  readonly #channel: string;
+  readonly #channels: ChannelNames;
+  readonly #layout: BackplaneLayout;
   readonly #protocols: readonly HubProtocol[];
   readonly #logger: Logger | undefined;
   readonly #metrics: Metrics | undefined;
   readonly #labels: MetricLabels | undefined;
-  readonly #groupTimeout: number;
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #acks = new Map<number, PendingAck>();
-  #nextAck = 1;
-  readonly #calls: RemoteCalls;
   /** True from a failure until Redis is back: one warning per outage, not one per message. */
   #degraded = false;
   #closed = false;
@@ -117,41 +124,29 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     this.#logger = context.logger;
     this.#metrics = context.metrics;
     this.#labels = context.labels;
-    this.#groupTimeout = context.groupTimeout ?? 5000;
-    this.#channel = `${context.prefix ?? 'hubwire'}:${context.hubName}`;
+    const aspnet = context.layout === 'aspnet';
+    this.#channels = channelNames(aspnet ? (context.channelPrefix ?? ((hub: string) => hub))(context.hubName) : `${context.prefix ?? 'hubwire'}:${context.hubName}`);
     this.#local = new MemoryLifetimeManager({ metrics: context.metrics, labels: context.labels, nodeId: this.nodeId });
-    this.#calls = new RemoteCalls({
-      nodeId: this.nodeId,
-      connectionChannel: (id) => this.#connectionChannel(id),
-      nodeChannel: (id) => this.#nodeChannel(id),
-      publishOrThrow: (channel, payload) => this.#redis.publish(channel, payload, true),
-      publish: (channel, payload) => this.#publish(channel, payload),
-      publishFailed: (text, error) => {
-        this.#metrics?.increment('backplanePublishFailures', this.#labels);
-        this.#degrade(text, error);
-      },
-      invokeLocal: (id, target, args, options) => this.#local.invokeConnection(id, target, args, options),
-    });
+    const host = this.#layoutHost(context.groupTimeout ?? 5000);
+    this.#layout = aspnet ? new AspNetLayout(host) : new HubwireLayout(host);
     this.#redis = openConnections(
       {
         url: context.client === undefined ? (context.url ?? 'redis://127.0.0.1:6379') : undefined,
         client: context.client,
-        cluster: context.cluster,
+        // .NET servers publish with plain PUBLISH (StackExchange.Redis' literal channels), never SPUBLISH.
+        cluster: aspnet && context.cluster !== undefined ? { ...context.cluster, shardedPubSub: context.cluster.shardedPubSub ?? false } : context.cluster,
         maxReconnectDelay: context.maxReconnectDelay ?? 1000,
       },
       {
         onError: (which, error) => this.#degrade(`Redis ${which} connection failed`, error),
         onReady: (which) => {
-          if (this.#degraded) this.#logger?.info({ hub: this.#channel, connection: which }, 'Redis backplane connection is back');
+          if (this.#degraded) this.#logger?.info({ hub: this.#channels.base, connection: which }, 'Redis backplane connection is back');
           this.#degraded = false;
         },
         onSubscriberReady: () => this.#resubscribe(),
       },
     );
-    void this.#want(`${this.#channel}:all`, true, (message) => {
-      if (message.kind === 'invocation') this.#receiveBroadcast(message, { kind: 'all', except: message.except });
-    });
-    void this.#want(this.#nodeChannel(this.nodeId), true, (message) => this.#receiveForNode(message));
+    for (const [channel, listener] of this.#layout.fixedChannels) void this.#want(channel, true, listener);
     const presence = context.presence ?? true;
     this.#presence =
       presence === false
@@ -167,9 +162,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
             local: this.#local,
             // Logged apart from the backplane's own state: presence may fail alone (an ACL, a full shard).
             onFailure: (what, error) => {
-              if (!this.#closed) this.#logger?.warn({ hub: this.#channel, operation: what, error: errorText(error) }, 'Redis presence could not be written; answers may miss this node until Redis takes its state again');
+              if (!this.#closed) this.#logger?.warn({ hub: this.#channels.base, operation: what, error: errorText(error) }, 'Redis presence could not be written; answers may miss this node until Redis takes its state again');
             },
-            onRecovered: () => this.#logger?.info({ hub: this.#channel }, 'Redis presence is written again'),
+            onRecovered: () => this.#logger?.info({ hub: this.#channels.base }, 'Redis presence is written again'),
             metrics: context.metrics,
             labels: context.labels,
           });
@@ -189,11 +184,11 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   async onConnected(connection: LifetimeConnection): Promise<void> {
     await this.#local.onConnected(connection);
     const id = connection.connectionId;
-    const subscribed = [this.#want(this.#connectionChannel(id), true, (message) => this.#receiveForConnection(id, message))];
+    const subscribed = [this.#want(this.#channels.connection(id), true, (payload) => this.#layout.onConnection(id, payload))];
     if (this.#presence !== undefined) subscribed.push(this.#presence.connected(connection));
     const user = connection.userIdentifier;
     if (user !== undefined && this.#local.userConnectionCount(user) === 1) {
-      subscribed.push(this.#want(this.#userChannel(user), true, (message) => this.#receiveBroadcast(message, { kind: 'users', ids: [user] })));
+      subscribed.push(this.#want(this.#channels.user(user), true, (payload) => this.#layout.onUser(user, payload)));
     }
     await Promise.all(subscribed);
   }
@@ -202,11 +197,11 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     const id = connection.connectionId;
     const groups = this.#local.groupsOf(id);
     await this.#local.onDisconnected(connection);
-    const dropped = [this.#want(this.#connectionChannel(id), false)];
+    const dropped = [this.#want(this.#channels.connection(id), false)];
     if (this.#presence !== undefined) dropped.push(this.#presence.disconnected(id));
-    for (const group of groups) if (!this.#local.hasGroup(group)) dropped.push(this.#want(this.#groupChannel(group), false));
+    for (const group of groups) if (!this.#local.hasGroup(group)) dropped.push(this.#want(this.#channels.group(group), false));
     const user = connection.userIdentifier;
-    if (user !== undefined && this.#local.userConnectionCount(user) === 0) dropped.push(this.#want(this.#userChannel(user), false));
+    if (user !== undefined && this.#local.userConnectionCount(user) === 0) dropped.push(this.#want(this.#channels.user(user), false));
     await Promise.all(dropped);
   }
 
@@ -216,93 +211,64 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     // serialized fails the send for every recipient alike.
     const bytes = new Map<string, Buffer>();
     for (const protocol of this.#protocols) bytes.set(protocol.name, serialized.get(protocol));
-    // Local recipients first, without waiting for Redis.
-    this.#local.deliver(audience, serialized);
-    const payload = (groups: readonly string[], except: readonly string[] | undefined) =>
-      encode({ kind: 'invocation', sender: this.nodeId, groups, except: except ?? [], bytes });
-    switch (audience.kind) {
-      case 'all':
-        await this.#publish(`${this.#channel}:all`, payload([], audience.except));
-        break;
-      case 'connections': {
-        const remote = [...new Set(audience.ids)].filter((id) => this.#local.connection(id) === undefined);
-        if (remote.length === 0) break;
-        const encoded = payload([], undefined);
-        await Promise.all(remote.map((id) => this.#publish(this.#connectionChannel(id), encoded)));
-        break;
-      }
-      case 'groups': {
-        const names = [...new Set(audience.names)];
-        const encoded = payload(names, audience.except);
-        await Promise.all(names.map((name) => this.#publish(this.#groupChannel(name), encoded)));
-        break;
-      }
-      case 'users': {
-        const encoded = payload([], undefined);
-        await Promise.all([...new Set(audience.ids)].map((id) => this.#publish(this.#userChannel(id), encoded)));
-        break;
-      }
-    }
+    await this.#layout.send(audience, serialized, bytes);
   }
 
   async invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
     if (this.#local.connection(connectionId) !== undefined) return this.#local.invokeConnection(connectionId, target, args, options);
-    return this.#calls.invoke(connectionId, target, args, options);
+    return this.#layout.invokeRemote(connectionId, target, args, options);
   }
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
-    if (this.#local.connection(connectionId) === undefined) return this.#remoteGroupChange('group-add', connectionId, group);
+    if (this.#local.connection(connectionId) === undefined) return this.#layout.changeRemoteGroup('add', connectionId, group);
     await this.#local.addToGroup(connectionId, group);
     await Promise.all([this.#local.hasGroup(group) ? this.#wantGroup(group) : undefined, this.#presence?.added(connectionId, group)]);
   }
 
   async removeFromGroup(connectionId: string, group: string): Promise<void> {
-    if (this.#local.connection(connectionId) === undefined) return this.#remoteGroupChange('group-remove', connectionId, group);
+    if (this.#local.connection(connectionId) === undefined) return this.#layout.changeRemoteGroup('remove', connectionId, group);
     await this.#local.removeFromGroup(connectionId, group);
-    await Promise.all([this.#local.hasGroup(group) ? undefined : this.#want(this.#groupChannel(group), false), this.#presence?.removed(connectionId, group)]);
+    await Promise.all([this.#local.hasGroup(group) ? undefined : this.#want(this.#channels.group(group), false), this.#presence?.removed(connectionId, group)]);
   }
 
   /** Closes the Redis connections it opened; pending group changes of other nodes fail. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#calls.close();
-    for (const [id, pending] of this.#acks) {
-      clearTimeout(pending.timer);
-      pending.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
-      this.#acks.delete(id);
-    }
+    this.#layout.close();
     // Before the connections close: a clean goodbye removes this node's presence at once.
     await this.#presence?.close();
     await this.#redis.close();
   }
 
-  // ---- channels ------------------------------------------------------------------------------
+  // ---- the layout's view of this manager ---------------------------------------------------
 
-  #connectionChannel(id: string): string {
-    return `${this.#channel}:connection:${id}`;
+  #layoutHost(groupTimeout: number): LayoutHost {
+    return {
+      nodeId: this.nodeId,
+      channels: this.#channels,
+      protocols: this.#protocols,
+      local: this.#local,
+      logger: this.#logger,
+      groupTimeout,
+      hears: (channel) => this.#redis.subscriberReady && this.#subscriptions.get(channel)?.active === true,
+      publish: (channel, payload) => this.#publish(channel, payload),
+      publishOrThrow: (channel, payload, exact) => this.#redis.publish(channel, payload, exact),
+      publishFailed: (text, error) => {
+        this.#metrics?.increment('backplanePublishFailures', this.#labels);
+        this.#degrade(text, error);
+      },
+      subscriberCount: (channel) => this.#redis.subscriberCount(channel),
+      addToGroup: (connectionId, group) => this.addToGroup(connectionId, group),
+      removeFromGroup: (connectionId, group) => this.removeFromGroup(connectionId, group),
+      dropped: (channel, error) => this.#logger?.warn({ channel, error: errorText(error) }, `Dropped a Redis message that is not a${this.#layout.name === 'ASP.NET' ? 'n' : ''} ${this.#layout.name} backplane message`),
+    };
   }
 
-  #nodeChannel(id: string): string {
-    return `${this.#channel}:node:${id}`;
-  }
-
-  #groupChannel(name: string): string {
-    return `${this.#channel}:group:${name}`;
-  }
-
-  #userChannel(id: string): string {
-    return `${this.#channel}:user:${id}`;
-  }
+  // ---- subscriptions -------------------------------------------------------------------------
 
   #wantGroup(group: string): Promise<void> {
-    return this.#want(this.#groupChannel(group), true, (message) => {
-      if (message.kind !== 'invocation') return;
-      // A send to several groups arrives once per group channel: the first of its groups with a
-      // member here delivers to all of them (each connection once); the other copies are dropped.
-      if (message.groups.find((name) => this.#local.hasGroup(name)) !== group) return;
-      this.#receiveBroadcast(message, { kind: 'groups', names: message.groups, except: message.except });
-    });
+    return this.#want(this.#channels.group(group), true, (payload) => this.#layout.onGroup(group, payload));
   }
 
   /**
@@ -311,11 +277,11 @@ export class RedisLifetimeManager implements HubLifetimeManager {
    * local connection has the user. While Redis is away nothing waits: the subscriber's next
    * 'ready' subscribes to what is wanted then.
    */
-  #want(channel: string, wanted: boolean, onMessage?: (message: BackplaneMessage) => void): Promise<void> {
+  #want(channel: string, wanted: boolean, onMessage?: (payload: Buffer) => void): Promise<void> {
     let subscription = this.#subscriptions.get(channel);
     if (subscription === undefined) {
       if (!wanted || onMessage === undefined) return Promise.resolve();
-      subscription = { wanted, listener: (payload) => this.#receive(channel, payload, onMessage), chain: Promise.resolve() };
+      subscription = { wanted, active: false, listener: (payload) => this.#receive(channel, payload, onMessage), chain: Promise.resolve() };
       this.#subscriptions.set(channel, subscription);
     }
     subscription.wanted = wanted;
@@ -330,7 +296,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     try {
       if (subscription.wanted) {
         await this.#redis.subscribe(channel, subscription.listener);
+        subscription.active = true;
       } else {
+        subscription.active = false;
         await this.#redis.unsubscribe(channel, subscription.listener);
         if (!subscription.wanted && this.#subscriptions.get(channel) === subscription) this.#subscriptions.delete(channel);
       }
@@ -360,96 +328,19 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     }
   }
 
-  async #remoteGroupChange(kind: 'group-add' | 'group-remove', connectionId: string, group: string): Promise<void> {
-    const ackId = this.#nextAck;
-    this.#nextAck = (this.#nextAck % 0xffff_ffff) + 1;
-    const verb = kind === 'group-add' ? 'add it to' : 'remove it from';
-    let settle!: PendingAck;
-    const acked = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#acks.delete(ackId);
-        reject(new HubwireError('HUB_ERR_BACKPLANE', `The node of connection '${connectionId}' did not ${verb} group '${group}' within ${this.#groupTimeout} ms.`));
-      }, this.#groupTimeout);
-      settle = { resolve, reject, timer };
-    });
-    acked.catch(noop);
-    this.#acks.set(ackId, settle);
-    const payload = encode({ kind, sender: this.nodeId, ackId, connectionId, group });
-    let receivers: number | undefined;
-    try {
-      // An exact count: 0 must mean that no node has the connection.
-      receivers = await this.#redis.publish(this.#connectionChannel(connectionId), payload, true);
-    } catch (error) {
-      this.#forget(ackId);
-      this.#metrics?.increment('backplanePublishFailures', this.#labels);
-      this.#degrade('Redis publish of a group change failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to ${verb} group '${group}': ${errorText(error)}`, { cause: error });
-    }
-    // Nobody listens for the connection: it exists on no node, and there is nothing to change.
-    if (receivers === 0) {
-      this.#forget(ackId);
-      return;
-    }
-    await acked;
-  }
-
-  #forget(ackId: number): void {
-    const pending = this.#acks.get(ackId);
-    if (pending === undefined) return;
-    clearTimeout(pending.timer);
-    this.#acks.delete(ackId);
-  }
-
   // ---- receiving -----------------------------------------------------------------------------
 
-  #receive(channel: string, payload: Buffer, onMessage: (message: BackplaneMessage) => void): void {
-    let message: BackplaneMessage;
+  #receive(channel: string, payload: Buffer, onMessage: (payload: Buffer) => void): void {
     try {
-      message = decode(payload);
-    } catch (error) {
-      this.#logger?.warn({ channel, error: errorText(error) }, 'Dropped a Redis message that is not a Hubwire backplane message');
-      return;
-    }
-    try {
-      onMessage(message);
+      onMessage(payload);
     } catch (error) {
       this.#logger?.warn({ channel, error: errorText(error) }, 'A Redis backplane message could not be delivered');
     }
   }
 
-  #receiveBroadcast(message: BackplaneMessage, audience: Audience): void {
-    // The sending node served its own recipients before publishing.
-    if (message.kind !== 'invocation' || message.sender === this.nodeId) return;
-    this.#local.deliver(audience, SerializedMessage.fromBytes(message.bytes));
-  }
-
-  #receiveForConnection(connectionId: string, message: BackplaneMessage): void {
-    if (message.kind === 'invocation') {
-      this.#receiveBroadcast(message, { kind: 'connections', ids: [connectionId] });
-      return;
-    }
-    if (this.#calls.receiveForConnection(connectionId, message)) return;
-    if (message.kind !== 'group-add' && message.kind !== 'group-remove') return;
-    const change = message.kind === 'group-add' ? this.addToGroup(connectionId, message.group) : this.removeFromGroup(connectionId, message.group);
-    const { sender, ackId } = message;
-    void change.then(
-      () => this.#publish(this.#nodeChannel(sender), encode({ kind: 'ack', ackId })),
-      (error) => this.#logger?.warn({ connectionId, group: message.group, error: errorText(error) }, 'A group change from another node failed'),
-    );
-  }
-
-  #receiveForNode(message: BackplaneMessage): void {
-    if (this.#calls.receiveForNode(message)) return;
-    if (message.kind !== 'ack') return;
-    const pending = this.#acks.get(message.ackId);
-    if (pending === undefined) return;
-    this.#forget(message.ackId);
-    pending.resolve();
-  }
-
   #degrade(text: string, error: unknown): void {
     if (this.#closed) return;
-    if (!this.#degraded) this.#logger?.warn({ hub: this.#channel, error: errorText(error) }, text);
+    if (!this.#degraded) this.#logger?.warn({ hub: this.#channels.base, error: errorText(error) }, text);
     this.#degraded = true;
   }
 }
