@@ -74,6 +74,8 @@ export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager
 export { redisLifetimeManager, type RedisLifetimeManagerFactory } from './lifetime/redis/redis-lifetime-manager-factory.js';
 export { RedisLifetimeManager, type RedisLifetimeManagerOptions, type RedisLifetimeManagerContext } from './lifetime/redis/redis-lifetime-manager.js';
 export type { AnyRedisClient } from './lifetime/redis/redis-clients.js';
+export type { BackplaneLayoutName } from './lifetime/redis/backplane-layout.js';
+export type { AspNetLayoutOptions } from './lifetime/redis/aspnet-layout.js';
 export type { AnyRedisCluster, RedisClusterBackplaneOptions } from './lifetime/redis/redis-cluster-clients.js';
 export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './lifetime/presence.js';

@@ -23,6 +23,10 @@ export interface RedisLifetimeManagerFactory {
  * own cluster client (a command connection per master, a subscriber connection per shard it has
  * channels on); `HubServer.close()` closes them.
  *
+ * With `layout: 'aspnet'` the channels and messages are ASP.NET Core's
+ * (`Microsoft.AspNetCore.SignalR.StackExchangeRedis`), so .NET servers of the same hub share the
+ * Redis: `channelPrefix` maps a Hubwire hub name to the .NET hub type's full name.
+ *
  * @example
  * ```ts
  * import { createHubServer, redisLifetimeManager } from 'hubwire';
@@ -35,6 +39,9 @@ export interface RedisLifetimeManagerFactory {
  *
  * // On a Redis Cluster, with sharded pub/sub (SSUBSCRIBE/SPUBLISH):
  * redisLifetimeManager({ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }] } });
+ *
+ * // Beside ASP.NET Core servers whose hub is MyApp.Hubs.ChatHub:
+ * redisLifetimeManager({ url: process.env.REDIS_URL, layout: 'aspnet', channelPrefix: (hub) => `MyApp.Hubs.${hub}` });
  * ```
  */
 export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}): RedisLifetimeManagerFactory {
