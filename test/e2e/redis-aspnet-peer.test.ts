@@ -211,7 +211,7 @@ describe("Sharing a Redis with an ASP.NET Core server (layout: 'aspnet')", () =>
   });
 
   test('R5: a group command from .NET is applied and acked on P:internal:ack:<server>; Hubwire\'s go the other way', async () => {
-    const { server, backplane, nodeId, P, peer } = await setup({ groupTimeout: 400 });
+    const { server, backplane, nodeId, P, peer } = await setup({ groupTimeout: 1500 });
     await peer.listen(`${P}:internal:ack:${DOTNET}`, `${P}:internal:groups`, `${P}:connection:dotnet-conn-1`);
     const a = await client(server);
     // [7, server, Add, "room", connection]: applied, then acked as [7].
@@ -234,11 +234,11 @@ describe("Sharing a Redis with an ASP.NET Core server (layout: 'aspnet')", () =>
     await peer.publish(`${P}:internal:ack:${nodeId}`, encodeAck(command.id));
     await within(adding, 2000, 'the add to resolve on the ack');
     // A .NET server that never acks: the call fails after groupTimeout, as ASP.NET's after 30 s.
-    await assert.rejects(groups.remove('dotnet-conn-1', 'room'), { code: 'HUB_ERR_BACKPLANE', message: "The server of connection 'dotnet-conn-1' did not remove it from group 'room' within 400 ms." });
+    await assert.rejects(groups.remove('dotnet-conn-1', 'room'), { code: 'HUB_ERR_BACKPLANE', message: "The server of connection 'dotnet-conn-1' did not remove it from group 'room' within 1500 ms." });
     // A connection no server subscribes to: a no-op at once (ASP.NET would wait 30 s and fail).
     const started = Date.now();
     await groups.add('nowhere', 'room');
-    assert.ok(Date.now() - started < 400);
+    assert.ok(Date.now() - started < 1500);
     assert.equal(backplane.managers.length, 1);
   });
 
