@@ -6,7 +6,12 @@
  * ("Insufficient items in Invocation array."). Protocol reference, section 14.3.
  * @module
  */
-import { PackReader, PackWriter } from './aspnet-msgpack.js';
+import { decodeMulti, Encoder } from '@msgpack/msgpack';
+
+// @msgpack/msgpack writes every value in its smallest form (fixint/uint8/16/32, fixstr/str8/16/32,
+// bin8/16/32, fixarray/array16/32), as MessagePack-CSharp's writer does: the byte vectors in
+// aspnet-wire.test.ts hold it to that.
+const packer = new Encoder({ ignoreUndefined: false });
 
 /**
  * An invocation envelope, on the `all`, `group:`, `user:` and `connection:` channels: the hub
@@ -57,44 +62,33 @@ export interface AspNetReturn {
  * ```
  */
 export function encodeInvocation(invocation: AspNetInvocation): Buffer {
-  const writer = new PackWriter();
+  const excluded = [...invocation.excluded];
+  // A map of protocol name → bin; protocol names are never integer-like, so key order is kept.
+  const bytes = Object.fromEntries(invocation.bytes);
   // ASP.NET writes the 4-item form exactly when there is a return channel.
   const call = invocation.returnChannel !== undefined && invocation.returnChannel !== '';
-  writer.arrayHeader(call ? 4 : 2);
-  writer.arrayHeader(invocation.excluded.length);
-  for (const id of invocation.excluded) writer.string(id);
-  writer.mapHeader(invocation.bytes.size);
-  for (const [name, bytes] of invocation.bytes) {
-    writer.string(name);
-    writer.bin(bytes);
-  }
-  if (call) {
-    writer.string(invocation.invocationId ?? null);
-    writer.string(invocation.returnChannel!);
-  }
-  return writer.finish();
+  return pack(call ? [excluded, bytes, invocation.invocationId ?? null, invocation.returnChannel] : [excluded, bytes]);
 }
 
 /** Reads an invocation envelope; the `bytes` are views of `payload`, written to sockets as they are. */
 export function decodeInvocation(payload: Buffer): AspNetInvocation {
-  const reader = new PackReader(payload);
-  const length = reader.arrayHeader(2, 'Invocation');
-  const count = reader.arrayHeader(0, 'excluded ids');
+  const items = unpackArray(payload, 2, 'Invocation');
+  const excludedIds = items[0];
+  if (!Array.isArray(excludedIds)) throw new RangeError(`Expected an array of excluded ids, found ${typeName(excludedIds)}.`);
   const excluded: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = reader.string();
-    if (id !== null) excluded.push(id);
+  for (const id of excludedIds) {
+    const text = stringOrNil(id);
+    if (text !== null) excluded.push(text);
   }
-  const protocols = reader.mapHeader();
+  const protocols = items[1];
+  if (protocols === null || typeof protocols !== 'object' || Array.isArray(protocols) || protocols instanceof Uint8Array) {
+    throw new RangeError(`Expected a map of protocols, found ${typeName(protocols)}.`);
+  }
   const bytes = new Map<string, Buffer>();
-  for (let i = 0; i < protocols; i++) {
-    const name = reader.string();
-    const framed = reader.bin();
-    if (name !== null) bytes.set(name, framed);
-  }
-  if (length < 4) return { excluded, bytes };
-  const invocationId = reader.string();
-  const returnChannel = reader.string();
+  for (const [name, framed] of Object.entries(protocols)) bytes.set(name, bin(framed));
+  if (items.length < 4) return { excluded, bytes };
+  const invocationId = stringOrNil(items[2]);
+  const returnChannel = stringOrNil(items[3]);
   // A client-result call needs both; ASP.NET tests the id only, and so does the owner here.
   if (invocationId === null || invocationId === '') return { excluded, bytes };
   return { excluded, bytes, invocationId, returnChannel: returnChannel ?? '' };
@@ -102,55 +96,93 @@ export function decodeInvocation(payload: Buffer): AspNetInvocation {
 
 /** `[id, serverName, action, group, connectionId]`. */
 export function encodeGroupCommand(command: AspNetGroupCommand): Buffer {
-  const writer = new PackWriter();
-  writer.arrayHeader(5);
-  writer.uint(command.id);
-  writer.string(command.serverName);
-  writer.uint(command.action);
-  writer.string(command.group);
-  writer.string(command.connectionId);
-  return writer.finish();
+  return pack([uint(command.id), command.serverName, uint(command.action), command.group, command.connectionId]);
 }
 
 export function decodeGroupCommand(payload: Buffer): AspNetGroupCommand {
-  const reader = new PackReader(payload);
-  reader.arrayHeader(5, 'GroupCommand');
-  const id = reader.int32();
-  const serverName = required(reader.string(), 'server name');
-  const action = reader.int32();
-  const group = required(reader.string(), 'group name');
-  const connectionId = required(reader.string(), 'connection id');
+  const items = unpackArray(payload, 5, 'GroupCommand');
+  const id = int32(items[0]);
+  const serverName = required(stringOrNil(items[1]), 'server name');
+  const action = int32(items[2]);
+  const group = required(stringOrNil(items[3]), 'group name');
+  const connectionId = required(stringOrNil(items[4]), 'connection id');
   return { id, serverName, action, group, connectionId };
 }
 
 /** `[id]`. */
 export function encodeAck(id: number): Buffer {
-  const writer = new PackWriter();
-  writer.arrayHeader(1);
-  writer.uint(id);
-  return writer.finish();
+  return pack([uint(id)]);
 }
 
 export function decodeAck(payload: Buffer): number {
-  const reader = new PackReader(payload);
-  reader.arrayHeader(1, 'Ack');
-  return reader.int32();
+  return int32(unpackArray(payload, 1, 'Ack')[0]);
 }
 
 /** `[protocolName, framedCompletion]`. */
 export function encodeReturn(answer: AspNetReturn): Buffer {
-  const writer = new PackWriter();
-  writer.arrayHeader(2);
-  writer.string(answer.protocolName);
-  writer.bin(answer.completion);
-  return writer.finish();
+  return pack([answer.protocolName, answer.completion]);
 }
 
 export function decodeReturn(payload: Buffer): AspNetReturn {
-  const reader = new PackReader(payload);
-  reader.arrayHeader(2, 'CompletionMessage');
-  const protocolName = required(reader.string(), 'protocol name');
-  return { protocolName, completion: reader.bin() };
+  const items = unpackArray(payload, 2, 'CompletionMessage');
+  const protocolName = required(stringOrNil(items[0]), 'protocol name');
+  return { protocolName, completion: bin(items[1]) };
+}
+
+function pack(items: readonly unknown[]): Buffer {
+  const packed = packer.encode(items);
+  return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+}
+
+/**
+ * The first MessagePack value of `payload`, which must be an array of at least `minimum` items
+ * (ASP.NET's text otherwise); what follows it is never looked at, as ASP.NET's reader does not.
+ * Every failure is a RangeError.
+ */
+function unpackArray(payload: Buffer, minimum: number, what: string): unknown[] {
+  let value: unknown;
+  try {
+    const first = decodeMulti(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)).next();
+    if (first.done === true) throw new RangeError('Truncated MessagePack input.');
+    value = first.value;
+  } catch (error) {
+    throw error instanceof RangeError ? error : new RangeError(`Not MessagePack: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(value)) throw new RangeError(`Expected an array, found ${typeName(value)}.`);
+  if (value.length < minimum) throw new RangeError(`Insufficient items in ${what} array.`);
+  return value;
+}
+
+function uint(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`Not a MessagePack uint32: ${value}`);
+  return value;
+}
+
+/** Any MessagePack int that fits an Int32 (MessagePack-CSharp's `ReadInt32`). */
+function int32(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new RangeError(`Expected an int, found ${typeName(value)}.`);
+  if (value < -(2 ** 31) || value > 2 ** 31 - 1) throw new RangeError(`The int ${value} does not fit an Int32.`);
+  return value;
+}
+
+/** A str, or null for nil. */
+function stringOrNil(value: unknown): string | null {
+  if (value === null || typeof value === 'string') return value;
+  throw new RangeError(`Expected a str, found ${typeName(value)}.`);
+}
+
+/** A bin as a view of the input (no copy), or an empty buffer for nil (as ASP.NET reads it). */
+function bin(value: unknown): Buffer {
+  if (value === null) return Buffer.alloc(0);
+  if (!(value instanceof Uint8Array)) throw new RangeError(`Expected a bin, found ${typeName(value)}.`);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'nil';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return 'a bin';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }
 
 function required(value: string | null, what: string): string {
