@@ -37,6 +37,8 @@ export interface BackplaneConnections {
   unsubscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
   /** The subscriber is connected (in a cluster: its layout is known; a shard may still be down). */
   readonly subscriberReady: boolean;
+  /** Both connections are up now: an outage is over only then. */
+  readonly allReady: boolean;
   /** Both connections are up (in a cluster: the layout is known and every master connected once). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,8 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
     });
   };
   if (owned) watch(publisher, 'publisher');
+  // The application's client reports its errors to the application; its return still ends an outage.
+  else publisher.on('ready', () => events.onReady('publisher'));
   watch(subscriber, 'subscriber');
   let closed = false;
   // destroy() while a socket is still opening leaves the socket that then opens alive (and the
@@ -112,6 +116,9 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
     unsubscribe: (channel, listener) => subscriber.unsubscribe(channel, listener, true),
     get subscriberReady() {
       return subscriber.isReady;
+    },
+    get allReady() {
+      return publisher.isReady && subscriber.isReady;
     },
     async ready() {
       await Promise.all(connecting);

@@ -195,6 +195,9 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
     get subscriberReady() {
       return subscriber.isReady;
     },
+    get allReady() {
+      return publisher.isReady && subscriber.isReady;
+    },
     async ready() {
       await Promise.all(connecting);
     },

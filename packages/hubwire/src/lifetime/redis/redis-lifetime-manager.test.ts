@@ -215,4 +215,41 @@ describe('RedisLifetimeManager', () => {
     await n1.manager.addToGroup('b', 'again');
     assert.equal(b.count('during'), 0);
   });
+
+  test('an outage is over when both connections are back: an application client that returns later does not warn a second time', async () => {
+    const own = await OwnRedisServer.start();
+    cleanups.push(() => own.stop());
+    // The application's publishing client comes back slowly, the backplane's subscriber fast.
+    let slow = false;
+    const client = createClient({ url: own.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => (slow ? 1500 : 50) } });
+    client.on('error', () => undefined);
+    await client.connect();
+    cleanups.push(async () => client.destroy());
+    const infos: string[] = [];
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, error: () => undefined, info: (_f: object, text: string) => void infos.push(text), warn: (_f: object, text: string) => void warnings.push(text) };
+    const manager = new RedisLifetimeManager({ client, prefix: `t-${randomUUID()}`, hubName: 'TestHub', protocols: [countingJson()], maxReconnectDelay: 50, presence: false, logger });
+    cleanups.push(() => manager.close());
+    await manager.ready();
+
+    slow = true;
+    await own.stop();
+    await manager.send({ kind: 'all' }, hello('during'));
+    await until(() => warnings.length >= 1, 5000, 'the outage warning');
+    const before = warnings.length;
+    await own.restart();
+    // Sends go on all the while: in the gap they fail as part of the same outage.
+    await until(
+      async () => {
+        await manager.send({ kind: 'all' }, hello('gap'));
+        return infos.includes('Redis backplane connection is back');
+      },
+      10_000,
+      'the recovery line',
+    );
+    // Until the application's client was back, every publish failed — without a new warning.
+    assert.equal(client.isReady, true, 'recovery is reported only once the publisher is back too');
+    assert.equal(warnings.length, before);
+    assert.equal(infos.filter((text) => text === 'Redis backplane connection is back').length, 1);
+  });
 });

@@ -140,6 +140,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       {
         onError: (which, error) => this.#degrade(`Redis ${which} connection failed`, error),
         onReady: (which) => {
+          // Over only when both are back: the publisher may still be down when the subscriber
+          // returns, and its failures would warn a second time for the same outage.
+          if (!this.#redis.allReady) return;
           if (this.#degraded) this.#logger?.info({ hub: this.#channels.base, connection: which }, 'Redis backplane connection is back');
           this.#degraded = false;
         },
