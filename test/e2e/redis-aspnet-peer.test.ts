@@ -8,14 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createClient } from '@redis/client';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
-import { Hub, jsonHubProtocol, messagePackHubProtocol, MessageType, redisLifetimeManager, type RedisLifetimeManagerFactory } from 'hubwire';
+import { Hub, jsonHubProtocol, messagePackHubProtocol, MessageType, type RedisLifetimeManagerFactory } from 'hubwire';
 import { decodeGroupCommand, decodeInvocation, decodeReturn, encodeAck, encodeGroupCommand, encodeInvocation, encodeReturn } from '../../packages/hubwire/src/lifetime/redis/aspnet-wire.js';
-import { stopAll } from '../support/e2e.js';
-import { clientFor, type signalR } from '../support/signalr-client.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { e2eScope, startClient, startRedisNode } from '../support/redis-e2e.js';
+import type { TestServer } from '../support/test-server.js';
 import { until, within } from '../support/wait.js';
 
 interface Client {
@@ -58,14 +56,7 @@ const SEND_HI = Buffer.concat([
   Buffer.from('ab6d6573736167657061636bc40f0e960180c0a453656e6491a2686990', 'hex'),
 ]);
 
-let cleanups: (() => Promise<unknown>)[] = [];
-const open = new Set<signalR.HubConnection>();
-afterEach(async () => {
-  await stopAll(open);
-  open.clear();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
+const scope = e2eScope();
 
 /** The pieces of one test: a Hubwire node, its channel prefix P, and the hand-played .NET server. */
 interface Setup {
@@ -81,16 +72,7 @@ async function setup(options: { groupTimeout?: number } = {}): Promise<Setup> {
   const namespace = `Peer${randomUUID().replaceAll('-', '')}`;
   const P = `${namespace}.Hubs.ChatHub`;
   const nodeId = `hubwire-${randomUUID()}`;
-  const backplane = redisLifetimeManager({ layout: 'aspnet', channelPrefix: (hub) => `${namespace}.Hubs.${hub}`, prefix: `e2e-${randomUUID()}`, nodeId, maxReconnectDelay: 100, ...options });
-  const server = await startTestServer((hw) => hw.mapHub('/hub', ChatHub, { protocols: [jsonHubProtocol, messagePackHubProtocol] }), {
-    lifetimeManager: backplane,
-    authenticate: (req) => {
-      const user = req.query.get('user');
-      return user === null ? undefined : { userIdentifier: user, claims: { name: user } };
-    },
-  });
-  cleanups.push(() => within(server.close(), 5000, 'server close'));
-  await within(backplane.ready(), 5000, 'backplane ready');
+  const { server, backplane } = await startRedisNode(scope, ChatHub, { layout: 'aspnet', channelPrefix: (hub) => `${namespace}.Hubs.${hub}`, prefix: `e2e-${randomUUID()}`, nodeId, ...options });
   const peer = await Peer.start();
   return { server, backplane, nodeId, P, peer };
 }
@@ -110,7 +92,7 @@ class Peer {
     await publisher.connect();
     const subscriber: RedisClient = publisher.duplicate();
     await subscriber.connect();
-    cleanups.push(async () => {
+    scope.defer(async () => {
       subscriber.destroy();
       publisher.destroy();
     });
@@ -136,16 +118,8 @@ class Peer {
 }
 
 async function client(server: TestServer, options: { user?: string; messagepack?: boolean } = {}) {
-  const query = options.user === undefined ? '' : `?user=${options.user}`;
-  const builder = clientFor(server.url(`/hub${query}`), { skipNegotiation: true, transport: 1 });
-  if (options.messagepack) builder.withHubProtocol(new MessagePackHubProtocol());
-  const connection = builder.build();
-  const received: string[] = [];
-  connection.on('Send', (text: string) => received.push(text));
-  await within(connection.start(), 5000, 'client start');
-  open.add(connection);
-  const invoke = (method: string, ...args: unknown[]) => within(connection.invoke(method, ...args), 5000, method);
-  return { connection, received, invoke, id: (await invoke('whoAmI')) as string };
+  const { connection, inbox, invoke } = await startClient(scope, server, { ...options, inbox: 'Send' });
+  return { connection, received: inbox.received as string[], invoke, id: await invoke<string>('whoAmI') };
 }
 
 /** An envelope as a .NET server writes it: `Send(text)` framed in JSON and MessagePack. */

@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, test } from 'node:test';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
-import { Hub, jsonHubProtocol, messagePackHubProtocol, redisLifetimeManager, type PageOptions, type RedisLifetimeManagerFactory } from 'hubwire';
-import { stopAll } from '../support/e2e.js';
-import { clientFor, type signalR } from '../support/signalr-client.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, test } from 'node:test';
+import { Hub, type PageOptions } from 'hubwire';
+import { e2eScope, startClient, startRedisNode } from '../support/redis-e2e.js';
+import type { TestServer } from '../support/test-server.js';
 import { within } from '../support/wait.js';
 
 class PresenceHub extends Hub {
@@ -34,37 +32,13 @@ class PresenceHub extends Hub {
   }
 }
 
-let cleanups: (() => Promise<unknown>)[] = [];
-const open = new Set<signalR.HubConnection>();
-afterEach(async () => {
-  await stopAll(open);
-  open.clear();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
+const scope = e2eScope();
 
-async function node(prefix: string): Promise<{ server: TestServer; backplane: RedisLifetimeManagerFactory }> {
-  const backplane = redisLifetimeManager({ url: 'redis://127.0.0.1:6379', prefix, maxReconnectDelay: 100 });
-  const server = await startTestServer((hw) => hw.mapHub('/hub', PresenceHub, { protocols: [jsonHubProtocol, messagePackHubProtocol] }), {
-    lifetimeManager: backplane,
-    authenticate: (req) => {
-      const user = req.query.get('user');
-      return user === null ? undefined : { userIdentifier: user, claims: { name: user } };
-    },
-  });
-  cleanups.push(() => within(server.close(), 5000, 'server close'));
-  await within(backplane.ready(), 5000, 'backplane ready');
-  return { server, backplane };
-}
+const node = (prefix: string) => startRedisNode(scope, PresenceHub, { url: 'redis://127.0.0.1:6379', prefix });
 
 async function client(server: TestServer, user: string, messagepack = false) {
-  const builder = clientFor(server.url(`/hub?user=${user}`), { skipNegotiation: true, transport: 1 });
-  if (messagepack) builder.withHubProtocol(new MessagePackHubProtocol());
-  const connection = builder.build();
-  await within(connection.start(), 5000, 'client start');
-  open.add(connection);
-  const invoke = <T>(method: string, ...args: unknown[]) => within(connection.invoke(method, ...args), 5000, method) as Promise<T>;
-  return { connection, invoke, id: await invoke<string>('whoAmI') };
+  const started = await startClient(scope, server, { user, messagepack });
+  return { ...started, id: await started.invoke<string>('whoAmI') };
 }
 
 async function eventually(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -113,13 +87,13 @@ describe('Presence over Redis, end to end', () => {
     );
 
     await c.connection.stop();
-    open.delete(c.connection);
+    scope.open.delete(c.connection);
     await eventually(async () => !(await a.invoke<boolean>('online', 'bob')), 5000, 'bob to go offline');
     assert.equal(await presence.groupConnectionCount('room'), 2);
 
     // A clean close of node two takes its connections out at once.
     await within(two.server.close(), 5000, 'node two close');
-    open.delete(b.connection);
+    scope.open.delete(b.connection);
     assert.deepEqual((await presence.groupConnections('room')).items, [{ connectionId: a.id, userIdentifier: 'alice', nodeId: oneId }]);
     assert.deepEqual((await presence.nodes()).map((x) => x.nodeId), [oneId]);
     assert.deepEqual(await a.invoke('roomUsers', 'room'), { users: ['alice'], count: 1 });
