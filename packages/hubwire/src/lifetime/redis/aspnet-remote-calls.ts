@@ -9,22 +9,16 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { HubError, HubwireError } from '../../core/errors.js';
+import { HubError } from '../../core/errors.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { MessageType, type CompletionMessage, type InvocationMessage } from '../../protocol/messages.js';
 import { serialize } from '../../protocol/serialized-message.js';
 import type { ClientResultOptions, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { decodeReturn, encodeInvocation, encodeReturn, type AspNetInvocation } from './aspnet-wire.js';
 import type { LayoutHost } from './backplane-layout.js';
+import { invocationCanceled, PendingCalls } from './pending-calls.js';
 import { errorText } from './remote-calls.js';
 
-interface PendingCall {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly dispose: () => void;
-}
-
-const noop = () => undefined;
 /** What ASP.NET's owner answers when the connection closes before its client did. */
 const DISCONNECTED = 'Connection disconnected.';
 
@@ -34,7 +28,7 @@ export class AspNetRemoteCalls {
   readonly returnChannel: string;
   readonly #host: LayoutHost;
   /** Calls this node made, by invocation id. */
-  readonly #calls = new Map<string, PendingCall>();
+  readonly #calls = new PendingCalls<string>();
 
   constructor(host: LayoutHost) {
     this.#host = host;
@@ -45,39 +39,22 @@ export class AspNetRemoteCalls {
   async invoke(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
     const host = this.#host;
     const { signal, timeout = 0 } = options;
-    const canceled = () => new HubwireError('HUB_ERR_CLIENT_RESULT', 'Invocation canceled by the server.');
-    if (signal?.aborted) throw canceled();
+    if (signal?.aborted) throw invocationCanceled();
     // Unique across servers, as ASP.NET's: 22 characters of standard base64 (16 random bytes).
     const invocationId = randomBytes(16).toString('base64').slice(0, 22);
     const message: InvocationMessage = { type: MessageType.Invocation, invocationId, target, arguments: args };
     const bytes = new Map<string, Buffer>();
     for (const protocol of host.protocols) bytes.set(protocol.name, toBuffer(serialize(protocol, message)));
     const payload = encodeInvocation({ excluded: [], bytes, invocationId, returnChannel: this.returnChannel });
-    const result = new Promise<unknown>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // Ends the wait here only: ASP.NET servers do not propagate a cancel either.
-      const onAbort = () => this.#settle(invocationId, undefined, canceled());
-      const dispose = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.#calls.set(invocationId, { resolve, reject, dispose });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout > 0) timer = setTimeout(() => this.#settle(invocationId, undefined, new HubwireError('HUB_ERR_CLIENT_RESULT', `Client result timed out after ${timeout} ms.`)), timeout);
-    });
-    result.catch(noop);
-    let receivers: number;
-    try {
-      receivers = await host.publishOrThrow(host.channels.connection(connectionId), payload, true);
-    } catch (error) {
-      this.#settle(invocationId, undefined, undefined);
-      host.publishFailed('Redis publish of a client-result call failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to invoke '${target}' on it: ${errorText(error)}`, { cause: error });
-    }
-    if (receivers === 0) {
-      this.#settle(invocationId, undefined, undefined);
-      throw new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${connectionId}' does not exist.`);
-    }
+    // Ends the wait here only on a cancel: ASP.NET servers do not propagate one either.
+    const result = this.#calls.wait(invocationId, { signal, timeout });
+    await this.#calls.send(
+      invocationId,
+      connectionId,
+      target,
+      () => host.publishOrThrow(host.channels.connection(connectionId), payload, true),
+      (text, error) => host.publishFailed(text, error),
+    );
     return result;
   }
 
@@ -98,8 +75,8 @@ export class AspNetRemoteCalls {
       host.dropped(this.returnChannel, error);
       return;
     }
-    if (completion.error !== undefined) this.#settle(completion.invocationId, undefined, new HubError(completion.error));
-    else this.#settle(completion.invocationId, completion.result, undefined);
+    if (completion.error !== undefined) this.#calls.settle(completion.invocationId, undefined, new HubError(completion.error));
+    else this.#calls.settle(completion.invocationId, completion.result, undefined);
   }
 
   /**
@@ -139,11 +116,7 @@ export class AspNetRemoteCalls {
 
   /** Fails this node's pending calls (the backplane is closing). */
   close(): void {
-    for (const [id, call] of this.#calls) {
-      this.#calls.delete(id);
-      call.dispose();
-      call.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
-    }
+    this.#calls.close();
   }
 
   /** The connection's own protocol if the caller wrote the call in it (so the caller can read the answer), else the first the caller wrote that this hub speaks. */
@@ -164,15 +137,6 @@ export class AspNetRemoteCalls {
       if (parsed.error === undefined && message?.type === MessageType.Invocation) return message;
     }
     return undefined;
-  }
-
-  #settle(invocationId: string, value: unknown, error: Error | undefined): void {
-    const call = this.#calls.get(invocationId);
-    if (call === undefined) return;
-    this.#calls.delete(invocationId);
-    call.dispose();
-    if (error !== undefined) call.reject(error);
-    else call.resolve(value);
   }
 }
 

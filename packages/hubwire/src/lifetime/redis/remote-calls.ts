@@ -8,7 +8,12 @@
 import { decode as unpack, Encoder } from '@msgpack/msgpack';
 import { ErrorCodes, HubError, HubwireError, type ErrorCode } from '../../core/errors.js';
 import type { ClientResultOptions } from '../hub-lifetime-manager.js';
+import { errorText } from './error-text.js';
+import { invocationCanceled, PendingCalls } from './pending-calls.js';
 import { encode, type BackplaneMessage } from './wire.js';
+
+// Where the layouts have always imported it from.
+export { errorText };
 
 /** What the remote calls need of the backplane around them. */
 export interface RemoteCallsHost {
@@ -27,12 +32,6 @@ export interface RemoteCallsHost {
   invokeLocal(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown>;
 }
 
-interface PendingCall {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly dispose: () => void;
-}
-
 /** How an error of a client-result call crosses nodes, so the caller sees the same error. */
 interface ErrorRecord {
   readonly type: 'hub' | 'hubwire' | 'other';
@@ -41,7 +40,6 @@ interface ErrorRecord {
   readonly typeName?: string;
 }
 
-const noop = () => undefined;
 const packer = new Encoder({ ignoreUndefined: true });
 /** A remote node that died answers nothing: a call with a timeout gives up this much later itself. */
 const REMOTE_RESULT_GRACE_MS = 2000;
@@ -50,7 +48,7 @@ const REMOTE_RESULT_GRACE_MS = 2000;
 export class RemoteCalls {
   readonly #host: RemoteCallsHost;
   /** Calls this node made for connections elsewhere, by call id. */
-  readonly #calls = new Map<number, PendingCall>();
+  readonly #calls = new PendingCalls<number>();
   #nextCall = 1;
   /** Calls other nodes made for connections here, by `<sender>:<callId>`: their cancel switch. */
   readonly #served = new Map<string, AbortController>();
@@ -67,8 +65,7 @@ export class RemoteCalls {
   async invoke(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
     const { signal, timeout = 0 } = options;
     const host = this.#host;
-    const canceled = () => new HubwireError('HUB_ERR_CLIENT_RESULT', 'Invocation canceled by the server.');
-    if (signal?.aborted) throw canceled();
+    if (signal?.aborted) throw invocationCanceled();
     let packed: Buffer;
     try {
       packed = Buffer.from(packer.encode(args));
@@ -77,38 +74,19 @@ export class RemoteCalls {
     }
     const callId = this.#nextCall;
     this.#nextCall = (this.#nextCall % 0xffff_ffff) + 1;
-    const result = new Promise<unknown>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        this.#settle(callId, undefined, canceled());
-        void host.publish(host.connectionChannel(connectionId), encode({ kind: 'cancel', sender: host.nodeId, callId }));
-      };
-      const dispose = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.#calls.set(callId, { resolve, reject, dispose });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout > 0) {
-        timer = setTimeout(
-          () => this.#settle(callId, undefined, new HubwireError('HUB_ERR_CLIENT_RESULT', `Client result timed out after ${timeout} ms.`)),
-          timeout + REMOTE_RESULT_GRACE_MS,
-        );
-      }
+    const result = this.#calls.wait(callId, {
+      signal,
+      timeout,
+      grace: REMOTE_RESULT_GRACE_MS,
+      onAbort: () => void host.publish(host.connectionChannel(connectionId), encode({ kind: 'cancel', sender: host.nodeId, callId })),
     });
-    result.catch(noop);
-    let receivers: number;
-    try {
-      receivers = await host.publishOrThrow(host.connectionChannel(connectionId), encode({ kind: 'invoke', sender: host.nodeId, callId, target, timeout, args: packed }));
-    } catch (error) {
-      this.#settle(callId, undefined, undefined);
-      host.publishFailed('Redis publish of a client-result call failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to invoke '${target}' on it: ${errorText(error)}`, { cause: error });
-    }
-    if (receivers === 0) {
-      this.#settle(callId, undefined, undefined);
-      throw new HubwireError('HUB_ERR_CLIENT_RESULT', `Connection '${connectionId}' does not exist.`);
-    }
+    await this.#calls.send(
+      callId,
+      connectionId,
+      target,
+      () => host.publishOrThrow(host.connectionChannel(connectionId), encode({ kind: 'invoke', sender: host.nodeId, callId, target, timeout, args: packed })),
+      (text, error) => host.publishFailed(text, error),
+    );
     return result;
   }
 
@@ -132,32 +110,18 @@ export class RemoteCalls {
     try {
       value = message.payload.length === 0 ? undefined : unpack(plain(message.payload));
     } catch (error) {
-      this.#settle(message.callId, undefined, new HubwireError('HUB_ERR_BACKPLANE', `A client result from another node could not be read: ${errorText(error)}`));
+      this.#calls.settle(message.callId, undefined, new HubwireError('HUB_ERR_BACKPLANE', `A client result from another node could not be read: ${errorText(error)}`));
       return true;
     }
-    this.#settle(message.callId, message.ok ? value : undefined, message.ok ? undefined : toError(value as ErrorRecord));
+    this.#calls.settle(message.callId, message.ok ? value : undefined, message.ok ? undefined : toError(value as ErrorRecord));
     return true;
   }
 
   /** Fails this node's pending calls and cancels the ones it serves (the backplane is closing). */
   close(): void {
-    for (const [id, call] of this.#calls) {
-      call.dispose();
-      call.reject(new HubwireError('HUB_ERR_SERVER_CLOSED', 'The Redis backplane was closed.'));
-      this.#calls.delete(id);
-    }
+    this.#calls.close();
     for (const controller of this.#served.values()) controller.abort();
     this.#served.clear();
-  }
-
-  /** Ends a call this node made: with its value, an error, or (neither) silently. */
-  #settle(callId: number, value: unknown, error: Error | undefined): void {
-    const call = this.#calls.get(callId);
-    if (call === undefined) return;
-    this.#calls.delete(callId);
-    call.dispose();
-    if (error !== undefined) call.reject(error);
-    else call.resolve(value);
   }
 
   /** Runs another node's call on a connection here and publishes the answer. */
@@ -204,14 +168,4 @@ function toError(record: ErrorRecord | undefined): Error {
     return new HubwireError(record.code as ErrorCode, record.message, { typeName: record.typeName });
   }
   return new Error(record.message);
-}
-
-/**
- * The message of an error, or the value as text. Some errors of the Redis client have an empty
- * message (a command dropped after its timeout): their name stands in, so a log line never says
- * `"error":""`.
- */
-export function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.message !== '' ? error.message : error.name !== 'Error' ? error.name : 'an error without a message';
 }
