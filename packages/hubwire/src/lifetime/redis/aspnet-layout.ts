@@ -24,7 +24,7 @@ import type { BackplaneLayout, LayoutHost } from './backplane-layout.js';
 import { OwnEchoes } from './own-echoes.js';
 import { PendingAcks } from './pending-acks.js';
 import { ReencodingMessage } from './reencoding-message.js';
-import { errorText } from './remote-calls.js';
+import { acknowledgeWhenApplied, changeGroupElsewhere } from './remote-group-change.js';
 
 /** Options of the `aspnet` layout (`redisLifetimeManager({ layout: 'aspnet', channelPrefix })`). */
 export interface AspNetLayoutOptions {
@@ -127,24 +127,16 @@ export class AspNetLayout implements BackplaneLayout {
    */
   async changeRemoteGroup(action: 'add' | 'remove', connectionId: string, group: string): Promise<void> {
     const host = this.#host;
-    const verb = action === 'add' ? 'add it to' : 'remove it from';
-    const { id, acked } = this.#acks.create(
-      (timeout) => new HubwireError('HUB_ERR_BACKPLANE', `The server of connection '${connectionId}' did not ${verb} group '${group}' within ${timeout} ms.`),
+    await changeGroupElsewhere(
+      this.#acks,
+      { action, connectionId, group, owner: 'server' },
+      async (ackId) => {
+        const command: AspNetGroupCommand = { id: ackId, serverName: host.nodeId, action: action === 'add' ? GroupAction.Add : GroupAction.Remove, group, connectionId };
+        const [subscribers] = await Promise.all([host.subscriberCount(host.channels.connection(connectionId)), host.publishOrThrow(this.#groupsChannel, encodeGroupCommand(command))]);
+        return subscribers;
+      },
+      (text, error) => host.publishFailed(text, error),
     );
-    const command: AspNetGroupCommand = { id, serverName: host.nodeId, action: action === 'add' ? GroupAction.Add : GroupAction.Remove, group, connectionId };
-    let subscribers: number;
-    try {
-      [subscribers] = await Promise.all([host.subscriberCount(host.channels.connection(connectionId)), host.publishOrThrow(this.#groupsChannel, encodeGroupCommand(command))]);
-    } catch (error) {
-      this.#acks.forget(id);
-      host.publishFailed('Redis publish of a group change failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to ${verb} group '${group}': ${errorText(error)}`, { cause: error });
-    }
-    if (subscribers === 0) {
-      this.#acks.forget(id);
-      return;
-    }
-    await acked;
   }
 
   close(): void {
@@ -211,10 +203,7 @@ export class AspNetLayout implements BackplaneLayout {
     const change =
       command.action === GroupAction.Add ? host.addToGroup(connectionId, group) : command.action === GroupAction.Remove ? host.removeFromGroup(connectionId, group) : Promise.resolve();
     // Acknowledged once done, whatever the action, as ASP.NET does.
-    void change.then(
-      () => host.publish(this.#ackChannel(command.serverName), encodeAck(command.id)),
-      (error) => host.logger?.warn({ connectionId, group, error: errorText(error) }, 'A group change from another server failed'),
-    );
+    acknowledgeWhenApplied(change, () => host.publish(this.#ackChannel(command.serverName), encodeAck(command.id)), host.logger, { connectionId, group, owner: 'server' });
   }
 
   #onAck(payload: Buffer): void {

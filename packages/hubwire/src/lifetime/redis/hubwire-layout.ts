@@ -11,7 +11,8 @@ import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions } from '../hub-lifetime-manager.js';
 import type { BackplaneLayout, LayoutHost } from './backplane-layout.js';
 import { PendingAcks } from './pending-acks.js';
-import { errorText, RemoteCalls } from './remote-calls.js';
+import { acknowledgeWhenApplied, changeGroupElsewhere } from './remote-group-change.js';
+import { RemoteCalls } from './remote-calls.js';
 import { decode, encode, type BackplaneMessage } from './wire.js';
 
 /** The Hubwire layout of one hub on one node. */
@@ -98,26 +99,14 @@ export class HubwireLayout implements BackplaneLayout {
   /** Published on the connection's channel, acknowledged on this node's; PUBLISH answering 0 means no node has the connection. */
   async changeRemoteGroup(action: 'add' | 'remove', connectionId: string, group: string): Promise<void> {
     const host = this.#host;
-    const verb = action === 'add' ? 'add it to' : 'remove it from';
-    const { id, acked } = this.#acks.create(
-      (timeout) => new HubwireError('HUB_ERR_BACKPLANE', `The node of connection '${connectionId}' did not ${verb} group '${group}' within ${timeout} ms.`),
-    );
-    const payload = encode({ kind: action === 'add' ? 'group-add' : 'group-remove', sender: host.nodeId, ackId: id, connectionId, group });
-    let receivers: number;
-    try {
+    await changeGroupElsewhere(
+      this.#acks,
+      { action, connectionId, group, owner: 'node' },
       // An exact count: 0 must mean that no node has the connection.
-      receivers = await host.publishOrThrow(host.channels.connection(connectionId), payload, true);
-    } catch (error) {
-      this.#acks.forget(id);
-      host.publishFailed('Redis publish of a group change failed', error);
-      throw new HubwireError('HUB_ERR_BACKPLANE', `Connection '${connectionId}' is not on this node, and Redis is unreachable to ${verb} group '${group}': ${errorText(error)}`, { cause: error });
-    }
-    // Nobody listens for the connection: it exists on no node, and there is nothing to change.
-    if (receivers === 0) {
-      this.#acks.forget(id);
-      return;
-    }
-    await acked;
+      (ackId) =>
+        host.publishOrThrow(host.channels.connection(connectionId), encode({ kind: action === 'add' ? 'group-add' : 'group-remove', sender: host.nodeId, ackId, connectionId, group }), true),
+      (text, error) => host.publishFailed(text, error),
+    );
   }
 
   close(): void {
@@ -156,10 +145,7 @@ export class HubwireLayout implements BackplaneLayout {
     const host = this.#host;
     const change = message.kind === 'group-add' ? host.addToGroup(connectionId, message.group) : host.removeFromGroup(connectionId, message.group);
     const { sender, ackId } = message;
-    void change.then(
-      () => host.publish(this.#nodeChannel(sender), encode({ kind: 'ack', ackId })),
-      (error) => host.logger?.warn({ connectionId, group: message.group, error: errorText(error) }, 'A group change from another node failed'),
-    );
+    acknowledgeWhenApplied(change, () => host.publish(this.#nodeChannel(sender), encode({ kind: 'ack', ackId })), host.logger, { connectionId, group: message.group, owner: 'node' });
   }
 
   #receiveForNode(message: BackplaneMessage): void {
