@@ -7,6 +7,7 @@
  * @module
  */
 import type { AppContext, AppModule } from '../../app-context.js';
+import { followLease } from '../../cluster/lead-in-turn.js';
 import { openLease, type Lease } from '../../cluster/lease.js';
 import { EventGenerator, type MockEvent } from './generator.js';
 import { EventsHub } from './events-hub.js';
@@ -79,27 +80,17 @@ export function createEventsModule(options: EventsModuleOptions = {}): EventsMod
       app.hubwire.mapHub(EVENTS_HUB_PATH, EventsHub, { create: () => new EventsHub(recent, app.clock) });
 
       // A takeover continues from the state the last leader recorded; a step-down stops at once.
-      let turn = 0;
-      lease?.onChange((held) => {
-        const mine = ++turn;
-        if (!held) {
-          events.stop();
-          return;
-        }
-        if (shared === undefined) {
-          events.start();
-          return;
-        }
-        shared
-          .generatorState()
-          .then(
-            (state) => state !== undefined && generator.restore(state),
-            (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'generator state not readable; the stream restarts from this node\'s own'),
-          )
-          .finally(() => {
-            if (mine === turn && lease.held) events.start();
-          });
-      });
+      if (lease !== undefined) {
+        followLease(
+          lease,
+          events,
+          shared && {
+            restore: () => shared.generatorState().then((state) => state !== undefined && generator.restore(state)),
+            logger,
+            failed: 'generator state not readable; the stream restarts from this node\'s own',
+          },
+        );
+      }
       app.onStop(async () => {
         events.stop();
         await lease?.stop();

@@ -8,6 +8,7 @@
 import type { AppContext, AppModule } from '../../app-context.js';
 import { organizationsOf } from '../../auth/authenticator.js';
 import { FencedState } from '../../cluster/fenced-state.js';
+import { followLease } from '../../cluster/lead-in-turn.js';
 import { openLease, type Lease } from '../../cluster/lease.js';
 import { SynaxisAgents, type AgentsSnapshot } from './agents.js';
 import { clusterMembers, localMembers, type OrganizationMembers } from './memberships.js';
@@ -84,27 +85,15 @@ export function createSynaxisModule(options: SynaxisModuleOptions = {}): Synaxis
           logger,
         });
         agents = simulated;
-        let turn = 0;
-        lease.onChange((held) => {
-          const mine = ++turn;
-          if (!held) {
-            simulated.stop();
-            return;
-          }
-          if (state === undefined) {
-            simulated.start();
-            return;
-          }
-          state
-            .load()
-            .then(
-              (snapshot) => snapshot !== undefined && simulated.restore(snapshot),
-              (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'agents state not readable; starting from this node\'s own'),
-            )
-            .finally(() => {
-              if (mine === turn && lease.held) simulated.start();
-            });
-        });
+        followLease(
+          lease,
+          simulated,
+          state && {
+            restore: () => state.load().then((snapshot) => snapshot !== undefined && simulated.restore(snapshot)),
+            logger,
+            failed: 'agents state not readable; starting from this node\'s own',
+          },
+        );
         app.onStop(async () => {
           simulated.stop();
           await lease.stop();
