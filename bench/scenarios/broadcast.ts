@@ -5,34 +5,23 @@
  */
 import { sleep } from '../lib/clock.js';
 import type { Child } from '../lib/children.js';
-import type { DeliveryResult, LoaderCommands, ServerCommands, ServerKind } from '../lib/commands.js';
+import type { LoaderCommands, ServerCommands, ServerKind } from '../lib/commands.js';
 import type { BenchConfig, BroadcastRun } from '../lib/config.js';
-import { median } from '../lib/stats.js';
 import type { Arena } from './arena.js';
+import { cpuPerDeliveryRange, deliveryProblems, deliveryTotals, sharedMedians, type DeliveryTotals, type SharedMedians, type SharedRoundFigures } from './delivery-figures.js';
 import { clientProblems, measuredPhase } from './measure.js';
 import type { Outcome, Session } from './session.js';
 
 /** One measured round: a fixed number of paced broadcasts on the already-open connections. */
-export interface BroadcastRound {
-  delivery: DeliveryResult;
-  deliveredPerSec: number;
-  serverCpuUs: number;
-  serverCpuUsPerDelivery: number;
-  serverCpuPct: number;
-  loadCpuPct: number;
-  otherCpuPct: number;
-  /** Mean time the server spent inside one broadcast call (its synchronous part). */
-  callMsPerBroadcast: number;
-  maxTickLagMs: number;
-}
+export type BroadcastRound = SharedRoundFigures;
 
 export interface BroadcastMetrics extends BroadcastRun {
   payloadBytes: number;
   openMs: number;
   perRound: BroadcastRound[];
   /** Per-metric medians over the rounds (losses etc. are in `totals`). */
-  median: Omit<BroadcastRound, 'delivery'> & { latencyP50: number; latencyP99: number };
-  totals: { expected: number; delivered: number; lost: number; duplicates: number; outOfOrder: number };
+  median: SharedMedians;
+  totals: DeliveryTotals;
   /** Smallest and largest server CPU per delivery over the rounds. */
   cpuUsPerDeliveryRange: [number, number];
   problems: string[];
@@ -95,12 +84,7 @@ async function measureRound(session: Session, config: BenchConfig, run: Broadcas
   });
   const { sent, delivery } = result;
   problems.push(...clientProblems(cpu.loader));
-  if (sent.sendErrors.length > 0) problems.push(`server broadcast errors: ${sent.sendErrors.join(' | ')}`);
-  if (!delivery.complete) {
-    problems.push(`${delivery.lost} of ${delivery.expected} deliveries missing on ${delivery.incompleteConnections} connection(s)`);
-  }
-  if (delivery.duplicates > 0) problems.push(`${delivery.duplicates} duplicate deliveries`);
-  if (delivery.outOfOrder > 0) problems.push(`${delivery.outOfOrder} out-of-order deliveries`);
+  problems.push(...deliveryProblems(sent, delivery));
   return {
     delivery,
     deliveredPerSec: delivery.delivered / ((delivery.lastReceiveAt - sent.firstSendAt) / 1000),
@@ -116,34 +100,14 @@ async function measureRound(session: Session, config: BenchConfig, run: Broadcas
 
 function summarize(run: BroadcastRun, config: BenchConfig, openMs: number, rounds: BroadcastRound[], problems: string[]): BroadcastMetrics {
   if (rounds.length === 0) throw new Error('no round completed');
-  const mid = (pick: (r: BroadcastRound) => number): number => median(rounds.map(pick));
-  const sum = (pick: (d: DeliveryResult) => number): number => rounds.reduce((n, r) => n + pick(r.delivery), 0);
-  const cpu = rounds.map((r) => r.serverCpuUsPerDelivery);
   return {
     ...run,
     payloadBytes: config.broadcast.payloadBytes,
     openMs,
     perRound: rounds,
-    median: {
-      deliveredPerSec: mid((r) => r.deliveredPerSec),
-      serverCpuUs: mid((r) => r.serverCpuUs),
-      serverCpuUsPerDelivery: mid((r) => r.serverCpuUsPerDelivery),
-      serverCpuPct: mid((r) => r.serverCpuPct),
-      loadCpuPct: mid((r) => r.loadCpuPct),
-      otherCpuPct: mid((r) => r.otherCpuPct),
-      callMsPerBroadcast: mid((r) => r.callMsPerBroadcast),
-      maxTickLagMs: mid((r) => r.maxTickLagMs),
-      latencyP50: mid((r) => r.delivery.latency.p50),
-      latencyP99: mid((r) => r.delivery.latency.p99),
-    },
-    totals: {
-      expected: sum((d) => d.expected),
-      delivered: sum((d) => d.delivered),
-      lost: sum((d) => d.lost),
-      duplicates: sum((d) => d.duplicates),
-      outOfOrder: sum((d) => d.outOfOrder),
-    },
-    cpuUsPerDeliveryRange: [Math.min(...cpu), Math.max(...cpu)],
+    median: sharedMedians(rounds),
+    totals: deliveryTotals(rounds),
+    cpuUsPerDeliveryRange: cpuPerDeliveryRange(rounds),
     problems,
   };
 }

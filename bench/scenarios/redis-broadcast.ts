@@ -17,6 +17,7 @@ import { systemBusyMs } from '../lib/system-load.js';
 import { sourceRevision } from '../lib/versions.js';
 import { warmUpBroadcasts } from './broadcast.js';
 import { Cluster, type ClusterSpec } from './cluster.js';
+import { cpuPerDeliveryRange, deliveryProblems, deliveryTotals, sharedMedians, type DeliveryTotals } from './delivery-figures.js';
 import { clientProblems, cpuPercent } from './measure.js';
 import { failure, type Outcome } from './session.js';
 
@@ -88,7 +89,7 @@ export interface ClusterMetrics extends BroadcastRun {
   connectionsPerNode: (number | null)[];
   perRound: ClusterRound[];
   median: Medians;
-  totals: { expected: number; delivered: number; lost: number; duplicates: number; outOfOrder: number };
+  totals: DeliveryTotals;
   cpuUsPerDeliveryRange: [number, number];
   problems: string[];
 }
@@ -175,10 +176,7 @@ async function measureRound(cluster: Cluster, config: BenchConfig, run: Broadcas
   const loader = await cluster.status();
 
   problems.push(...clientProblems(loader));
-  if (sent.sendErrors.length > 0) problems.push(`server broadcast errors: ${sent.sendErrors.join(' | ')}`);
-  if (!delivery.complete) problems.push(`${delivery.lost} of ${delivery.expected} deliveries missing on ${delivery.incompleteConnections} connection(s)`);
-  if (delivery.duplicates > 0) problems.push(`${delivery.duplicates} duplicate deliveries`);
-  if (delivery.outOfOrder > 0) problems.push(`${delivery.outOfOrder} out-of-order deliveries`);
+  problems.push(...deliveryProblems(sent, delivery));
   let redisCpuUs = NaN;
   let redisCommands = NaN;
   if (redisBefore && redisAfter) {
@@ -237,8 +235,6 @@ function summarize(spec: ClusterSpec, run: BroadcastRun, config: BenchConfig, en
   const rounds = entry.rounds;
   if (rounds.length === 0) throw new Error('no round completed');
   const mid = (pick: (r: ClusterRound) => number): number => median(rounds.map(pick));
-  const sum = (pick: (d: DeliveryResult) => number): number => rounds.reduce((n, r) => n + pick(r.delivery), 0);
-  const cpu = rounds.map((r) => r.serverCpuUsPerDelivery);
   return {
     ...run,
     label: spec.label,
@@ -250,30 +246,15 @@ function summarize(spec: ClusterSpec, run: BroadcastRun, config: BenchConfig, en
     connectionsPerNode: entry.connectionsPerNode,
     perRound: rounds,
     median: {
-      deliveredPerSec: mid((r) => r.deliveredPerSec),
-      serverCpuUs: mid((r) => r.serverCpuUs),
-      serverCpuUsPerDelivery: mid((r) => r.serverCpuUsPerDelivery),
+      ...sharedMedians(rounds),
       nodeCpuUsPerDelivery: Array.from({ length: spec.nodes }, (_, i) => mid((r) => r.nodeCpuUsPerDelivery[i] ?? NaN)),
-      serverCpuPct: mid((r) => r.serverCpuPct),
       redisCpuUs: mid((r) => r.redisCpuUs),
       redisCpuUsPerDelivery: mid((r) => r.redisCpuUsPerDelivery),
       redisCpuPct: mid((r) => r.redisCpuPct),
       redisCommands: mid((r) => r.redisCommands),
-      loadCpuPct: mid((r) => r.loadCpuPct),
-      otherCpuPct: mid((r) => r.otherCpuPct),
-      callMsPerBroadcast: mid((r) => r.callMsPerBroadcast),
-      maxTickLagMs: mid((r) => r.maxTickLagMs),
-      latencyP50: mid((r) => r.delivery.latency.p50),
-      latencyP99: mid((r) => r.delivery.latency.p99),
     },
-    totals: {
-      expected: sum((d) => d.expected),
-      delivered: sum((d) => d.delivered),
-      lost: sum((d) => d.lost),
-      duplicates: sum((d) => d.duplicates),
-      outOfOrder: sum((d) => d.outOfOrder),
-    },
-    cpuUsPerDeliveryRange: [Math.min(...cpu), Math.max(...cpu)],
+    totals: deliveryTotals(rounds),
+    cpuUsPerDeliveryRange: cpuPerDeliveryRange(rounds),
     problems: entry.problems,
   };
 }
