@@ -6,55 +6,26 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, test } from 'node:test';
-import { createClient } from '@redis/client';
+import { describe, test } from 'node:test';
 import { HubError, HubwireError } from '../../core/errors.js';
-import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import { MessageType } from '../../protocol/messages.js';
+import { cleanupsAfterEach, managerNode, numsub, redisClient, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
-import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
+import { FakeConnection } from '../conformance/fake-connection.js';
 import type { ClientResultOptions } from '../hub-lifetime-manager.js';
-import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
+import type { RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
 
 const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
-
-interface Node {
-  manager: RedisLifetimeManager;
-  metrics: CounterMetrics;
-  warnings: string[];
-}
+const defer = cleanupsAfterEach();
+const redis = (url = sharedUrl) => redisClient(defer, url);
 
 /** A node of hub type `P` (a fresh one per test keeps parallel tests apart). */
-async function node(P: string, options: RedisLifetimeManagerOptions = {}): Promise<Node> {
-  const metrics = createCounterMetrics();
-  const warnings: string[] = [];
-  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };
-  const manager = new RedisLifetimeManager({ url: sharedUrl, presence: false, ...options, layout: 'aspnet', channelPrefix: () => P, hubName: 'TestHub', protocols: [countingJson()], metrics, logger });
-  cleanups.push(() => manager.close());
-  await manager.ready();
-  return { manager, metrics, warnings };
-}
-
-async function redis(url = sharedUrl) {
-  const client = createClient({ url });
-  await client.connect();
-  cleanups.push(async () => client.destroy());
-  return client;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+async function node(P: string, options: RedisLifetimeManagerOptions = {}): Promise<ManagerNode> {
+  const made = managerNode(defer, { url: sharedUrl, presence: false, ...options, layout: 'aspnet', channelPrefix: () => P });
+  await made.manager.ready();
+  return made;
 }
 
 const hubType = () => `Tests.H${randomUUID().replaceAll('-', '')}.TestHub`;
@@ -62,7 +33,7 @@ const hubType = () => `Tests.H${randomUUID().replaceAll('-', '')}.TestHub`;
 describe("RedisLifetimeManager, ASP.NET's layout", () => {
   test('the sending node serves its own connections when its publication comes back, and send() resolves then', async () => {
     const own = await OwnRedisServer.start();
-    cleanups.push(() => own.stop());
+    defer(() => own.stop());
     const { manager } = await node(hubType(), { url: own.url });
     const a = new FakeConnection('a');
     await manager.onConnected(a);
@@ -85,7 +56,7 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
 
   test('Redis outage: local delivery goes on (served directly), failures are counted, recovery by itself', async () => {
     const own = await OwnRedisServer.start();
-    cleanups.push(() => own.stop());
+    defer(() => own.stop());
     const P = hubType();
     const [n1, n2] = [await node(P, { url: own.url, maxReconnectDelay: 100 }), await node(P, { url: own.url, maxReconnectDelay: 100 })];
     const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
@@ -106,8 +77,8 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
 
     await own.restart();
     const probe = await redis(own.url);
-    await until(async () => Number(((await probe.sendCommand(['PUBSUB', 'NUMSUB', `${P}:group:g`])) as unknown[])[1]) === 2, 10_000, 'both nodes to resubscribe to the group');
-    await until(async () => Number(((await probe.sendCommand(['PUBSUB', 'NUMSUB', `${P}:internal:groups`])) as unknown[])[1]) === 2, 5000, 'the group-command channel');
+    await untilAsync(async () => (await numsub(probe, `${P}:group:g`)) === 2, 10_000, 'both nodes to resubscribe to the group');
+    await untilAsync(async () => (await numsub(probe, `${P}:internal:groups`)) === 2, 5000, 'the group-command channel');
     await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('after'));
     await b.received('after');
     assert.equal(a.count('after'), 1, 'once: served from its copy again, not directly as well');
@@ -143,7 +114,7 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
     assert.ok(Date.now() - started < 1000, 'no grace for a remote node: the caller decides');
     const controller = new AbortController();
     const call = n1.manager.invokeConnection('b', 'ask', [], { signal: controller.signal });
-    await until(() => calls.length === 2, 5000, 'the call to reach node two');
+    await untilAsync(() => calls.length === 2, 5000, 'the call to reach node two');
     controller.abort();
     await assert.rejects(call, { code: 'HUB_ERR_CLIENT_RESULT', message: 'Invocation canceled by the server.' });
     assert.deepEqual(calls, [{}, {}], 'neither timeout nor signal crosses servers');
@@ -163,7 +134,7 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
     assert.deepEqual(await n1.manager.invokeConnection('b', 'ask', [1, 'two'], {}), { echoed: [1, 'two'] });
     await assert.rejects(n1.manager.invokeConnection('b', 'fail', [], {}), (error: unknown) => error instanceof HubError && error.message === 'no way');
     const hanging = n1.manager.invokeConnection('b', 'hang', [], {});
-    await until(() => release !== undefined, 5000, 'the call to reach node two');
+    await untilAsync(() => release !== undefined, 5000, 'the call to reach node two');
     await n2.manager.onDisconnected(owner);
     release!(new HubwireError('HUB_ERR_CLIENT_RESULT', "Connection 'b' disconnected."));
     await assert.rejects(hanging, (error: unknown) => error instanceof HubError && error.message === 'Connection disconnected.');
@@ -175,7 +146,7 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
     const seen: string[] = [];
     const listener = probe.duplicate();
     await listener.connect();
-    cleanups.push(async () => listener.destroy());
+    defer(async () => listener.destroy());
     await listener.pSubscribe(`${P}:group:*`, (_message, channel) => seen.push(channel));
     const [n1, n2] = [await node(P), await node(P)];
     const a = new FakeConnection('a');
@@ -184,7 +155,7 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
     await n2.manager.addToGroup('a', 'g2');
     await n1.manager.send({ kind: 'groups', names: ['g1', 'g2', 'g1'] }, hello('m'));
     await a.received('m', 2);
-    await until(() => seen.length === 2, 5000, 'the publications');
+    await untilAsync(() => seen.length === 2, 5000, 'the publications');
     assert.deepEqual(seen.sort(), [`${P}:group:g1`, `${P}:group:g2`]);
   });
 });

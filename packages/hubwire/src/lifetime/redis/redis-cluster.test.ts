@@ -7,16 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createCluster } from '@redis/client';
-import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import { MessageType } from '../../protocol/messages.js';
 import { CLOSE_BEFORE_READY, exitOf } from '../../../../../test/support/child-exit.js';
 import { OwnRedisCluster } from '../../../../../test/support/redis-cluster.js';
-import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
+import { cleanupsAfterEach, managerNode, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
+import { FakeConnection } from '../conformance/fake-connection.js';
 import type { ConnectionEvents } from './redis-clients.js';
 import { firstKeyOf, openClusterConnections, slotOf } from './redis-cluster-clients.js';
-import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
+import type { RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
 
 const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
@@ -28,48 +28,15 @@ after(async () => {
   await cluster?.stop();
 });
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
+const defer = cleanupsAfterEach();
 
-interface Node {
-  manager: RedisLifetimeManager;
-  metrics: CounterMetrics;
-  warnings: string[];
-}
+const node = (prefix: string, options: RedisLifetimeManagerOptions = {}): ManagerNode =>
+  managerNode(defer, { cluster: { rootNodes: cluster.rootNodes }, maxReconnectDelay: 100, ...options, prefix });
 
-function node(prefix: string, options: RedisLifetimeManagerOptions = {}): Node {
-  const metrics = createCounterMetrics();
-  const warnings: string[] = [];
-  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };
-  const manager = new RedisLifetimeManager({
-    cluster: { rootNodes: cluster.rootNodes },
-    maxReconnectDelay: 100,
-    ...options,
-    prefix,
-    hubName: 'TestHub',
-    protocols: [countingJson()],
-    metrics,
-    logger,
-  });
-  cleanups.push(() => manager.close());
-  return { manager, metrics, warnings };
-}
-
-async function readyNode(prefix: string, options: RedisLifetimeManagerOptions = {}): Promise<Node> {
+async function readyNode(prefix: string, options: RedisLifetimeManagerOptions = {}): Promise<ManagerNode> {
   const made = node(prefix, options);
   await made.manager.ready();
   return made;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A group name of `prefix` whose channel lives on `shard`. */
@@ -195,7 +162,7 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
   test('commands and transactions run on the shard of their first key, with no redirection', async () => {
     const events = silentEvents();
     const redis = openClusterConnections({ rootNodes: cluster.rootNodes, maxReconnectDelay: 100 }, events);
-    cleanups.push(() => redis.close());
+    defer(() => redis.close());
     await redis.ready();
     const moved = await Promise.all(shards().map((shard) => stat(shard, 'errorstats', 'errorstat_MOVED')));
     for (const shard of shards()) {
@@ -214,7 +181,8 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     for (const shardedPubSub of [true, false]) {
       const subscriber = openClusterConnections({ rootNodes: cluster.rootNodes, shardedPubSub, maxReconnectDelay: 100 }, silentEvents());
       const publisher = openClusterConnections({ rootNodes: cluster.rootNodes, shardedPubSub, maxReconnectDelay: 100 }, silentEvents());
-      cleanups.push(() => subscriber.close(), () => publisher.close());
+      defer(() => subscriber.close());
+      defer(() => publisher.close());
       await Promise.all([subscriber.ready(), publisher.ready()]);
       const got: string[] = [];
       // Channels on every shard, so PUBLISH runs on nodes the subscriber is not connected to.
@@ -225,7 +193,7 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
         assert.equal(await publisher.publish(channel, Buffer.from(channel), true), 1, `${channel} sharded=${shardedPubSub}`);
       }
       assert.equal(await publisher.publish(`t-${randomUUID()}:nobody`, Buffer.from('x'), true), 0);
-      await until(() => got.length === channels.length, 5000, 'every message');
+      await untilAsync(() => got.length === channels.length, 5000, 'every message');
       assert.deepEqual(got.sort(), [...channels].sort());
     }
   });
@@ -235,7 +203,7 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     const own = createCluster({ rootNodes: cluster.rootNodes, defaults: { disableOfflineQueue: true } });
     own.on('error', () => undefined);
     await own.connect();
-    cleanups.push(async () => own.destroy());
+    defer(async () => own.destroy());
     const n1 = await readyNode(prefix, { cluster: { client: own } });
     const n2 = await readyNode(prefix);
     const b = new FakeConnection('b');
@@ -267,10 +235,10 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
       for (const shard of [to, from, 3 - from - to]) await cluster.command(shard, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
     };
     await moveTo(0, 1, targetId, sourceId);
-    cleanups.push(() => moveTo(1, 0, sourceId, targetId));
-    await until(async () => (await shardSubscribers(1, channel)) === 1, 5000, 'the subscription to follow the slot');
+    defer(() => moveTo(1, 0, sourceId, targetId));
+    await untilAsync(async () => (await shardSubscribers(1, channel)) === 1, 5000, 'the subscription to follow the slot');
     assert.equal(await shardSubscribers(0, channel), 0);
-    await until(
+    await untilAsync(
       async () => {
         await n1.manager.send({ kind: 'groups', names: [group] }, hello('after-move'));
         return b.count('after-move') > 0;
@@ -301,7 +269,7 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     try {
       await n1.manager.send({ kind: 'groups', names: [gone] }, hello('during'));
       assert.equal(a.count('during'), 1, 'local recipients are served while their channel\'s shard is down');
-      await until(() => n1.metrics.totals().backplanePublishFailures >= 1, 5000, 'the failed publish to be counted');
+      await untilAsync(() => n1.metrics.totals().backplanePublishFailures >= 1, 5000, 'the failed publish to be counted');
       await n1.manager.send({ kind: 'groups', names: [alive] }, hello('alive'));
       await b.received('alive');
       // A channel of the dead shard wanted during the outage: its subscription fails now and is
@@ -310,8 +278,8 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     } finally {
       await cluster.restart(dead);
     }
-    await until(async () => (await shardSubscribers(dead, `${prefix}:TestHub:group:${gone}`)) === 2, 10_000, 'both nodes to subscribe again on the restarted shard');
-    await until(async () => (await shardSubscribers(dead, `${prefix}:TestHub:group:${late}`)) === 1, 10_000, 'the group joined during the outage');
+    await untilAsync(async () => (await shardSubscribers(dead, `${prefix}:TestHub:group:${gone}`)) === 2, 10_000, 'both nodes to subscribe again on the restarted shard');
+    await untilAsync(async () => (await shardSubscribers(dead, `${prefix}:TestHub:group:${late}`)) === 1, 10_000, 'the group joined during the outage');
     await n1.manager.send({ kind: 'groups', names: [gone, late] }, hello('after'));
     await b.received('after');
     await c.received('after');
@@ -341,7 +309,7 @@ describe('RedisLifetimeManager on a Redis Cluster', () => {
     } finally {
       await Promise.all(shards().map((shard) => cluster.restart(shard)));
     }
-    await until(() => started, 10_000, 'the backplane to connect');
+    await untilAsync(() => started, 10_000, 'the backplane to connect');
     const n2 = await readyNode(prefix);
     const b = new FakeConnection('b');
     await n2.manager.onConnected(b);

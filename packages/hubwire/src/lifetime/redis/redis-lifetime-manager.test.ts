@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { HubError, HubwireError } from '../../core/errors.js';
-import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import { MessageType } from '../../protocol/messages.js';
+import { cleanupsAfterEach, managerNode, numsub, redisClient, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
 import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
@@ -18,46 +18,13 @@ import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-
 const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
+const defer = cleanupsAfterEach();
+const redis = (url = sharedUrl) => redisClient(defer, url);
 
-interface Node {
-  manager: RedisLifetimeManager;
-  metrics: CounterMetrics;
-  warnings: string[];
-}
-
-async function node(prefix: string, options: RedisLifetimeManagerOptions = {}, waitReady = true): Promise<Node> {
-  const metrics = createCounterMetrics();
-  const warnings: string[] = [];
-  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };
-  const manager = new RedisLifetimeManager({ url: sharedUrl, ...options, prefix, hubName: 'TestHub', protocols: [countingJson()], metrics, logger });
-  cleanups.push(() => manager.close());
-  if (waitReady) await manager.ready();
-  return { manager, metrics, warnings };
-}
-
-async function redis(url = sharedUrl) {
-  const client = createClient({ url });
-  await client.connect();
-  cleanups.push(async () => client.destroy());
-  return client;
-}
-
-async function numsub(client: Awaited<ReturnType<typeof redis>>, channel: string): Promise<number> {
-  const reply = (await client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
-  return Number(reply[1]);
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+async function node(prefix: string, options: RedisLifetimeManagerOptions = {}, waitReady = true): Promise<ManagerNode> {
+  const made = managerNode(defer, { url: sharedUrl, ...options, prefix });
+  if (waitReady) await made.manager.ready();
+  return made;
 }
 
 describe('RedisLifetimeManager', () => {
@@ -147,10 +114,10 @@ describe('RedisLifetimeManager', () => {
     await assert.rejects(n1.manager.invokeConnection('b', 'ask', [], { timeout: 100 }), { message: 'Client result timed out after 100 ms.' });
     const controller = new AbortController();
     const call = n1.manager.invokeConnection('b', 'ask', [], { signal: controller.signal });
-    await until(() => remoteSignals.length === 2, 5000, 'the call to reach node two');
+    await untilAsync(() => remoteSignals.length === 2, 5000, 'the call to reach node two');
     controller.abort();
     await assert.rejects(call, { code: 'HUB_ERR_CLIENT_RESULT', message: 'Invocation canceled by the server.' });
-    await until(() => remoteSignals[1]!.aborted, 5000, 'the cancel to reach node two');
+    await untilAsync(() => remoteSignals[1]!.aborted, 5000, 'the cancel to reach node two');
   });
 
   test('client results across nodes: a node that never answers fails a timed call on the caller\'s side too', async () => {
@@ -180,7 +147,7 @@ describe('RedisLifetimeManager', () => {
 
   test('Redis outage: local delivery goes on, cross-node sends are counted and logged, recovery by itself', async () => {
     const own = await OwnRedisServer.start();
-    cleanups.push(() => own.stop());
+    defer(() => own.stop());
     const prefix = `t-${randomUUID()}`;
     const [n1, n2] = [await node(prefix, { url: own.url, maxReconnectDelay: 100 }), await node(prefix, { url: own.url, maxReconnectDelay: 100 })];
     const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
@@ -206,9 +173,9 @@ describe('RedisLifetimeManager', () => {
     await own.restart();
     const probe = await redis(own.url);
     // The new server starts empty: every channel there is one the nodes subscribed again.
-    await until(async () => (await numsub(probe, `${prefix}:TestHub:group:g`)) === 2, 10_000, 'both nodes to resubscribe to the group');
-    await until(async () => (await numsub(probe, `${prefix}:TestHub:group:late`)) === 1, 5000, 'the group joined during the outage');
-    await until(async () => (await numsub(probe, `${prefix}:TestHub:node:${n1.manager.nodeId}`)) === 1, 5000, 'node channel');
+    await untilAsync(async () => (await numsub(probe, `${prefix}:TestHub:group:g`)) === 2, 10_000, 'both nodes to resubscribe to the group');
+    await untilAsync(async () => (await numsub(probe, `${prefix}:TestHub:group:late`)) === 1, 5000, 'the group joined during the outage');
+    await untilAsync(async () => (await numsub(probe, `${prefix}:TestHub:node:${n1.manager.nodeId}`)) === 1, 5000, 'node channel');
     await n1.manager.send({ kind: 'groups', names: ['g', 'late'] }, hello('after'));
     await b.received('after');
     await c.received('after');
@@ -218,28 +185,28 @@ describe('RedisLifetimeManager', () => {
 
   test('an outage is over when both connections are back: an application client that returns later does not warn a second time', async () => {
     const own = await OwnRedisServer.start();
-    cleanups.push(() => own.stop());
+    defer(() => own.stop());
     // The application's publishing client comes back slowly, the backplane's subscriber fast.
     let slow = false;
     const client = createClient({ url: own.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => (slow ? 1500 : 50) } });
     client.on('error', () => undefined);
     await client.connect();
-    cleanups.push(async () => client.destroy());
+    defer(async () => client.destroy());
     const infos: string[] = [];
     const warnings: string[] = [];
     const logger = { debug: () => undefined, error: () => undefined, info: (_f: object, text: string) => void infos.push(text), warn: (_f: object, text: string) => void warnings.push(text) };
     const manager = new RedisLifetimeManager({ client, prefix: `t-${randomUUID()}`, hubName: 'TestHub', protocols: [countingJson()], maxReconnectDelay: 50, presence: false, logger });
-    cleanups.push(() => manager.close());
+    defer(() => manager.close());
     await manager.ready();
 
     slow = true;
     await own.stop();
     await manager.send({ kind: 'all' }, hello('during'));
-    await until(() => warnings.length >= 1, 5000, 'the outage warning');
+    await untilAsync(() => warnings.length >= 1, 5000, 'the outage warning');
     const before = warnings.length;
     await own.restart();
     // Sends go on all the while: in the gap they fail as part of the same outage.
-    await until(
+    await untilAsync(
       async () => {
         await manager.send({ kind: 'all' }, hello('gap'));
         return infos.includes('Redis backplane connection is back');

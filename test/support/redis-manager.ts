@@ -1,0 +1,73 @@
+/**
+ * Shared setup of the RedisLifetimeManager unit tests (packages/hubwire/src/lifetime/redis):
+ * a cleanup list run after each test, a manager of hub 'TestHub' with counted metrics and its
+ * warnings recorded, a raw Redis client, and an async poll with a deadline. It lives here, not
+ * beside the tests, because files under the package's src/ ship with the library.
+ * @module
+ */
+import { afterEach } from 'node:test';
+import { createClient } from '@redis/client';
+import { createCounterMetrics, type CounterMetrics } from '../../packages/hubwire/src/core/metrics.js';
+import { countingJson } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
+import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from '../../packages/hubwire/src/lifetime/redis/redis-lifetime-manager.js';
+
+/** Registers `cleanup` to run after the current test, newest first. */
+export type Defer = (cleanup: () => Promise<unknown>) => void;
+
+/**
+ * Runs the deferred cleanups after each test of the calling file.
+ * @example
+ * const defer = cleanupsAfterEach();
+ * defer(() => server.stop());
+ */
+export function cleanupsAfterEach(): Defer {
+  let cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+  return (cleanup) => void cleanups.push(cleanup);
+}
+
+/** A manager under test, the metrics it counts and the warnings it logged. */
+export interface ManagerNode {
+  manager: RedisLifetimeManager;
+  metrics: CounterMetrics;
+  warnings: string[];
+}
+
+/**
+ * A RedisLifetimeManager of hub 'TestHub' (one counting JSON protocol) on `options`, closed by
+ * `defer`; not awaited ready, so tests of a start against a dead Redis can use it too.
+ */
+export function managerNode(defer: Defer, options: RedisLifetimeManagerOptions): ManagerNode {
+  const metrics = createCounterMetrics();
+  const warnings: string[] = [];
+  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };
+  const manager = new RedisLifetimeManager({ ...options, hubName: 'TestHub', protocols: [countingJson()], metrics, logger });
+  defer(() => manager.close());
+  return { manager, metrics, warnings };
+}
+
+/** A connected raw Redis client on `url`, destroyed by `defer`. */
+export async function redisClient(defer: Defer, url: string) {
+  const client = createClient({ url });
+  await client.connect();
+  defer(async () => client.destroy());
+  return client;
+}
+
+/** How many clients of the server `client` is on subscribe to `channel` (PUBSUB NUMSUB). */
+export async function numsub(client: Awaited<ReturnType<typeof redisClient>>, channel: string): Promise<number> {
+  const reply = (await client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as unknown[];
+  return Number(reply[1]);
+}
+
+/** Polls an async `condition` every 20 ms until it holds, failing after `ms`. */
+export async function untilAsync(condition: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
