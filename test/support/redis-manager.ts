@@ -1,14 +1,17 @@
 /**
  * Shared setup of the RedisLifetimeManager unit tests (packages/hubwire/src/lifetime/redis):
  * a cleanup list run after each test, a manager of hub 'TestHub' with counted metrics and its
- * warnings recorded, a raw Redis client, and an async poll with a deadline. It lives here, not
+ * warnings recorded, a raw Redis client, an async poll with a deadline, and the conformance
+ * suite's system of Redis nodes (single server, cluster, either layout). It lives here, not
  * beside the tests, because files under the package's src/ ship with the library.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach } from 'node:test';
 import { createClient } from '@redis/client';
 import { createCounterMetrics, type CounterMetrics } from '../../packages/hubwire/src/core/metrics.js';
 import { countingJson } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
+import type { LifetimeManagerHarness } from '../../packages/hubwire/src/lifetime/conformance/lifetime-manager-suite.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from '../../packages/hubwire/src/lifetime/redis/redis-lifetime-manager.js';
 
 /** Registers `cleanup` to run after the current test, newest first. */
@@ -70,4 +73,34 @@ export async function untilAsync(condition: () => Promise<boolean> | boolean, ms
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Names of one conformance system: its key prefix and, for the ASP.NET layout, its hub type. */
+export interface SystemNames {
+  prefix: string;
+  hubType: string;
+}
+
+/**
+ * A conformance system of RedisLifetimeManagers (hub 'TestHub') sharing the names of `names`;
+ * `options` says where Redis is and which layout, and is read when each node starts (so a
+ * cluster started in `before` is up by then).
+ * @example
+ * lifetimeManagerSuite({ name: 'RedisLifetimeManager', sharedBackplane: true, system: () => redisSystem(() => ({ url })) });
+ */
+export function redisSystem(options: (names: SystemNames) => RedisLifetimeManagerOptions): ReturnType<LifetimeManagerHarness['system']> {
+  // Names of its own per system: parallel test files and cases never see each other.
+  const names = { prefix: `hubwire-test-${randomUUID()}`, hubType: `Tests.${randomUUID()}.TestHub` };
+  const managers: RedisLifetimeManager[] = [];
+  return {
+    async node({ metrics, protocol }) {
+      const manager = new RedisLifetimeManager({ ...options(names), prefix: names.prefix, hubName: 'TestHub', protocols: [protocol], metrics });
+      managers.push(manager);
+      await manager.ready();
+      return manager;
+    },
+    close: async () => {
+      await Promise.all(managers.map((manager) => manager.close()));
+    },
+  };
 }

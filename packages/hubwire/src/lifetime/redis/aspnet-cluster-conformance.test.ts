@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { OwnRedisCluster } from '../../../../../test/support/redis-cluster.js';
 import { lifetimeManagerSuite } from '../conformance/lifetime-manager-suite.js';
+import { redisSystem } from '../../../../../test/support/redis-manager.js';
 import { RedisLifetimeManager } from './redis-lifetime-manager.js';
 
 let cluster: OwnRedisCluster | undefined;
@@ -22,23 +23,8 @@ lifetimeManagerSuite({
   name: "RedisLifetimeManager, ASP.NET's layout on a Redis Cluster",
   sharedBackplane: true,
   oncePerGroup: true,
-  system() {
-    const hubType = `Tests.${randomUUID()}.TestHub`;
-    const prefix = `hubwire-test-${randomUUID()}`;
-    const managers: RedisLifetimeManager[] = [];
-    return {
-      async node({ metrics, protocol }) {
-        // No shardedPubSub given: the layout's default (false) is what is under test.
-        const manager = new RedisLifetimeManager({ cluster: { rootNodes: cluster!.rootNodes }, prefix, layout: 'aspnet', channelPrefix: () => hubType, hubName: 'TestHub', protocols: [protocol], metrics });
-        managers.push(manager);
-        await manager.ready();
-        return manager;
-      },
-      close: async () => {
-        await Promise.all(managers.map((manager) => manager.close()));
-      },
-    };
-  },
+  // No shardedPubSub given: the layout's default (false) is what is under test.
+  system: () => redisSystem(({ hubType }) => ({ cluster: { rootNodes: cluster!.rootNodes }, layout: 'aspnet', channelPrefix: () => hubType })),
 });
 
 test("ASP.NET's layout on a Redis Cluster subscribes with SUBSCRIBE, not SSUBSCRIBE, unless told otherwise", async () => {

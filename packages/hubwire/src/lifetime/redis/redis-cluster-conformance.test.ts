@@ -3,11 +3,10 @@
  * shards on loopback ports, started once for the file): with sharded pub/sub, the default, and
  * with plain PUBLISH over the cluster bus.
  */
-import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { OwnRedisCluster } from '../../../../../test/support/redis-cluster.js';
 import { lifetimeManagerSuite, type LifetimeManagerHarness } from '../conformance/lifetime-manager-suite.js';
-import { RedisLifetimeManager } from './redis-lifetime-manager.js';
+import { redisSystem } from '../../../../../test/support/redis-manager.js';
 
 let cluster: OwnRedisCluster | undefined;
 before(async () => {
@@ -18,25 +17,7 @@ after(async () => {
 });
 
 function harness(name: string, shardedPubSub: boolean): LifetimeManagerHarness {
-  return {
-    name,
-    sharedBackplane: true,
-    system() {
-      const prefix = `hubwire-test-${randomUUID()}`;
-      const managers: RedisLifetimeManager[] = [];
-      return {
-        async node({ metrics, protocol }) {
-          const manager = new RedisLifetimeManager({ cluster: { rootNodes: cluster!.rootNodes, shardedPubSub }, prefix, hubName: 'TestHub', protocols: [protocol], metrics });
-          managers.push(manager);
-          await manager.ready();
-          return manager;
-        },
-        close: async () => {
-          await Promise.all(managers.map((manager) => manager.close()));
-        },
-      };
-    },
-  };
+  return { name, sharedBackplane: true, system: () => redisSystem(() => ({ cluster: { rootNodes: cluster!.rootNodes, shardedPubSub } })) };
 }
 
 lifetimeManagerSuite(harness('RedisLifetimeManager on a Redis Cluster, sharded pub/sub', true));
