@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { startApp, type App, type AppOptions } from '../../apps/server/src/app.js';
 import { loggerOptions } from '../../apps/server/src/logging.js';
 import { DEMO_JWT_SECRET, loadConfig, type ServerConfig } from '../../apps/server/src/config.js';
+import { APP_TEST_ENV } from '../support/app-env.js';
 import { stopAll } from '../support/e2e.js';
 import { clientFor, signalR } from '../support/signalr-client.js';
 import { within } from '../support/wait.js';
@@ -40,17 +41,6 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** Test defaults: port 0, short shutdown, no background simulators unless asked. */
-const TEST_ENV: Record<string, string> = {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-  SHUTDOWN_TIMEOUT_MS: '1000',
-  EVENTS_ENABLED: 'false',
-  SYNAXIS_ENABLED: 'false',
-  ADMIN_STATS_INTERVAL_MS: '0',
-};
-
 /**
  * Starts the app with `env` over the test defaults.
  *
@@ -62,7 +52,7 @@ const TEST_ENV: Record<string, string> = {
  * ```
  */
 export async function startTestApp(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ env: { ...TEST_ENV, ...env } });
+  const config = loadConfig({ env: { ...APP_TEST_ENV, ...env } });
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
+import { APP_TEST_ENV } from './app-env.js';
 import { stopAll as stopClients } from './e2e.js';
 import { clientFor, signalR } from './signalr-client.js';
 import { within } from './wait.js';
@@ -87,15 +88,9 @@ export interface ConnectOptions {
   readonly on?: Readonly<Record<string, (...args: any[]) => void>>;
 }
 
-/** Test defaults: loopback, port 0, short shutdown, no background simulators unless asked. */
+/** The app's test defaults, for children. */
 const DEFAULT_ENV: Readonly<Record<string, string>> = {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-  SHUTDOWN_TIMEOUT_MS: '1000',
-  EVENTS_ENABLED: 'false',
-  SYNAXIS_ENABLED: 'false',
-  ADMIN_STATS_INTERVAL_MS: '0',
+  ...APP_TEST_ENV,
   // REST calls of one test come from one address; the default rate limit is for people.
   REST_RATE_LIMIT_PER_SECOND: '0',
 };
