@@ -1,18 +1,25 @@
 /**
  * Shared setup of the RedisLifetimeManager unit tests (packages/hubwire/src/lifetime/redis):
  * a cleanup list run after each test, a manager of hub 'TestHub' with counted metrics and its
- * warnings recorded, a raw Redis client, an async poll with a deadline, and the conformance
+ * warnings recorded, a raw Redis client, an async poll with a deadline, the start of an outage
+ * test (the same in every layout), and the conformance
  * suite's system of Redis nodes (single server, cluster, either layout). It lives here, not
  * beside the tests, because files under the package's src/ ship with the library.
  * @module
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'node:test';
 import { createClient } from '@redis/client';
 import { createCounterMetrics, type CounterMetrics } from '../../packages/hubwire/src/core/metrics.js';
-import { countingJson } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
+import { MessageType } from '../../packages/hubwire/src/protocol/messages.js';
+import { countingJson, FakeConnection } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
 import type { LifetimeManagerHarness } from '../../packages/hubwire/src/lifetime/conformance/lifetime-manager-suite.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from '../../packages/hubwire/src/lifetime/redis/redis-lifetime-manager.js';
+import { OwnRedisServer } from './redis-server.js';
+
+/** An invocation of `target` without arguments. */
+export const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
 /** Registers `cleanup` to run after the current test, newest first. */
 export type Defer = (cleanup: () => Promise<unknown>) => void;
@@ -73,6 +80,32 @@ export async function untilAsync(condition: () => Promise<boolean> | boolean, ms
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The first half of an outage test, the same in every layout: nodes `n1` and `n2` from `node` on
+ * a private redis-server, connection `a` on one and `b` on two, both in group `g`; then Redis
+ * stops, and local recipients are still served while each failed publish is counted and logged.
+ */
+export async function twoNodesIntoOutage(defer: Defer, node: (options: RedisLifetimeManagerOptions) => Promise<ManagerNode>) {
+  const own = await OwnRedisServer.start();
+  defer(() => own.stop());
+  const [n1, n2] = [await node({ url: own.url, maxReconnectDelay: 100 }), await node({ url: own.url, maxReconnectDelay: 100 })];
+  const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
+  await n1.manager.onConnected(a);
+  await n2.manager.onConnected(b);
+  await n1.manager.addToGroup('a', 'g');
+  await n2.manager.addToGroup('b', 'g');
+  await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('before'));
+  await b.received('before');
+
+  await own.stop();
+  await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('during'));
+  await n1.manager.send({ kind: 'all' }, hello('during'));
+  assert.equal(a.count('during'), 2, 'local recipients are served during the outage');
+  assert.equal(n1.metrics.totals().backplanePublishFailures, 2);
+  assert.ok(n1.warnings.length >= 1, 'the outage is logged');
+  return { own, n1, n2, a, b };
 }
 
 /** Names of one conformance system: its key prefix and, for the ASP.NET layout, its hub type. */

@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { HubError, HubwireError } from '../../core/errors.js';
-import { MessageType } from '../../protocol/messages.js';
-import { cleanupsAfterEach, managerNode, numsub, redisClient, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
+import { cleanupsAfterEach, hello, managerNode, numsub, redisClient, twoNodesIntoOutage, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
 import { FakeConnection } from '../conformance/fake-connection.js';
 import type { ClientResultOptions } from '../hub-lifetime-manager.js';
 import type { RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
 
 const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
 const defer = cleanupsAfterEach();
 const redis = (url = sharedUrl) => redisClient(defer, url);
@@ -55,24 +53,8 @@ describe("RedisLifetimeManager, ASP.NET's layout", () => {
   });
 
   test('Redis outage: local delivery goes on (served directly), failures are counted, recovery by itself', async () => {
-    const own = await OwnRedisServer.start();
-    defer(() => own.stop());
     const P = hubType();
-    const [n1, n2] = [await node(P, { url: own.url, maxReconnectDelay: 100 }), await node(P, { url: own.url, maxReconnectDelay: 100 })];
-    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
-    await n1.manager.onConnected(a);
-    await n2.manager.onConnected(b);
-    await n1.manager.addToGroup('a', 'g');
-    await n2.manager.addToGroup('b', 'g');
-    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('before'));
-    await b.received('before');
-
-    await own.stop();
-    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('during'));
-    await n1.manager.send({ kind: 'all' }, hello('during'));
-    assert.equal(a.count('during'), 2, 'local recipients are served during the outage');
-    assert.equal(n1.metrics.totals().backplanePublishFailures, 2);
-    assert.ok(n1.warnings.length >= 1, 'the outage is logged');
+    const { own, n1, a, b } = await twoNodesIntoOutage(defer, (options) => node(P, options));
     await assert.rejects(n1.manager.addToGroup('b', 'late'), { code: 'HUB_ERR_BACKPLANE' });
 
     await own.restart();

@@ -9,16 +9,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createCluster } from '@redis/client';
-import { MessageType } from '../../protocol/messages.js';
 import { CLOSE_BEFORE_READY, exitOf } from '../../../../../test/support/child-exit.js';
 import { OwnRedisCluster } from '../../../../../test/support/redis-cluster.js';
-import { cleanupsAfterEach, managerNode, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
+import { cleanupsAfterEach, hello, managerNode, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { FakeConnection } from '../conformance/fake-connection.js';
 import type { ConnectionEvents } from './redis-clients.js';
 import { firstKeyOf, openClusterConnections, slotOf } from './redis-cluster-clients.js';
 import type { RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
 
-const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
 let cluster: OwnRedisCluster;
 before(async () => {

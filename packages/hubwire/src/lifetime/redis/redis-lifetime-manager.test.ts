@@ -9,14 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { HubError, HubwireError } from '../../core/errors.js';
-import { MessageType } from '../../protocol/messages.js';
-import { cleanupsAfterEach, managerNode, numsub, redisClient, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
+import { cleanupsAfterEach, hello, managerNode, numsub, redisClient, twoNodesIntoOutage, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
 import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from './redis-lifetime-manager.js';
 
 const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const hello = (target: string) => ({ type: MessageType.Invocation, target, arguments: [] }) as const;
 
 const defer = cleanupsAfterEach();
 const redis = (url = sharedUrl) => redisClient(defer, url);
@@ -146,24 +144,8 @@ describe('RedisLifetimeManager', () => {
   });
 
   test('Redis outage: local delivery goes on, cross-node sends are counted and logged, recovery by itself', async () => {
-    const own = await OwnRedisServer.start();
-    defer(() => own.stop());
     const prefix = `t-${randomUUID()}`;
-    const [n1, n2] = [await node(prefix, { url: own.url, maxReconnectDelay: 100 }), await node(prefix, { url: own.url, maxReconnectDelay: 100 })];
-    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
-    await n1.manager.onConnected(a);
-    await n2.manager.onConnected(b);
-    await n1.manager.addToGroup('a', 'g');
-    await n2.manager.addToGroup('b', 'g');
-    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('before'));
-    await b.received('before');
-
-    await own.stop();
-    await n1.manager.send({ kind: 'groups', names: ['g'] }, hello('during'));
-    await n1.manager.send({ kind: 'all' }, hello('during'));
-    assert.equal(a.count('during'), 2, 'local recipients are served during the outage');
-    assert.equal(n1.metrics.totals().backplanePublishFailures, 2);
-    assert.ok(n1.warnings.length >= 1, 'the outage is logged');
+    const { own, n1, n2, b } = await twoNodesIntoOutage(defer, (options) => node(prefix, options));
     // Group changes of local connections go on too, and their channels follow after recovery.
     const c = new FakeConnection('c');
     await n2.manager.onConnected(c);
