@@ -123,7 +123,19 @@ export function requireName(value: string, what: 'group' | 'user'): string {
   return value;
 }
 
-/** The presence of a manager whose presence is switched off: every question throws `HUB_ERR_PRESENCE_DISABLED`. */
+/**
+ * The presence of a manager whose presence is switched off: every question throws
+ * `HUB_ERR_PRESENCE_DISABLED` with `why`. For a {@link HubLifetimeManager} of your own that has no
+ * presence to offer.
+ *
+ * @example
+ * ```ts
+ * class MyLifetimeManager implements HubLifetimeManager {
+ *   readonly presence = disabledPresence('MyLifetimeManager keeps no presence.');
+ *   // …
+ * }
+ * ```
+ */
 export function disabledPresence(why: string): Presence {
   const refuse = async (): Promise<never> => {
     throw new HubwireError('HUB_ERR_PRESENCE_DISABLED', why);
