@@ -1,0 +1,156 @@
+/**
+ * How each setting's value is read: from an environment string and from a JSON value of the
+ * config file. A value that does not parse throws {@link Invalid}, whose text completes
+ * "X must be …" in config.ts's error.
+ * @module
+ */
+import { isIP } from 'node:net';
+
+/** A value that did not parse; `expected` completes "X must be …". */
+export class Invalid extends Error {
+  readonly expected: string;
+  constructor(expected: string) {
+    super(expected);
+    this.expected = expected;
+  }
+}
+
+/** How one setting is read from an environment string and from a JSON value. */
+export interface Parser {
+  /** For docs: what values are accepted. */
+  readonly accepts: string;
+  fromEnv(raw: string): unknown;
+  fromFile(value: unknown): unknown;
+}
+
+export function integer(min: number, max: number): Parser {
+  const accepts = `an integer from ${min} to ${max}`;
+  const check = (value: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) throw new Invalid(accepts);
+    return value;
+  };
+  return {
+    accepts,
+    fromEnv: (raw) => (/^-?\d+$/.test(raw.trim()) ? check(Number(raw.trim())) : check(Number.NaN)),
+    fromFile: (value) => (typeof value === 'number' ? check(value) : check(Number.NaN)),
+  };
+}
+
+export const boolean: Parser = {
+  accepts: 'true or false',
+  fromEnv(raw) {
+    const value = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    throw new Invalid('true or false (also 1/0, yes/no, on/off)');
+  },
+  fromFile(value) {
+    if (typeof value !== 'boolean') throw new Invalid('true or false');
+    return value;
+  },
+};
+
+export function text(options: { allowEmpty?: boolean; minBytes?: number; pattern?: RegExp; describe?: string } = {}): Parser {
+  const accepts = options.describe ?? (options.allowEmpty ? 'a string' : 'a non-empty string');
+  const check = (value: unknown) => {
+    if (typeof value !== 'string') throw new Invalid(accepts);
+    if (!options.allowEmpty && value.length === 0) throw new Invalid(accepts);
+    if (options.minBytes !== undefined && Buffer.byteLength(value) < options.minBytes) throw new Invalid(accepts);
+    if (options.pattern !== undefined && !options.pattern.test(value)) throw new Invalid(accepts);
+    return value;
+  };
+  return { accepts, fromEnv: check, fromFile: check };
+}
+
+export function oneOf(values: readonly string[]): Parser {
+  const accepts = `one of ${values.join(', ')}`;
+  const check = (value: unknown) => {
+    if (typeof value !== 'string' || !values.includes(value)) throw new Invalid(accepts);
+    return value;
+  };
+  return { accepts, fromEnv: (raw) => check(raw.trim()), fromFile: check };
+}
+
+export const httpUrl: Parser = {
+  accepts: 'an http(s) URL',
+  fromEnv: (raw) => httpUrl.fromFile(raw.trim()),
+  fromFile(value) {
+    if (typeof value !== 'string') throw new Invalid('an http(s) URL');
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Invalid('an http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Invalid('an http(s) URL');
+    return value;
+  },
+};
+
+export const redisUrl: Parser = {
+  accepts: 'a redis:// or rediss:// URL',
+  fromEnv: (raw) => redisUrl.fromFile(raw.trim()),
+  fromFile(value) {
+    if (typeof value !== 'string') throw new Invalid(redisUrl.accepts);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Invalid(redisUrl.accepts);
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Invalid(redisUrl.accepts);
+    return value;
+  },
+};
+
+export const origins: Parser = {
+  accepts: "a list of origins like https://app.example.com (comma-separated in the environment), or '*'",
+  fromEnv: (raw) =>
+    origins.fromFile(
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    ),
+  fromFile(value) {
+    if (!Array.isArray(value)) throw new Invalid(origins.accepts);
+    for (const origin of value) {
+      if (origin === '*' && value.length === 1) continue;
+      if (typeof origin !== 'string' || !isOrigin(origin)) throw new Invalid(origins.accepts);
+    }
+    return value as string[];
+  },
+};
+
+export const proxies: Parser = {
+  accepts: 'a list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback (comma-separated in the environment)',
+  fromEnv: (raw) =>
+    proxies.fromFile(
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    ),
+  fromFile(value) {
+    if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && isProxy(entry))) throw new Invalid(proxies.accepts);
+    return value as string[];
+  },
+};
+
+function isProxy(entry: string): boolean {
+  if (entry === 'loopback') return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32);
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
