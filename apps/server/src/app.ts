@@ -21,6 +21,7 @@ import {
 } from 'hubwire';
 import type { Logger } from 'pino';
 import type { AppContext, AppModule } from './app-context.js';
+import { withTimeout } from './cluster/bounded.js';
 import { openCluster, redisEndpoint, type ClusterContext } from './cluster/cluster-context.js';
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
@@ -184,7 +185,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const runStops = async (deadline: number) => {
     for (const { name, stop } of [...stops].reverse()) {
       try {
-        await within(Promise.resolve().then(stop), Math.max(0, deadline - Date.now()));
+        const ms = Math.max(0, deadline - Date.now());
+        await withTimeout(Promise.resolve().then(stop), ms, `did not finish within ${ms} ms`);
       } catch (error) {
         logger.error({ err: error, module: name }, 'module stop failed');
       }
@@ -293,22 +295,8 @@ function notFound(req: IncomingMessage, res: ServerResponse): void {
 async function readyWithin(cluster: ClusterContext, logger: Logger, ms: number): Promise<void> {
   if (cluster.redis.isReady) return;
   try {
-    await within(new Promise<void>((resolve) => cluster.redis.once('ready', () => resolve())), ms);
+    await withTimeout(new Promise<void>((resolve) => cluster.redis.once('ready', () => resolve())), ms);
   } catch {
     logger.warn({ waitedMs: ms }, 'Redis is not reachable; starting without it (cross-node delivery and cluster state resume when it is back)');
-  }
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
