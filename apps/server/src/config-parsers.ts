@@ -71,47 +71,37 @@ export function oneOf(values: readonly string[]): Parser {
   return { accepts, fromEnv: (raw) => check(raw.trim()), fromFile: check };
 }
 
-export const httpUrl: Parser = {
-  accepts: 'an http(s) URL',
-  fromEnv: (raw) => httpUrl.fromFile(raw.trim()),
-  fromFile(value) {
-    if (typeof value !== 'string') throw new Invalid('an http(s) URL');
-    let url: URL;
+/** A URL whose scheme is one of `protocols` (e.g. `['http:', 'https:']`); kept as written. */
+function url(protocols: readonly string[], accepts: string): Parser {
+  const check = (value: unknown) => {
+    if (typeof value !== 'string') throw new Invalid(accepts);
+    let parsed: URL;
     try {
-      url = new URL(value);
+      parsed = new URL(value);
     } catch {
-      throw new Invalid('an http(s) URL');
+      throw new Invalid(accepts);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Invalid('an http(s) URL');
+    if (!protocols.includes(parsed.protocol)) throw new Invalid(accepts);
     return value;
-  },
-};
+  };
+  return { accepts, fromEnv: (raw) => check(raw.trim()), fromFile: check };
+}
 
-export const redisUrl: Parser = {
-  accepts: 'a redis:// or rediss:// URL',
-  fromEnv: (raw) => redisUrl.fromFile(raw.trim()),
-  fromFile(value) {
-    if (typeof value !== 'string') throw new Invalid(redisUrl.accepts);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new Invalid(redisUrl.accepts);
-    }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Invalid(redisUrl.accepts);
-    return value;
-  },
-};
+export const httpUrl: Parser = url(['http:', 'https:'], 'an http(s) URL');
+
+export const redisUrl: Parser = url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL');
+
+/** The parts of a comma-separated environment value, trimmed, empty ones dropped. */
+function commaList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
 
 export const origins: Parser = {
   accepts: "a list of origins like https://app.example.com (comma-separated in the environment), or '*'",
-  fromEnv: (raw) =>
-    origins.fromFile(
-      raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part.length > 0),
-    ),
+  fromEnv: (raw) => origins.fromFile(commaList(raw)),
   fromFile(value) {
     if (!Array.isArray(value)) throw new Invalid(origins.accepts);
     for (const origin of value) {
@@ -124,13 +114,7 @@ export const origins: Parser = {
 
 export const proxies: Parser = {
   accepts: 'a list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback (comma-separated in the environment)',
-  fromEnv: (raw) =>
-    proxies.fromFile(
-      raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part.length > 0),
-    ),
+  fromEnv: (raw) => proxies.fromFile(commaList(raw)),
   fromFile(value) {
     if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && isProxy(entry))) throw new Invalid(proxies.accepts);
     return value as string[];
