@@ -8,6 +8,7 @@
 import type { InvocationMessage } from '../protocol/messages.js';
 import type { SerializedMessage } from '../protocol/serialized-message.js';
 import type { Presence } from './presence.js';
+import type { BacklogAware, GroupRecovery } from './recovery/recovery-types.js';
 
 /**
  * Who a message goes to, as a plain value (so it can cross a backplane unchanged).
@@ -31,7 +32,7 @@ export interface ClientResultOptions {
 }
 
 /** A connection as the lifetime manager sees it: an id, a user and a way to write. */
-export interface LifetimeConnection {
+export interface LifetimeConnection extends BacklogAware {
   readonly connectionId: string;
   /** The user this connection belongs to, if authenticated. */
   readonly userIdentifier: string | undefined;
@@ -76,6 +77,12 @@ export interface HubLifetimeManager {
    * spans (one process for the memory manager, every node on the same Redis for the backplane).
    */
   readonly presence: Presence;
+  /**
+   * Recoverable groups (docs/recovery.md), when the hub declared any (`mapHub(…, { recovery })`).
+   * A manager that has them routes a send to exactly one recoverable group to
+   * `recovery.publish`, and joins of such a group to its engine.
+   */
+  readonly recovery?: GroupRecovery;
   /** Releases what the manager holds (a backplane's connections); `HubServer.close()` calls it last. */
   close?(): Promise<void>;
 }
