@@ -251,7 +251,9 @@ export interface BacklogAware {
 /**
  * What a lifetime manager gives the recovery engine (`new RecoverableGroups(host)` in
  * recoverable-groups.ts). The manager keeps membership in its local index and presence as for any
- * group, and calls the engine's `joined`, `left`, `disconnected`, `receive` and `resync`.
+ * group, and calls the engine's `joined(connectionId, group)` (after its own add of a recoverable
+ * group), `left(connectionId, group)`, `disconnected(connectionId)`, `receive(group, epoch,
+ * entry)` (an entry heard on the group's channel), `resync()` (its subscriber is back) and `close()`.
  */
 export interface RecoveryEngineHost {
   readonly hubName: string;
@@ -271,6 +273,13 @@ export interface RecoveryEngineHost {
   listen(group: string): Promise<void>;
   /** Stops hearing them (no local member is left). */
   unlisten(group: string): Promise<void>;
+  /**
+   * Adds a local connection to the group in the manager's own index and presence (what a plain
+   * `addToGroup` does, without calling the engine back): `recover` joins through it.
+   */
+  addLocal(connectionId: string, group: string): Promise<void>;
+  /** Undoes {@link RecoveryEngineHost.addLocal} (a recover that failed). */
+  removeLocal(connectionId: string, group: string): Promise<void>;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly labels?: MetricLabels;
