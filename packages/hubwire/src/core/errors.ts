@@ -41,6 +41,7 @@ export const ErrorCodes = {
   HUB_ERR_INVALID_OPTION: { description: 'An option passed to Hubwire is invalid.' },
   HUB_ERR_SERVER_CLOSED: { description: 'The server is shutting down.' },
   HUB_ERR_BACKPLANE: { description: 'A cross-node operation through the backplane (Redis) failed: Redis is unreachable, or the node owning a connection did not acknowledge a group change in time.' },
+  HUB_ERR_RECOVERY: { description: 'A recoverable-group operation (recover, publish, position) was asked for a group no recovery spec of the hub matches, or recover() for a connection that is not on this node.' },
   HUB_ERR_PRESENCE_DISABLED: { description: 'A presence question was asked of a lifetime manager whose presence is switched off (redisLifetimeManager({ presence: false })).' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
