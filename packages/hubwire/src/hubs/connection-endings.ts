@@ -64,6 +64,19 @@ export function slowConsumer(host: EndingHost, connection: EndingConnection, buf
   return { abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') };
 }
 
+/**
+ * A recoverable group's slow-consumer policy gave up on the member (`disconnect`): its messages
+ * queued past `maxQueued`. Unlike an overflowing outbound buffer the client gets an error Close
+ * with allowReconnect (after what was already written), so it comes back and recovers the rest
+ * from the group's history.
+ */
+export function slowGroupMember(host: EndingHost, connection: EndingConnection, reason: string): EndOptions {
+  const error = new HubwireError('HUB_ERR_SLOW_CONSUMER', reason);
+  host.metrics.increment('slowConsumerDisconnects', host.labels);
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, reason }, 'slow consumer: a recoverable group gave up on it; closing the connection');
+  return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error };
+}
+
 /** ASP.NET's TransportSendTimeout: the client stopped reading; drop it rather than buffer for it. */
 export function sendTimedOut(host: EndingHost, connection: EndingConnection, buffered: number, waited: number): EndOptions {
   host.metrics.increment('sendTimeouts', host.labels);

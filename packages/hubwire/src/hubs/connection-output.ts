@@ -1,15 +1,34 @@
 /**
- * How bytes leave a connection: the slow-consumer limit on what waits in the transport, the wait
- * of a server stream held back by that backlog, and, with stateful reconnect, the numbered replay
- * buffer with its stall-until-acknowledged rule.
+ * How bytes leave a connection: the slow-consumer limit on what waits in the transport, the waits
+ * of whoever is held back by that backlog (a server stream, a recoverable group's queue for a
+ * slow member), and, with stateful reconnect, the numbered replay buffer with its
+ * stall-until-acknowledged rule.
  * @module
  */
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { Transport } from '../transports/transport.js';
 import { MessageBuffer } from './message-buffer.js';
 
-// How often a server stream held back by a slow client looks at the backlog again.
+// How often a wait held back by a slow client looks at the backlog again.
 const BACKLOG_POLL_MS = 5;
+
+/** Runs `fn` once after `ms` without keeping the process alive; returns a way to cancel it. */
+export type BacklogScheduler = (fn: () => void, ms: number) => () => void;
+
+/**
+ * Real timers, on purpose even when the hub runs on a fake clock: what the poll waits for is a
+ * real socket draining, which real time moves, not the clock that drives the hub's policies.
+ */
+const realTimers: BacklogScheduler = (fn, ms) => {
+  const timer = setTimeout(fn, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+interface BacklogWaiter {
+  readonly below: () => boolean;
+  readonly resolve: () => void;
+}
 
 function byteLength(payload: Buffer | string): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
@@ -17,9 +36,10 @@ function byteLength(payload: Buffer | string): number {
 
 /** The outbound side of one hub connection. */
 export class ConnectionOutput {
-  readonly #http: HttpConnection;
+  readonly #http: Pick<HttpConnection, 'transport'>;
   readonly #limit: number;
   readonly #onOverflow: (bufferedBytes: number) => void;
+  readonly #schedule: BacklogScheduler;
   /** Binary frames (MessagePack) or text frames (JSON). */
   binary = false;
   /** Set on every write; the heartbeat reads and clears it to decide on keep-alive pings. */
@@ -30,12 +50,20 @@ export class ConnectionOutput {
   /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
   #stalled: { payload: Buffer | string; size: number }[] = [];
   #stalledBytes = 0;
+  /** Waits for the backlog to shrink; one poll serves them all, and only while there are some. */
+  #waiters: BacklogWaiter[] = [];
+  #cancelPoll: (() => void) | undefined;
+  #ended = false;
 
-  /** `limit`: bytes that may wait for a slow client; past it `onOverflow` is called instead of sending. */
-  constructor(http: HttpConnection, limit: number, onOverflow: (bufferedBytes: number) => void) {
+  /**
+   * `limit`: bytes that may wait for a slow client; past it `onOverflow` is called instead of
+   * sending. `schedule`: the timer of the backlog polls (tests pass a fake one).
+   */
+  constructor(http: Pick<HttpConnection, 'transport'>, limit: number, onOverflow: (bufferedBytes: number) => void, schedule: BacklogScheduler = realTimers) {
     this.#http = http;
     this.#limit = limit;
     this.#onOverflow = onOverflow;
+    this.#schedule = schedule;
   }
 
   /** Stateful reconnect's bookkeeping, when it is on. */
@@ -91,20 +119,45 @@ export class ConnectionOutput {
    */
   whenWritable(connection: { readonly state: string }): Promise<void> | undefined {
     const highWater = this.#limit / 2;
-    if (connection.state === 'closed' || this.#backlog() < highWater) return undefined;
-    // Transports report no drain event, so look again every few milliseconds; this only runs
-    // while a stream is held back by a slow client.
+    if (connection.state === 'closed' || this.#transportBacklog() < highWater) return undefined;
+    return this.#wait(() => connection.state === 'closed' || this.#transportBacklog() < highWater / 2);
+  }
+
+  /**
+   * Bytes written and not yet taken by the client: what the transport buffers plus trackable
+   * messages stalled behind a full stateful-reconnect buffer.
+   */
+  get backlog(): number {
+    return this.#transportBacklog() + this.#stalledBytes;
+  }
+
+  /** Resolves once {@link ConnectionOutput.backlog} is below `bytes`, or the connection ended. */
+  whenBacklogBelow(bytes: number): Promise<void> {
+    if (this.#ended || this.backlog < bytes) return Promise.resolve();
+    return this.#wait(() => this.backlog < bytes);
+  }
+
+  #transportBacklog(): number {
+    return this.#http.transport?.bufferedAmount ?? 0;
+  }
+
+  #wait(below: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      const check = () => {
-        if (connection.state === 'closed' || this.#backlog() < highWater / 2) resolve();
-        else setTimeout(check, BACKLOG_POLL_MS).unref();
-      };
-      setTimeout(check, BACKLOG_POLL_MS).unref();
+      this.#waiters.push({ below, resolve });
+      // Transports report no drain event, so look again every few milliseconds; this only runs
+      // while someone is held back by a slow client.
+      this.#cancelPoll ??= this.#schedule(() => this.#poll(), BACKLOG_POLL_MS);
     });
   }
 
-  #backlog(): number {
-    return this.#http.transport?.bufferedAmount ?? 0;
+  #poll(): void {
+    this.#cancelPoll = undefined;
+    const waiting: BacklogWaiter[] = [];
+    const ready: BacklogWaiter[] = [];
+    for (const waiter of this.#waiters) (waiter.below() ? ready : waiting).push(waiter);
+    this.#waiters = waiting;
+    if (waiting.length > 0) this.#cancelPoll = this.#schedule(() => this.#poll(), BACKLOG_POLL_MS);
+    for (const waiter of ready) waiter.resolve();
   }
 
   /** The client acknowledged up to `sequenceId`: free the buffer and send what was waiting. */
@@ -125,10 +178,16 @@ export class ConnectionOutput {
     return messages.length;
   }
 
-  /** The connection ended: drop what was waiting. */
+  /** The connection ended: drop what was waiting, and let every backlog wait go on. */
   clear(): void {
+    this.#ended = true;
     this.#stalled = [];
     this.#stalledBytes = 0;
+    this.#cancelPoll?.();
+    this.#cancelPoll = undefined;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.resolve();
   }
 
   #drainStalled(): void {

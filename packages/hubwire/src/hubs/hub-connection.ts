@@ -13,6 +13,7 @@
 import { HubwireError } from '../core/errors.js';
 import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
+import type { BacklogAware } from '../lifetime/recovery/recovery-types.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { HANDSHAKE_SUCCESS, handshakeErrorResponse } from '../protocol/handshake.js';
 import { MessageType, isTrackable, type CloseMessage, type HubMessage } from '../protocol/messages.js';
@@ -46,7 +47,7 @@ export type HubConnectionState = 'handshaking' | 'connecting' | 'connected' | 'c
 const PING: HubMessage = { type: MessageType.Ping };
 
 /** One client's connection to one hub, from handshake to close. */
-export class HubConnection implements LifetimeConnection, TransportEvents, DispatchTarget, TransportResumer, CallerContextSource {
+export class HubConnection implements LifetimeConnection, BacklogAware, TransportEvents, DispatchTarget, TransportResumer, CallerContextSource {
   readonly connectionId: string;
   readonly userIdentifier: string | undefined;
   readonly #http: HttpConnection;
@@ -332,6 +333,21 @@ export class HubConnection implements LifetimeConnection, TransportEvents, Dispa
 
   whenWritable(): Promise<void> | undefined {
     return this.#output.whenWritable(this);
+  }
+
+  /** Bytes written and not yet taken by the client (the transport's buffer and stalled replay messages). */
+  outboundBacklog(): number {
+    return this.#output.backlog;
+  }
+
+  /** Resolves once {@link HubConnection.outboundBacklog} is below `bytes`, or the connection has ended. */
+  whenBacklogBelow(bytes: number): Promise<void> {
+    return this.#output.whenBacklogBelow(bytes);
+  }
+
+  /** A recoverable group gave up on this slow member: an error Close with allowReconnect, so it recovers. */
+  closeAsSlow(reason: string): void {
+    this.#end(endings.slowGroupMember(this.#host, this, reason));
   }
 
   /**
