@@ -81,6 +81,26 @@ export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOpti
 export { DEFAULT_PAGE_LIMIT, disabledPresence, MAX_PAGE_LIMIT } from './lifetime/presence.js';
 export type { Presence, PresenceConnection, PresenceNode, Page, PageOptions } from './lifetime/presence.js';
 export type { RedisPresenceOptions } from './lifetime/redis/redis-presence.js';
+export type {
+  StreamPosition,
+  GroupPosition,
+  RecoverableGroupSpec,
+  RecoveryOptions,
+  RecoverOptions,
+  RecoveryResult,
+  PublishedMessage,
+  PublishOptions,
+  PublishResult,
+  SlowConsumerPolicy,
+  SlowConsumerOptions,
+  GroupRecovery,
+  BacklogAware,
+  HistoryStore,
+  HistoryLimits,
+  HistoryEntry,
+  HistoryRead,
+  AppendResult,
+} from './lifetime/recovery/recovery-types.js';
 
 export { jsonHubProtocol } from './protocol/json/json-hub-protocol.js';
 export { messagePackHubProtocol, createMessagePackHubProtocol } from './protocol/msgpack/msgpack-hub-protocol.js';

@@ -45,6 +45,8 @@ class FakeTarget implements Pick<DispatchTarget, 'write' | 'whenWritable' | 'act
   }
 }
 
+const notUsed = (): Promise<never> => Promise.reject(new Error('dispatcher tests use no recoverable groups'));
+
 /** A dispatcher over StreamingHub with no filters, hooks or requirements unless `overrides` say so. */
 function dispatcherFor(overrides: Partial<HubDispatcherInit> = {}): HubDispatcher {
   return new HubDispatcher({
@@ -52,7 +54,7 @@ function dispatcherFor(overrides: Partial<HubDispatcherInit> = {}): HubDispatche
     methods: buildMethodTable(StreamingHub),
     createHub: () => new StreamingHub(),
     hooks: { onConnected: false, onDisconnected: false },
-    groups: { add: async () => undefined, remove: async () => undefined },
+    groups: { add: async () => undefined, remove: async () => undefined, recover: notUsed, publish: notUsed, position: notUsed },
     presence: disabledPresence('Dispatcher tests ask no presence questions.'),
     filters: [],
     methodAuthorization: new Map(),
