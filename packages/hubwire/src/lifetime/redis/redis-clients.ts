@@ -6,7 +6,7 @@
  * @module
  */
 import { createClient, type RedisClientType } from '@redis/client';
-import { openClusterConnections, type RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
+import { BUFFER_REPLIES, openClusterConnections, type RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
 
 /** Any node-redis client (`createClient()` from `redis` or `@redis/client`), modules or not. */
 export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
@@ -22,10 +22,11 @@ export interface BackplaneConnections {
   publish(channel: string, payload: Buffer, exact?: boolean): Promise<number>;
   /**
    * Runs one command on the command connection, e.g. `['HSET', key, field, value]`. Replies come
-   * as node-redis gives them for `sendCommand` (strings, numbers, arrays, null). In a Redis
-   * Cluster the command goes to the shard of `args[1]` (its first key).
+   * as node-redis gives them for `sendCommand` (strings, numbers, arrays, null), or with
+   * `buffers` every bulk string as a Buffer (for binary values). In a Redis Cluster the command
+   * goes to the shard of `args[1]` (its first key; a script's first key).
    */
-  command(args: readonly (string | Buffer)[]): Promise<unknown>;
+  command(args: readonly (string | Buffer)[], options?: CommandOptions): Promise<unknown>;
   /**
    * Runs commands as one MULTI/EXEC transaction and resolves with their replies. Every key of
    * the commands must live in one hash slot in a Redis Cluster (use one `{hash tag}`).
@@ -42,6 +43,12 @@ export interface BackplaneConnections {
   /** Both connections are up (in a cluster: the layout is known and every master connected once). */
   ready(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Options of {@link BackplaneConnections.command}. */
+export interface CommandOptions {
+  /** Bulk strings come back as Buffers, not as (UTF-8 decoded) strings. */
+  readonly buffers?: boolean;
 }
 
 /** Which connection an event is about: a cluster the backplane owns serves as both. */
@@ -102,7 +109,7 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
   for (const promise of connecting) promise.catch(() => undefined);
   return {
     publish: (channel, payload) => publisher.publish(channel, payload) as Promise<number>,
-    command: (args) => publisher.sendCommand([...args]) as Promise<unknown>,
+    command: (args, options) => publisher.sendCommand([...args], options?.buffers === true ? BUFFER_REPLIES : undefined) as Promise<unknown>,
     async transaction(commands) {
       const multi = publisher.multi();
       for (const args of commands) multi.addCommand([...args]);

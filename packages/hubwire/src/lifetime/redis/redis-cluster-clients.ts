@@ -7,7 +7,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { createCluster, type RedisCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
+import { createCluster, RESP_TYPES, type RedisCluster, type RedisClusterOptions, type RedisClusterType } from '@redis/client';
 import type { BackplaneConnections, ConnectionEvents } from './redis-clients.js';
 
 /**
@@ -59,6 +59,9 @@ export interface ClusterOpenOptions extends RedisClusterBackplaneOptions {
   /** Longest pause between reconnect attempts (ms) of the connections the backplane creates. */
   readonly maxReconnectDelay: number;
 }
+
+/** node-redis' reply mapping of a command run with `buffers` (bulk strings as Buffers). */
+export const BUFFER_REPLIES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
 
 /** Scripts and functions name their keys after the key count; every other command starts with one. */
 const KEYS_AFTER_COUNT = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
@@ -171,7 +174,7 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
           const receivers = (await (await publishingNode()).publish(channel, payload)) as number;
           return receivers > 0 || exact !== true ? receivers : countOnEveryNode(channel);
         },
-    command: (args) => publisher.sendCommand(firstKeyOf(args), false, [...args]) as Promise<unknown>,
+    command: (args, options) => publisher.sendCommand(firstKeyOf(args), false, [...args], options?.buffers === true ? BUFFER_REPLIES : undefined) as Promise<unknown>,
     async transaction(commands) {
       const multi = publisher.multi(commands[0] === undefined ? undefined : firstKeyOf(commands[0]));
       for (const args of commands) multi.addCommand(firstKeyOf(args), false, [...args]);
