@@ -25,6 +25,12 @@ export const MetricNames = {
   rateLimitedDryRun: 'Requests a rate limit would have refused, let through because rateLimits.dryRun is on (label `limit`).',
   backplanePublishFailures: 'Cross-node messages (sends, group changes) the backplane could not publish, e.g. while Redis is unreachable; local recipients still got theirs.',
   presenceWriteFailures: 'Presence writes (a connect, disconnect or group change of this node) Redis did not take, e.g. during an outage; the node writes its whole state again once Redis is back.',
+  recoveryRecovered: 'Recovering joins of a recoverable group whose history covered the gap (every missed message replayed).',
+  recoveryMissed: 'Recovering joins the history could not cover (older than its window, another epoch, ahead of it): the snapshot hook ran instead.',
+  recoveryReplayed: 'Messages of recoverable groups replayed to recovering connections.',
+  recoveryGapsFilled: 'Entries of recoverable groups a node read from the history because it heard a later one first (or missed them while its subscriber was away).',
+  recoverySlowDrops: 'Messages of recoverable groups dropped for a slow member (drop-oldest, or keep-latest with no message of the same key waiting).',
+  recoverySlowConflated: 'Messages of recoverable groups replaced by a newer one with the same key for a slow member (keep-latest).',
 } as const;
 
 /** The name of a Hubwire counter. */

@@ -3,11 +3,18 @@
  * @module
  */
 import { HubwireError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
+import type { HubProtocol } from '../../protocol/hub-protocol.js';
+import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
+import { messagePackHubProtocol } from '../../protocol/msgpack/msgpack-hub-protocol.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import type { Presence } from '../presence.js';
+import { MemoryHistoryStore } from '../recovery/memory-history-store.js';
+import { RecoverableGroups } from '../recovery/recoverable-groups.js';
+import type { HistoryStore, RecoveryOptions } from '../recovery/recovery-types.js';
 import { MemoryPresence, processNodeId } from './memory-presence.js';
 
 interface Entry {
@@ -23,6 +30,21 @@ export interface MemoryLifetimeManagerOptions {
   readonly labels?: MetricLabels;
   /** The node id presence answers name. Default: one random id per process. */
   readonly nodeId?: string;
+  /**
+   * Recoverable groups (docs/recovery.md): a send to exactly one of them is kept in its history
+   * and reaches members with its position. `createHubServer` passes the hub's `mapHub` option.
+   */
+  readonly recovery?: RecoveryOptions;
+  /**
+   * The protocols the hub's connections speak: an entry of a recoverable group is serialized once
+   * in each. `createHubServer` passes the hub's. Default: JSON and MessagePack.
+   */
+  readonly protocols?: readonly HubProtocol[];
+  /** Where recoverable groups keep their history. Default: a {@link MemoryHistoryStore} (closed with the manager). */
+  readonly historyStore?: HistoryStore;
+  /** The hub's name, for errors of recoverable groups. Default `hub`. */
+  readonly hubName?: string;
+  readonly logger?: Logger;
 }
 
 /**
@@ -42,11 +64,36 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   readonly #labels: MetricLabels | undefined;
   /** Who is connected and in which group, for this process (its node id: `presence.nodes()`). */
   readonly presence: Presence;
+  /** The recovery engine, when `options.recovery` names at least one recoverable group. */
+  readonly recovery: RecoverableGroups | undefined;
+  /** The history store the manager made itself (and so closes). */
+  readonly #ownStore: HistoryStore | undefined;
 
   constructor(options: MemoryLifetimeManagerOptions = {}) {
     this.#metrics = options.metrics;
     this.#labels = options.labels;
     this.presence = new MemoryPresence(options.nodeId ?? processNodeId, { connections: this.#connections, groups: this.#groups, users: this.#users });
+    if (options.recovery !== undefined && options.recovery.groups.length > 0) {
+      const store = options.historyStore ?? (this.#ownStore = new MemoryHistoryStore());
+      this.recovery = new RecoverableGroups({
+        hubName: options.hubName ?? 'hub',
+        protocols: options.protocols ?? [jsonHubProtocol, messagePackHubProtocol],
+        local: this,
+        store,
+        options: options.recovery,
+        // The engine delivers what this process appended itself: there is no channel to hear it on.
+        appendsComeBack: false,
+        listen: async () => undefined,
+        unlisten: async () => undefined,
+        addLocal: async (connectionId, group) => void this.#add(connectionId, group),
+        removeLocal: async (connectionId, group) => void this.#remove(connectionId, group),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+        ...(options.labels === undefined ? {} : { labels: options.labels }),
+      });
+    } else {
+      this.recovery = undefined;
+    }
   }
 
   get localConnectionCount(): number {
@@ -67,6 +114,7 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     for (const group of entry.groups ?? []) removeFrom(this.#groups, group, entry);
     const user = connection.userIdentifier;
     if (user !== undefined) removeFrom(this.#users, user, entry);
+    if (this.recovery !== undefined && entry.groups !== undefined) await this.recovery.disconnected(connection.connectionId);
   }
 
   async invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {
@@ -76,20 +124,43 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   }
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
-    const entry = this.#connections.get(connectionId);
-    if (entry === undefined || entry.groups?.has(group)) return;
-    (entry.groups ??= new Set()).add(group);
-    addTo(this.#groups, group, entry);
+    // A plain join of a recoverable group is live from now; recovery.recover() replays.
+    if (this.#add(connectionId, group) && this.recovery?.isRecoverable(group) === true) await this.recovery.joined(connectionId, group);
   }
 
   async removeFromGroup(connectionId: string, group: string): Promise<void> {
-    const entry = this.#connections.get(connectionId);
-    if (entry === undefined || !entry.groups?.delete(group)) return;
-    removeFrom(this.#groups, group, entry);
+    if (this.#remove(connectionId, group) && this.recovery?.isRecoverable(group) === true) await this.recovery.left(connectionId, group);
   }
 
   async send(audience: Audience, message: InvocationMessage): Promise<void> {
+    // One group that is recoverable: its history takes the message (sends to several are not recorded).
+    if (this.recovery !== undefined && audience.kind === 'groups' && audience.names.length === 1 && this.recovery.isRecoverable(audience.names[0]!)) {
+      await this.recovery.publish(audience.names[0]!, [{ target: message.target, arguments: message.arguments }], audience.except === undefined ? {} : { except: audience.except });
+      return;
+    }
     this.deliver(audience, new SerializedMessage(message));
+  }
+
+  /** Stops the recovery engine and closes the history store the manager made. */
+  async close(): Promise<void> {
+    await this.recovery?.close();
+    await this.#ownStore?.close?.();
+  }
+
+  /** Adds to the index only (no engine call); false when nothing changed. */
+  #add(connectionId: string, group: string): boolean {
+    const entry = this.#connections.get(connectionId);
+    if (entry === undefined || entry.groups?.has(group)) return false;
+    (entry.groups ??= new Set()).add(group);
+    addTo(this.#groups, group, entry);
+    return true;
+  }
+
+  #remove(connectionId: string, group: string): boolean {
+    const entry = this.#connections.get(connectionId);
+    if (entry === undefined || !entry.groups?.delete(group)) return false;
+    removeFrom(this.#groups, group, entry);
+    return true;
   }
 
   /**
