@@ -70,7 +70,8 @@ export type { RawConnection, ConnectionHandler } from './raw/raw-connection.js';
 export type { ConnectionData } from './raw/inbound-queue.js';
 export type { MapConnectionOptions } from './raw/connection-options.js';
 
-export { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
+export { MemoryLifetimeManager, type MemoryLifetimeManagerOptions } from './lifetime/memory/memory-lifetime-manager.js';
+export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './lifetime/recovery/memory-history-store.js';
 export { redisLifetimeManager, type RedisLifetimeManagerFactory } from './lifetime/redis/redis-lifetime-manager-factory.js';
 export { RedisLifetimeManager, type RedisLifetimeManagerOptions, type RedisLifetimeManagerContext } from './lifetime/redis/redis-lifetime-manager.js';
 export type { AnyRedisClient } from './lifetime/redis/redis-clients.js';

@@ -19,6 +19,7 @@ import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
 import type { Hub, HubClass, HubMethodName } from './hubs/hub.js';
 import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
+import type { RecoveryOptions } from './lifetime/recovery/recovery-types.js';
 import type { HubProtocol } from './protocol/hub-protocol.js';
 import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
 import { ConnectionEndpoint } from './raw/connection-endpoint.js';
@@ -42,6 +43,12 @@ export interface LifetimeManagerContext {
    * each of them on the sending node, so receiving nodes write those bytes as they are.
    */
   readonly protocols: readonly HubProtocol[];
+  /**
+   * The hub's recoverable groups (`mapHub(…, { recovery })` of its first mapping), if any. A
+   * manager given them must offer `recovery` (`HubLifetimeManager.recovery`) and route sends and
+   * joins of those groups to it; `mapHub` refuses a manager that does not.
+   */
+  readonly recovery?: RecoveryOptions;
 }
 
 /**
@@ -90,6 +97,27 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
    * ```
    */
   streamingMethods?: readonly HubMethodName<H>[];
+  /**
+   * Groups of this hub that keep a bounded history, so a client that comes back recovers what it
+   * missed (docs/recovery.md). Each message sent to exactly one such group gets the next position
+   * `{ group, offset, epoch }`, which members receive as a trailing argument; a hub method calls
+   * `this.groups.recover(…)` to join with a replay. The first spec whose `match` fits a group
+   * applies. A hub class has one lifetime manager over all its paths, so this is read from the
+   * class's first `mapHub`; a later mapping may repeat the same object or leave it out.
+   *
+   * @example
+   * ```ts
+   * class OrgsHub extends Hub {
+   *   async joinOrganization(orgId: string, since?: { offset: number; epoch: string }) {
+   *     return this.groups.recover(this.context.connectionId, `org:${orgId}`, { since });
+   *   }
+   * }
+   * hubwire.mapHub('/hubs/orgs', OrgsHub, {
+   *   recovery: { groups: [{ match: 'org:*', maxCount: 500, maxAge: 10 * 60_000 }] },
+   * });
+   * ```
+   */
+  recovery?: RecoveryOptions;
 }
 
 /** The client interface of a hub class. */
@@ -121,6 +149,8 @@ export class HubServer {
   readonly #byClass = new Map<HubClass, HubEndpoint[]>();
   /** The protocols of each hub class over all its paths: its lifetime manager's context sees them. */
   readonly #protocolsByClass = new Map<HubClass, HubProtocol[]>();
+  /** The recovery options each hub class's lifetime manager was built with (its first mapping's). */
+  readonly #recoveryByClass = new Map<HubClass, RecoveryOptions | undefined>();
   readonly #attached = new Set<Server>();
   readonly #httpServerOptions: Required<HttpServerLimits>;
   #ownServer: Server | undefined;
@@ -147,12 +177,18 @@ export class HubServer {
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
-    const { create, authorizeMethods, streamingMethods, ...hubOptions } = options;
+    const { create, authorizeMethods, streamingMethods, recovery, ...hubOptions } = options;
     // Filters add up: the server's run first, then the hub's (ASP.NET's order).
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
     const Concrete = hubClass as unknown as new () => H;
     const mapped = this.#byClass.get(hubClass);
+    if (mapped !== undefined && recovery !== undefined && recovery !== this.#recoveryByClass.get(hubClass)) {
+      throw new HubwireError(
+        'HUB_ERR_INVALID_OPTION',
+        `Hub '${hubClass.name}' is already mapped on '${mapped[0]!.path}' with other recovery options: its paths share one lifetime manager, so give recovery on its first mapHub only (or the same object).`,
+      );
+    }
     let protocols = this.#protocolsByClass.get(hubClass);
     if (protocols === undefined) this.#protocolsByClass.set(hubClass, (protocols = []));
     for (const protocol of resolved.protocols) if (!protocols.some((known) => known.name === protocol.name)) protocols.push(protocol);
@@ -163,7 +199,7 @@ export class HubServer {
       options: resolved,
       authorizeMethods,
       streamingMethods,
-      lifetime: mapped?.[0]!.lifetime ?? (this.#options.lifetimeManager ?? defaultLifetimeManager)({ hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols }),
+      lifetime: mapped?.[0]!.lifetime ?? this.#lifetimeManager(path, hubClass, protocols, recovery),
       clock: this.#clock,
       logger: this.#logger,
       metrics: this.#metrics,
@@ -244,6 +280,18 @@ export class HubServer {
   /** The metrics sink (the in-process counters unless another one was given). */
   get metrics(): Metrics | CounterMetrics {
     return this.#metrics;
+  }
+
+  /** Builds the lifetime manager of a hub class at its first mapping. */
+  #lifetimeManager(path: string, hubClass: HubClass, protocols: readonly HubProtocol[], recovery: RecoveryOptions | undefined): HubLifetimeManager {
+    const context: LifetimeManagerContext = { hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols, recovery };
+    const lifetime = (this.#options.lifetimeManager ?? defaultLifetimeManager)(context);
+    if (recovery !== undefined && lifetime.recovery === undefined) {
+      void lifetime.close?.();
+      throw new HubwireError('HUB_ERR_INVALID_OPTION', `mapHub('${path}') declares recoverable groups, but the hub's lifetime manager does not offer recovery.`);
+    }
+    this.#recoveryByClass.set(hubClass, recovery);
+    return lifetime;
   }
 
   /** The endpoints a hub class is mapped on, in mapping order (at least one). */
@@ -389,7 +437,14 @@ export class HubServer {
 }
 
 function defaultLifetimeManager(context: LifetimeManagerContext): HubLifetimeManager {
-  return new MemoryLifetimeManager({ metrics: context.metrics, labels: { hub: context.hubPath } });
+  return new MemoryLifetimeManager({
+    metrics: context.metrics,
+    labels: { hub: context.hubPath },
+    recovery: context.recovery,
+    protocols: context.protocols,
+    hubName: context.hubName,
+    logger: context.logger,
+  });
 }
 
 /** Waits for `promise` for at most `ms`; true when it settled in time. */

@@ -97,7 +97,7 @@ export function createGroupManager(lifetime: HubLifetimeManager): GroupManager {
     add: (connectionId, group) => lifetime.addToGroup(connectionId, requireGroupName(group)),
     remove: (connectionId, group) => lifetime.removeFromGroup(connectionId, requireGroupName(group)),
     recover: async (connectionId, group, options) => recoveryOf(lifetime, group).recover(connectionId, group, options),
-    publish: async (group, messages, options) => recoveryOf(lifetime, group).publish(group, requireMessages(messages), options),
+    publish: async (group, messages, options) => recoveryOf(lifetime, group).publish(group, messages, options),
     position: async (group) => recoveryOf(lifetime, group).position(group),
   };
 }
@@ -115,14 +115,4 @@ function recoveryOf(lifetime: HubLifetimeManager, group: string): GroupRecovery 
 function requireGroupName(group: string): string {
   if (typeof group !== 'string' || group.length === 0) throw new TypeError('A group name must be a non-empty string.');
   return group;
-}
-
-function requireMessages(messages: readonly PublishedMessage[]): readonly PublishedMessage[] {
-  if (!Array.isArray(messages) || messages.length === 0) throw new TypeError('publish() needs at least one message.');
-  for (const message of messages) {
-    if (typeof message?.target !== 'string' || message.target.length === 0 || !Array.isArray(message.arguments)) {
-      throw new TypeError('Each published message needs a target (a client method name) and an arguments array.');
-    }
-  }
-  return messages;
 }
