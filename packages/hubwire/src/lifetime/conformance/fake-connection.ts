@@ -5,7 +5,7 @@
  */
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
-import type { HubMessage } from '../../protocol/messages.js';
+import { MessageType, type HubMessage, type InvocationMessage } from '../../protocol/messages.js';
 import type { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { ClientResultOptions, LifetimeConnection } from '../hub-lifetime-manager.js';
 
@@ -25,11 +25,20 @@ export function countingJson(): HubProtocol & { writes: number } {
   return protocol;
 }
 
-/** A connection that records the target of each message it is sent (parsed from its bytes). */
+/**
+ * A connection that records the target of each message it is sent (parsed from its bytes). Its
+ * outbound backlog is whatever the test sets (`setBacklog`), for the slow-consumer policies.
+ */
 export class FakeConnection implements LifetimeConnection {
   readonly targets: string[] = [];
   readonly seen: SerializedMessage[] = [];
+  /** Every invocation it was sent, parsed (arguments included). */
+  readonly invocations: InvocationMessage[] = [];
+  /** The reason given to `closeAsSlow`, once called. */
+  closedAsSlow: string | undefined;
   #waiters: (() => void)[] = [];
+  #backlog = 0;
+  #backlogWaiters: { readonly bytes: number; readonly resolve: () => void }[] = [];
 
   constructor(
     readonly connectionId: string,
@@ -47,8 +56,49 @@ export class FakeConnection implements LifetimeConnection {
     if (this.fail) throw new Error('broken socket');
     this.seen.push(message);
     const parsed = this.protocol.parse(message.get(this.protocol), null);
-    for (const hub of parsed.messages) if ('target' in hub) this.targets.push(hub.target);
+    for (const hub of parsed.messages) {
+      if ('target' in hub) this.targets.push(hub.target);
+      if (hub.type === MessageType.Invocation) this.invocations.push(hub);
+    }
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  outboundBacklog(): number {
+    return this.#backlog;
+  }
+
+  whenBacklogBelow(bytes: number): Promise<void> {
+    if (this.#backlog < bytes || this.closedAsSlow !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#backlogWaiters.push({ bytes, resolve }));
+  }
+
+  closeAsSlow(reason: string): void {
+    this.closedAsSlow = reason;
+    for (const waiter of this.#backlogWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** Sets the bytes "waiting" on this connection, waking `whenBacklogBelow` waiters it satisfies. */
+  setBacklog(bytes: number): void {
+    this.#backlog = bytes;
+    const waiting = this.#backlogWaiters;
+    this.#backlogWaiters = waiting.filter((waiter) => bytes >= waiter.bytes);
+    for (const waiter of waiting) if (bytes < waiter.bytes) waiter.resolve();
+  }
+
+  /** Resolves once `condition` holds (checked after each message); rejects after `ms` with `what`. */
+  async until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.connectionId}: timed out waiting for ${what}; got ${JSON.stringify(this.targets)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /** How many messages with `target` arrived. */
