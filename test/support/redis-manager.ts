@@ -15,6 +15,7 @@ import { createCounterMetrics, type CounterMetrics } from '../../packages/hubwir
 import { MessageType } from '../../packages/hubwire/src/protocol/messages.js';
 import { countingJson, FakeConnection } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
 import type { LifetimeManagerHarness } from '../../packages/hubwire/src/lifetime/conformance/lifetime-manager-suite.js';
+import type { RecoveryOptions } from '../../packages/hubwire/src/lifetime/recovery/recovery-types.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from '../../packages/hubwire/src/lifetime/redis/redis-lifetime-manager.js';
 import { OwnRedisServer } from './redis-server.js';
 
@@ -47,10 +48,11 @@ export interface ManagerNode {
 }
 
 /**
- * A RedisLifetimeManager of hub 'TestHub' (one counting JSON protocol) on `options`, closed by
+ * A RedisLifetimeManager of hub 'TestHub' (one counting JSON protocol) on `options` (with the
+ * hub's `recovery`, if given), closed by
  * `defer`; not awaited ready, so tests of a start against a dead Redis can use it too.
  */
-export function managerNode(defer: Defer, options: RedisLifetimeManagerOptions): ManagerNode {
+export function managerNode(defer: Defer, options: RedisLifetimeManagerOptions & { readonly recovery?: RecoveryOptions }): ManagerNode {
   const metrics = createCounterMetrics();
   const warnings: string[] = [];
   const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_fields: object, text: string) => void warnings.push(text) };

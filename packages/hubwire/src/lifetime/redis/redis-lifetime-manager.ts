@@ -4,7 +4,8 @@
  * nodes goes through Redis pub/sub. This file holds what every layout shares — the local index,
  * channel subscriptions that follow it, publishing, presence, outages; what the channels carry
  * is the layout's (backplane-layout.ts): Hubwire's own (`<prefix>:<hub>:all`, `…:group:<name>`,
- * `…:user:<id>`, `…:connection:<id>`, `…:node:<id>`) or ASP.NET Core's.
+ * `…:user:<id>`, `…:connection:<id>`, `…:node:<id>`) or ASP.NET Core's. Recoverable groups
+ * (their history stream and channel) are redis-recovery.ts's.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,7 @@ import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
 import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
+import type { GroupRecovery, RecoveryOptions } from '../recovery/recovery-types.js';
 import { AspNetLayout, type AspNetLayoutOptions } from './aspnet-layout.js';
 import { channelNames, type BackplaneLayout, type BackplaneLayoutName, type ChannelNames, type LayoutHost } from './backplane-layout.js';
 import { HubwireLayout } from './hubwire-layout.js';
@@ -23,6 +25,7 @@ import type { RedisClusterBackplaneOptions } from './redis-cluster-clients.js';
 import { errorText } from './remote-calls.js';
 import { disabledPresence, type Presence } from '../presence.js';
 import { RedisPresence, type RedisPresenceOptions } from './redis-presence.js';
+import { RedisRecovery } from './redis-recovery.js';
 
 /** Options of {@link RedisLifetimeManager} and {@link redisLifetimeManager}. */
 export interface RedisLifetimeManagerOptions extends AspNetLayoutOptions {
@@ -76,6 +79,11 @@ export interface RedisLifetimeManagerContext extends RedisLifetimeManagerOptions
   readonly hubName: string;
   /** Every protocol a connection of the hub may speak: a send is serialized once in each. */
   readonly protocols: readonly HubProtocol[];
+  /**
+   * The hub's recoverable groups (docs/recovery.md): their history lives in Redis Streams under
+   * `prefix` (`<prefix>:{<hub>:<group>}:…`, one slot per group), in either layout.
+   */
+  readonly recovery?: RecoveryOptions;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly labels?: MetricLabels;
@@ -103,7 +111,10 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   readonly hubName: string;
   /** Presence over every node on the same Redis (docs/operations.md, "Running on Redis"). */
   readonly presence: Presence;
+  /** Recoverable groups, when the hub has any (`recovery` of the context). */
+  readonly recovery: GroupRecovery | undefined;
   readonly #presence: RedisPresence | undefined;
+  readonly #recovery: RedisRecovery | undefined;
   readonly #local: MemoryLifetimeManager;
   readonly #redis: BackplaneConnections;
   readonly #channels: ChannelNames;
@@ -146,7 +157,10 @@ export class RedisLifetimeManager implements HubLifetimeManager {
           if (this.#degraded) this.#logger?.info({ hub: this.#channels.base, connection: which }, 'Redis backplane connection is back');
           this.#degraded = false;
         },
-        onSubscriberReady: () => this.#resubscribe(),
+        onSubscriberReady: () => {
+          const subscribed = this.#resubscribe();
+          this.#recovery?.resync(subscribed);
+        },
       },
     );
     for (const [channel, listener] of this.#layout.fixedChannels) void this.#want(channel, true, listener);
@@ -171,6 +185,26 @@ export class RedisLifetimeManager implements HubLifetimeManager {
             metrics: context.metrics,
             labels: context.labels,
           });
+    this.#recovery =
+      context.recovery === undefined
+        ? undefined
+        : new RedisRecovery({
+            hubName: context.hubName,
+            protocols: context.protocols,
+            local: this.#local,
+            redis: this.#redis,
+            prefix: context.prefix ?? 'hubwire',
+            // As openConnections decides: a cluster's pub/sub is sharded unless switched off (the aspnet layout's is off by default).
+            sharded: context.cluster !== undefined && (context.cluster.shardedPubSub ?? !aspnet),
+            options: context.recovery,
+            want: (channel, wanted, onMessage) => this.#want(channel, wanted, onMessage),
+            addLocal: (connectionId, group) => this.#addLocal(connectionId, group),
+            removeLocal: (connectionId, group) => this.#removeLocal(connectionId, group),
+            logger: context.logger,
+            metrics: context.metrics,
+            labels: context.labels,
+          });
+    this.recovery = this.#recovery?.engine;
     this.presence = this.#presence ?? disabledPresence(`Presence is switched off for hub '${context.hubName}' (redisLifetimeManager({ presence: false })).`);
   }
 
@@ -200,7 +234,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     const id = connection.connectionId;
     const groups = this.#local.groupsOf(id);
     await this.#local.onDisconnected(connection);
-    const dropped = [this.#want(this.#channels.connection(id), false)];
+    const dropped = [this.#want(this.#channels.connection(id), false), this.#recovery?.disconnected(id)];
     if (this.#presence !== undefined) dropped.push(this.#presence.disconnected(id));
     for (const group of groups) if (!this.#local.hasGroup(group)) dropped.push(this.#want(this.#channels.group(group), false));
     const user = connection.userIdentifier;
@@ -209,6 +243,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   }
 
   async send(audience: Audience, message: InvocationMessage): Promise<void> {
+    if (this.#recovery !== undefined && (await this.#recovery.send(audience, message))) return;
     const serialized = new SerializedMessage(message);
     // Serialized once per protocol here, before anyone gets it: a message that cannot be
     // serialized fails the send for every recipient alike.
@@ -224,14 +259,14 @@ export class RedisLifetimeManager implements HubLifetimeManager {
 
   async addToGroup(connectionId: string, group: string): Promise<void> {
     if (this.#local.connection(connectionId) === undefined) return this.#layout.changeRemoteGroup('add', connectionId, group);
-    await this.#local.addToGroup(connectionId, group);
-    await Promise.all([this.#local.hasGroup(group) ? this.#wantGroup(group) : undefined, this.#presence?.added(connectionId, group)]);
+    await this.#addLocal(connectionId, group);
+    await this.#recovery?.joined(connectionId, group);
   }
 
   async removeFromGroup(connectionId: string, group: string): Promise<void> {
     if (this.#local.connection(connectionId) === undefined) return this.#layout.changeRemoteGroup('remove', connectionId, group);
-    await this.#local.removeFromGroup(connectionId, group);
-    await Promise.all([this.#local.hasGroup(group) ? undefined : this.#want(this.#channels.group(group), false), this.#presence?.removed(connectionId, group)]);
+    await this.#removeLocal(connectionId, group);
+    await this.#recovery?.left(connectionId, group);
   }
 
   /** Closes the Redis connections it opened; pending group changes of other nodes fail. */
@@ -239,6 +274,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     if (this.#closed) return;
     this.#closed = true;
     this.#layout.close();
+    await this.#recovery?.close();
     // Before the connections close: a clean goodbye removes this node's presence at once.
     await this.#presence?.close();
     await this.#redis.close();
@@ -266,6 +302,19 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       removeFromGroup: (connectionId, group) => this.removeFromGroup(connectionId, group),
       dropped: (channel, error) => this.#logger?.warn({ channel, error: errorText(error) }, `Dropped a Redis message that is not a${this.#layout.name === 'ASP.NET' ? 'n' : ''} ${this.#layout.name} backplane message`),
     };
+  }
+
+  // ---- local group membership ---------------------------------------------------------------
+
+  /** A local connection joins: the local index, the group's channel and presence (no recovery engine). */
+  async #addLocal(connectionId: string, group: string): Promise<void> {
+    await this.#local.addToGroup(connectionId, group);
+    await Promise.all([this.#local.hasGroup(group) ? this.#wantGroup(group) : undefined, this.#presence?.added(connectionId, group)]);
+  }
+
+  async #removeLocal(connectionId: string, group: string): Promise<void> {
+    await this.#local.removeFromGroup(connectionId, group);
+    await Promise.all([this.#local.hasGroup(group) ? undefined : this.#want(this.#channels.group(group), false), this.#presence?.removed(connectionId, group)]);
   }
 
   // ---- subscriptions -------------------------------------------------------------------------
@@ -310,12 +359,15 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     }
   }
 
-  /** After a (re)connect: every wanted channel again, every unwanted one dropped. */
-  #resubscribe(): void {
+  /** After a (re)connect: every wanted channel again, every unwanted one dropped. Resolves when that is done. */
+  #resubscribe(): Promise<unknown> {
+    const steps: Promise<void>[] = [];
     for (const [channel, subscription] of this.#subscriptions) {
       const step = subscription.chain.then(() => this.#apply(channel, subscription));
       subscription.chain = step.catch(noop);
+      steps.push(subscription.chain);
     }
+    return Promise.all(steps);
   }
 
   // ---- publishing ----------------------------------------------------------------------------
