@@ -200,6 +200,10 @@ export class RedisLifetimeManager implements HubLifetimeManager {
             want: (channel, wanted, onMessage) => this.#want(channel, wanted, onMessage),
             addLocal: (connectionId, group) => this.#addLocal(connectionId, group),
             removeLocal: (connectionId, group) => this.#removeLocal(connectionId, group),
+            publishFailed: (error) => {
+              this.#metrics?.increment('backplanePublishFailures', this.#labels);
+              this.#degrade('Redis history append failed; a recoverable group send was refused', error);
+            },
             logger: context.logger,
             metrics: context.metrics,
             labels: context.labels,

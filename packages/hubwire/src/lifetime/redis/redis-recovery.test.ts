@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { HubwireError } from '../../core/errors.js';
 import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import { MessageType, type InvocationMessage } from '../../protocol/messages.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
@@ -122,6 +123,45 @@ describe('recoverable groups on the Redis backplane', () => {
       assert.deepEqual(offsets(connection, 'note'), range(1, 21), `${connection.connectionId}: in order, once each`);
     }
     assert.ok((n2.metrics.totals().recoveryGapsFilled ?? 0) >= 19, 'n2 read them from the stream');
+  });
+
+  test('Redis away: a recoverable send is refused (HUB_ERR_BACKPLANE), counted and logged; Redis back empty: a new epoch from offset 1', async () => {
+    const own = await OwnRedisServer.start();
+    defer(() => own.stop());
+    const options = { url: own.url, prefix: `t-${randomUUID()}`, maxReconnectDelay: 50 };
+    const [n1, n2] = [await node(options), await node(options)];
+    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
+    await n1.manager.onConnected(a);
+    await n2.manager.onConnected(b);
+    await n1.manager.addToGroup('a', 'org:1');
+    await n2.manager.addToGroup('b', 'org:1');
+    const send = (i: number) => n1.manager.send({ kind: 'groups', names: ['org:1'] }, message('note', i));
+    await send(1);
+    await got(b, 'note', 1);
+    const before = received(b, 'note')[0]!.position;
+
+    await own.stop();
+    await assert.rejects(send(2), (error: unknown) => error instanceof HubwireError && error.code === 'HUB_ERR_BACKPLANE');
+    assert.equal(n1.metrics.totals().backplanePublishFailures, 1);
+    assert.ok(n1.warnings.length >= 1, 'the outage is logged (once, by whichever failure came first)');
+    assert.deepEqual(offsets(a, 'note'), [1], 'nothing reached the local member either: it had no position');
+
+    await own.restart();
+    await untilAsync(async () => {
+      try {
+        await send(3);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 5000, 'a send to go through again');
+    for (const connection of [a, b]) {
+      await got(connection, 'note', 2);
+      const positions = received(connection, 'note').map((note) => note.position);
+      assert.equal(positions[1]!.offset, 1, `${connection.connectionId}: the lost history starts again at 1`);
+      assert.notEqual(positions[1]!.epoch, before.epoch, 'in a new epoch');
+      assert.deepEqual(received(connection, 'note')[1]!.args, [3]);
+    }
   });
 
   test('a connection that comes back on another node after its node went away is replayed what it missed', async () => {

@@ -6,6 +6,7 @@
  * publishes; the engine puts them in offset order and fills gaps from the stream.
  * @module
  */
+import { HubwireError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
@@ -34,6 +35,8 @@ export interface RedisRecoveryInit {
   /** What the manager's own `addToGroup` does for a local connection, without the engine. */
   addLocal(connectionId: string, group: string): Promise<void>;
   removeLocal(connectionId: string, group: string): Promise<void>;
+  /** A send's entry could not be appended (Redis away): counted and logged as the manager's failed publishes. */
+  publishFailed(error: unknown): void;
   readonly logger?: Logger | undefined;
   readonly metrics?: Metrics | undefined;
   readonly labels?: MetricLabels | undefined;
@@ -73,13 +76,20 @@ export class RedisRecovery {
   /**
    * Publishes `message` through the engine when `audience` is exactly one recoverable group
    * (`group`, `groupExcept`, `othersInGroup`), and answers whether it did: any other audience
-   * goes over the backplane as before, unrecorded.
+   * goes over the backplane as before, unrecorded. Unlike a plain send, it rejects while Redis
+   * is away (HUB_ERR_BACKPLANE): without the store the message has no position, and handing it
+   * to local members without one would break the order members rely on.
    */
   async send(audience: Audience, message: InvocationMessage): Promise<boolean> {
     if (audience.kind !== 'groups' || audience.names.length !== 1) return false;
     const group = audience.names[0]!;
     if (!this.engine.isRecoverable(group)) return false;
-    await this.engine.publish(group, [{ target: message.target, arguments: message.arguments }], audience.except === undefined ? {} : { except: audience.except });
+    try {
+      await this.engine.publish(group, [{ target: message.target, arguments: message.arguments }], audience.except === undefined ? {} : { except: audience.except });
+    } catch (error) {
+      if (error instanceof HubwireError && error.code === 'HUB_ERR_BACKPLANE') this.#init.publishFailed(error);
+      throw error;
+    }
     return true;
   }
 
