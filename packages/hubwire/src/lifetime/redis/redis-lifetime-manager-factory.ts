@@ -56,6 +56,7 @@ export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}):
       nodeId: twins === 0 ? nodeId : `${nodeId}-${twins}`,
       hubName: context.hubName,
       protocols: context.protocols,
+      recovery: context.recovery,
       logger: context.logger,
       metrics: context.metrics,
       labels: { hub: context.hubPath },
