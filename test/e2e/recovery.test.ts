@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Hub, HubwireError, jsonHubProtocol, messagePackHubProtocol, type RecoveryResult } from 'hubwire';
+import { createHubServer, Hub, HubwireError, jsonHubProtocol, MemoryLifetimeManager, messagePackHubProtocol, type RecoveryResult } from 'hubwire';
 import { e2eScope } from '../support/redis-e2e.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { until, within } from '../support/wait.js';
@@ -192,6 +192,15 @@ describe('recoverable groups in the hub API', () => {
       (error: unknown) => error instanceof HubwireError && error.code === 'HUB_ERR_INVALID_OPTION' && /already mapped on '\/hub'/.test(error.message),
     );
     assert.equal((await server.hubwire.hubContext('/third').groups.position('feed:z')).offset, 0);
+  });
+
+  it('refuses recovery on a lifetime manager that does not offer it', async () => {
+    const hubwire = createHubServer({ lifetimeManager: () => new MemoryLifetimeManager() });
+    scope.defer(() => hubwire.close());
+    assert.throws(
+      () => hubwire.mapHub('/hub', FeedHub, { recovery: RECOVERY }),
+      (error: unknown) => error instanceof HubwireError && error.code === 'HUB_ERR_INVALID_OPTION' && /does not offer recovery/.test(error.message),
+    );
   });
 });
 

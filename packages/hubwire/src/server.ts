@@ -286,7 +286,7 @@ export class HubServer {
   #lifetimeManager(path: string, hubClass: HubClass, protocols: readonly HubProtocol[], recovery: RecoveryOptions | undefined): HubLifetimeManager {
     const context: LifetimeManagerContext = { hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols, recovery };
     const lifetime = (this.#options.lifetimeManager ?? defaultLifetimeManager)(context);
-    if (recovery !== undefined && lifetime.recovery === undefined) {
+    if (recovery !== undefined && recovery.groups?.length > 0 && lifetime.recovery === undefined) {
       void lifetime.close?.();
       throw new HubwireError('HUB_ERR_INVALID_OPTION', `mapHub('${path}') declares recoverable groups, but the hub's lifetime manager does not offer recovery.`);
     }
