@@ -114,7 +114,8 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     for (const group of entry.groups ?? []) removeFrom(this.#groups, group, entry);
     const user = connection.userIdentifier;
     if (user !== undefined) removeFrom(this.#users, user, entry);
-    if (this.recovery !== undefined && entry.groups !== undefined) await this.recovery.disconnected(connection.connectionId);
+    // Also without groups in the index: a recover may have the connection as a member before its join landed.
+    if (this.recovery !== undefined) await this.recovery.disconnected(connection.connectionId);
   }
 
   async invokeConnection(connectionId: string, target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown> {

@@ -36,7 +36,15 @@ interface GroupState {
   readonly order: GroupOrder;
   /** The host's listen, once asked; cleared when it failed so the next join asks again. */
   listening: Promise<void> | undefined;
+  /**
+   * The entries delivered (or replayed) last, positioned: connections coming back after a cut
+   * mostly replay the same few entries, which are then parsed and written once per node.
+   */
+  readonly recent: Map<number, DeliveredEntry>;
 }
+
+/** Entries per group kept in {@link GroupState.recent}. */
+const RECENT_ENTRIES = 64;
 
 /**
  * {@link GroupRecovery} over a {@link RecoveryEngineHost}. Besides the public API, the manager
@@ -121,12 +129,13 @@ export class RecoverableGroups implements GroupRecovery {
     member.recovering = true;
     try {
       await this.#host.addLocal(connectionId, group);
+      this.#ensureMember(state, member, group);
       await this.#listen(state);
       const read = await this.#read(group, since?.offset ?? 0, since === undefined ? 0 : spec.maxCount, spec);
       this.#ensureMember(state, member, group);
       const recovered =
         since !== undefined && (since.epoch === undefined || since.epoch === read.epoch) && since.offset <= read.top && since.offset + 1 >= read.floor;
-      if (recovered) return this.#replay(group, member, read, since.offset);
+      if (recovered) return this.#replay(state, member, read, since.offset);
       const result: RecoveryResult = { recovered: false, position: { offset: read.top, epoch: read.epoch }, replayed: 0 };
       if (since !== undefined) {
         this.#host.metrics?.increment('recoveryMissed', this.#host.labels);
@@ -143,10 +152,12 @@ export class RecoverableGroups implements GroupRecovery {
       return result;
     } catch (error) {
       if (state.members.get(connectionId) === member) {
-        await this.#removeMember(state, member);
+        // The mirror of the join: out of the index first, then (last member) stop listening.
+        member.close();
         await this.#host.removeLocal(connectionId, group).catch((removeError: unknown) => {
           this.#host.logger?.warn({ err: removeError, connectionId, group }, 'recoverable group: undoing the join of a failed recovery failed');
         });
+        if (state.members.get(connectionId) === member) await this.#removeMember(state, member);
       }
       throw error;
     }
@@ -240,6 +251,7 @@ export class RecoverableGroups implements GroupRecovery {
         spec,
         members: new Map(),
         listening: undefined,
+        recent: new Map(),
         order: new GroupOrder({
           group,
           store: host.store,
@@ -295,16 +307,17 @@ export class RecoverableGroups implements GroupRecovery {
 
   /** After an await in recover(): the member may have left (or disconnected) meanwhile. */
   #ensureMember(state: GroupState, member: GroupMember, group: string): void {
-    if (member.closed || state.members.get(member.connection.connectionId) !== member) {
-      throw new HubwireError('HUB_ERR_RECOVERY', `Connection '${member.connection.connectionId}' left '${group}' while it was recovering.`);
+    const id = member.connection.connectionId;
+    if (member.closed || state.members.get(id) !== member || this.#host.local.connection(id) !== member.connection) {
+      throw new HubwireError('HUB_ERR_RECOVERY', `Connection '${id}' left '${group}' (or disconnected) while it was recovering.`);
     }
   }
 
-  #replay(group: string, member: GroupMember, read: HistoryRead, since: number): RecoveryResult {
+  #replay(state: GroupState, member: GroupMember, read: HistoryRead, since: number): RecoveryResult {
     let replayed = 0;
     let offset = since;
     for (const entry of read.entries) {
-      const delivered = this.#decode(group, read.epoch, entry.offset, entry.payload, member.spec);
+      const delivered = this.#positioned(state, read.epoch, entry.offset, entry.payload);
       if (delivered === undefined) continue;
       replayed += member.write(delivered);
       offset = entry.offset;
@@ -324,9 +337,21 @@ export class RecoverableGroups implements GroupRecovery {
   #deliver(group: string, epoch: string, offset: number, payload: Buffer): void {
     const state = this.#groups.get(group);
     if (state === undefined || state.members.size === 0) return;
-    const delivered = this.#decode(group, epoch, offset, payload, state.spec);
+    const delivered = this.#positioned(state, epoch, offset, payload);
     if (delivered === undefined) return;
     for (const member of state.members.values()) member.offer(delivered);
+  }
+
+  /** The entry decoded and positioned, from the recent ones when the node has it. */
+  #positioned(state: GroupState, epoch: string, offset: number, payload: Buffer): DeliveredEntry | undefined {
+    const cached = state.recent.get(offset);
+    if (cached?.epoch === epoch) return cached;
+    const delivered = this.#decode(state.group, epoch, offset, payload, state.spec);
+    if (delivered === undefined) return undefined;
+    state.recent.delete(offset);
+    state.recent.set(offset, delivered);
+    if (state.recent.size > RECENT_ENTRIES) state.recent.delete(state.recent.keys().next().value!);
+    return delivered;
   }
 
   /** Decodes an entry and positions its messages (once for every member of this node). */
