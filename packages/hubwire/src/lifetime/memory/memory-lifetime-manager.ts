@@ -40,10 +40,14 @@ export interface MemoryLifetimeManagerOptions {
    * in each. `createHubServer` passes the hub's. Default: JSON and MessagePack.
    */
   readonly protocols?: readonly HubProtocol[];
-  /** Where recoverable groups keep their history. Default: a {@link MemoryHistoryStore} (closed with the manager). */
+  /**
+   * Where recoverable groups keep their history. Default: a {@link MemoryHistoryStore} of its own,
+   * which `close()` closes (a store passed here is the caller's to close).
+   */
   readonly historyStore?: HistoryStore;
   /** The hub's name, for errors of recoverable groups. Default `hub`. */
   readonly hubName?: string;
+  /** Where recoverable groups report what they skipped or gave up (gaps, slow members). */
   readonly logger?: Logger;
 }
 

@@ -57,11 +57,10 @@ const RECENT_ENTRIES = 64;
  *
  * @example
  * ```ts
- * const engine = new RecoverableGroups({ hubName, protocols, local: manager, store: new MemoryHistoryStore(),
- *   options: { groups: [{ match: 'org:*' }] }, appendsComeBack: false, listen: async () => {}, unlisten: async () => {},
- *   addLocal: (id, group) => manager.addLocalOnly(id, group), removeLocal: (id, group) => manager.removeLocalOnly(id, group) });
- * await engine.publish('org:1', [{ target: 'notify', arguments: ['hello'] }]);
- * const result = await engine.recover(connectionId, 'org:1', { since: { offset: 0 } }); // replays "hello"
+ * // A manager builds its engine; the memory manager does when the hub declares recoverable groups.
+ * const manager = new MemoryLifetimeManager({ recovery: { groups: [{ match: 'org:*' }] } });
+ * await manager.recovery!.publish('org:1', [{ target: 'notify', arguments: ['hello'] }]);
+ * const result = await manager.recovery!.recover(connectionId, 'org:1', { since: { offset: 0 } }); // replays "hello"
  * ```
  */
 export class RecoverableGroups implements GroupRecovery {
