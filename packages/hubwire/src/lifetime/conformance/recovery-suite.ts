@@ -7,115 +7,35 @@
  * history), `addToGroup`, `onDisconnected`, and `manager.recovery` for recover/publish/position.
  * Negative checks ("did not arrive") rely on the order the engine guarantees: a later message of
  * the same group that must arrive bounds the earlier one that must not.
+ *
+ * The one-node cases are here; recovery-slow-cases.ts holds the slow-consumer ones and
+ * recovery-node-cases.ts the cross-node ones (registered for a harness with `maxNodes >= 2`).
  * @module
  */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, test } from 'node:test';
-import { HubwireError } from '../../core/errors.js';
-import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { messagePackHubProtocol } from '../../protocol/msgpack/msgpack-hub-protocol.js';
-import { MessageType, type InvocationMessage } from '../../protocol/messages.js';
-import type { HubLifetimeManager } from '../hub-lifetime-manager.js';
-import type { GroupPosition, GroupRecovery, RecoveryOptions, RecoveryResult } from '../recovery/recovery-types.js';
-import { FakeConnection } from './fake-connection.js';
+import type { GroupPosition, RecoveryOptions, RecoveryResult } from '../recovery/recovery-types.js';
+import type { FakeConnection } from './fake-connection.js';
+import { crossNodeCases } from './recovery-node-cases.js';
+import { slowConsumerCases } from './recovery-slow-cases.js';
+import {
+  firsts,
+  invocation,
+  isRecoveryError,
+  offsets,
+  positions,
+  range,
+  recoveryOf,
+  recoverySuiteOptions,
+  type RecoveryHarness,
+  type RecoveryTestNode,
+  type SuiteContext,
+} from './recovery-suite-support.js';
 
-/** One node of the system under test. */
-export interface RecoveryTestNode {
-  readonly manager: HubLifetimeManager;
-  readonly metrics: CounterMetrics;
-  /** A {@link FakeConnection} on this node (JSON unless `protocol` says otherwise), connected. */
-  connect(id: string, protocol?: HubProtocol): Promise<FakeConnection>;
-  close(): Promise<void>;
-}
-
-/** How the suite makes nodes of one implementation. */
-export interface RecoveryHarness {
-  readonly name: string;
-  /** How many nodes one system can have: 1 for the memory manager; the cross-node cases need 2. */
-  readonly maxNodes: number;
-  /**
-   * Makes `count` nodes of one new system (sharing one history), each built with `recovery`, the
-   * hub protocols JSON and MessagePack, and its own counting metrics (see {@link recoveryTestNode}).
-   * Each system must be isolated from the others (a key prefix of its own for Redis).
-   */
-  createNodes(count: number, recovery: RecoveryOptions): Promise<RecoveryTestNode[]>;
-}
-
-/**
- * A {@link RecoveryTestNode} over a manager: `connect` makes a FakeConnection and calls
- * `onConnected`; `close` calls `manager.close()` and then `extra`.
- *
- * @example
- * ```ts
- * createNodes: async (count, recovery) => {
- *   const metrics = createCounterMetrics();
- *   return [recoveryTestNode(new MemoryLifetimeManager({ recovery, metrics }), metrics)];
- * },
- * ```
- */
-export function recoveryTestNode(manager: HubLifetimeManager, metrics: CounterMetrics = createCounterMetrics(), extra?: () => Promise<void>): RecoveryTestNode {
-  return {
-    manager,
-    metrics,
-    async connect(id, protocol) {
-      const connection = new FakeConnection(id, undefined, protocol);
-      await manager.onConnected(connection);
-      return connection;
-    },
-    async close() {
-      await manager.close?.();
-      await extra?.();
-    },
-  };
-}
-
-/** The specs the cases use (one system per test, so each case has its groups to itself). */
-export const recoverySuiteOptions: RecoveryOptions = {
-  groups: [
-    { match: 'short:*', maxCount: 5 },
-    { match: 'plain:*', positionArgument: false },
-    { match: 'aged:*', maxAge: 150 },
-    { match: /^slow-drop:/, slowConsumer: { policy: { action: 'drop-oldest' }, highWaterMark: 100, maxQueued: 3 } },
-    {
-      match: (group) => group.startsWith('slow-latest:'),
-      slowConsumer: { policy: { action: 'keep-latest', key: (_target, args) => String(args[0]) }, highWaterMark: 100, maxQueued: 3 },
-    },
-    { match: 'slow-close:*', slowConsumer: { policy: { action: 'disconnect' }, highWaterMark: 100, maxQueued: 3 } },
-    { match: 'feed:*' },
-  ],
-};
-
-const invocation = (target: string, ...args: unknown[]): InvocationMessage => ({ type: MessageType.Invocation, target, arguments: args });
-
-/** The position argument of each message with `target` the connection got (undefined where it had none). */
-function positions(connection: FakeConnection, target = 'm'): GroupPosition[] {
-  return connection.invocations.filter((message) => message.target === target).map((message) => message.arguments.at(-1) as GroupPosition);
-}
-
-function offsets(connection: FakeConnection, target = 'm'): number[] {
-  return positions(connection, target).map((position) => position.offset);
-}
-
-/** The first argument of each message with `target` (the cases number their messages with it). */
-function firsts(connection: FakeConnection, target = 'm'): unknown[] {
-  return connection.invocations.filter((message) => message.target === target).map((message) => message.arguments[0]);
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-
-function recoveryOf(node: RecoveryTestNode): GroupRecovery {
-  const { recovery } = node.manager;
-  assert.ok(recovery !== undefined, 'the manager offers recovery when the hub declares recoverable groups');
-  return recovery;
-}
-
-async function isRecoveryError(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => error instanceof HubwireError && error.code === code);
-}
+export { recoverySuiteOptions, recoveryTestNode, type RecoveryHarness, type RecoveryTestNode, type SuiteContext } from './recovery-suite-support.js';
 
 /** Registers the suite for `harness`. */
 export function recoverySuite(harness: RecoveryHarness): void {
@@ -139,6 +59,7 @@ export function recoverySuite(harness: RecoveryHarness): void {
 
   const send = (node: RecoveryTestNode, group: string, target: string, ...args: unknown[]): Promise<void> =>
     node.manager.send({ kind: 'groups', names: [group] }, invocation(target, ...args));
+  const context: SuiteContext = { nodes, member, send };
 
   describe(`${harness.name}: recoverable groups on one node`, () => {
     test('a send to one recoverable group gets offsets 1..n with no gap, as a trailing argument in JSON and MessagePack', async () => {
@@ -448,126 +369,8 @@ export function recoverySuite(harness: RecoveryHarness): void {
       await a.received('plain');
       assert.equal(b.count('plain'), 0);
     });
-
-    test('slow consumer, drop-oldest: the slow member keeps the newest maxQueued, the others are not delayed', async () => {
-      const [node] = await nodes(1);
-      const fast = await member(node!, 'fast', 'slow-drop:1');
-      const slow = await member(node!, 'slow', 'slow-drop:1');
-      slow.setBacklog(1000);
-      for (let i = 1; i <= 6; i++) await send(node!, 'slow-drop:1', 'm', i);
-      await fast.received('m', 6);
-      assert.deepEqual(offsets(slow), []);
-      slow.setBacklog(0);
-      await slow.received('m', 3);
-      assert.deepEqual(offsets(slow), [4, 5, 6]);
-      assert.equal(node!.metrics.totals().recoverySlowDrops, 3);
-      // Drained: it is live again.
-      await send(node!, 'slow-drop:1', 'm', 7);
-      await slow.received('m', 4);
-      assert.deepEqual(offsets(slow), [4, 5, 6, 7]);
-    });
-
-    test('slow consumer, keep-latest: a waiting message with the same key is replaced by the newer one', async () => {
-      const [node] = await nodes(1);
-      const fast = await member(node!, 'fast', 'slow-latest:1');
-      const slow = await member(node!, 'slow', 'slow-latest:1');
-      slow.setBacklog(1000);
-      for (const symbol of ['x', 'y', 'x', 'z', 'x']) await send(node!, 'slow-latest:1', 'm', symbol);
-      await fast.received('m', 5);
-      slow.setBacklog(0);
-      await slow.received('m', 3);
-      // [x1 y2 x3] + z4: no other z, the oldest (x1) goes; + x5: replaces x3.
-      assert.deepEqual(offsets(slow), [2, 4, 5]);
-      assert.deepEqual(firsts(slow), ['y', 'z', 'x']);
-      const totals = node!.metrics.totals();
-      assert.equal(totals.recoverySlowConflated, 1);
-      assert.equal(totals.recoverySlowDrops, 1);
-    });
-
-    test('slow consumer, disconnect: the member is closed as slow once maxQueued is passed; the others get everything', async () => {
-      const [node] = await nodes(1);
-      const fast = await member(node!, 'fast', 'slow-close:1');
-      const slow = await member(node!, 'slow', 'slow-close:1');
-      slow.setBacklog(1000);
-      for (let i = 1; i <= 5; i++) await send(node!, 'slow-close:1', 'm', i);
-      await fast.received('m', 5);
-      assert.equal(typeof slow.closedAsSlow, 'string');
-      assert.equal(node!.metrics.totals().slowConsumerDisconnects, 1);
-      slow.setBacklog(0);
-      await node!.manager.onDisconnected(slow);
-      await send(node!, 'slow-close:1', 'm', 6);
-      await fast.received('m', 6);
-      assert.deepEqual(offsets(slow), []);
-    });
   });
 
-  if (harness.maxNodes < 2) return;
-
-  describe(`${harness.name}: recoverable groups across nodes`, () => {
-    test('members on both nodes get every entry, from sends on both nodes, in one order', async () => {
-      const [one, two] = await nodes(2);
-      const a = await member(one!, 'a', 'feed:1');
-      const b = await member(two!, 'b', 'feed:1', messagePackHubProtocol);
-      const sends: Promise<void>[] = [];
-      for (let i = 0; i < 10; i++) sends.push(send(one!, 'feed:1', 'm', `one-${i}`), send(two!, 'feed:1', 'm', `two-${i}`));
-      await Promise.all(sends);
-      await Promise.all([a.received('m', 20), b.received('m', 20)]);
-      assert.deepEqual(offsets(a), range(1, 20));
-      assert.deepEqual(offsets(b), range(1, 20));
-      assert.deepEqual(firsts(a), firsts(b));
-      // Each node's own sends keep their order.
-      const order = firsts(a) as string[];
-      for (const prefix of ['one-', 'two-']) {
-        assert.deepEqual(order.filter((value) => value.startsWith(prefix)), range(0, 9).map((i) => `${prefix}${i}`));
-      }
-    });
-
-    test('a connection that comes back on the other node recovers what it missed there, then goes on live', async () => {
-      const [one, two] = await nodes(2);
-      const a = await member(one!, 'a', 'feed:1');
-      for (let i = 1; i <= 3; i++) await send(one!, 'feed:1', 'm', i);
-      await a.received('m', 3);
-      const { epoch } = positions(a)[0]!;
-      await one!.manager.onDisconnected(a);
-      await send(one!, 'feed:1', 'm', 4);
-      const back = await two!.connect('a-again');
-      const racing = [send(one!, 'feed:1', 'm', 5), send(two!, 'feed:1', 'm', 6)];
-      const result = await recoveryOf(two!).recover('a-again', 'feed:1', { since: { offset: 1, epoch } });
-      await Promise.all(racing);
-      await send(one!, 'feed:1', 'm', 7);
-      await back.received('m', 6);
-      assert.equal(result.recovered, true);
-      assert.deepEqual(offsets(back), range(2, 7));
-      assert.deepEqual(await recoveryOf(two!).position('feed:1'), await recoveryOf(one!).position('feed:1'));
-    });
-
-    test('an explicit offset published by both nodes reaches members once', async () => {
-      const [one, two] = await nodes(2);
-      const a = await member(one!, 'a', 'feed:1');
-      const b = await member(two!, 'b', 'feed:1');
-      const results = await Promise.all([one!, two!].map((node) => recoveryOf(node).publish('feed:1', [{ target: 'm', arguments: ['once'] }], { offset: 1 })));
-      assert.deepEqual(results.map((result) => result.duplicate).sort(), [false, true]);
-      await send(one!, 'feed:1', 'm', 'after');
-      await Promise.all([a.received('m', 2), b.received('m', 2)]);
-      assert.deepEqual(firsts(a), ['once', 'after']);
-      assert.deepEqual(firsts(b), ['once', 'after']);
-    });
-
-    test('onMissed on the other node: the snapshot arrives before live messages sent from the first node', async () => {
-      const [one, two] = await nodes(2);
-      await send(one!, 'feed:1', 'm', 1);
-      const b = await two!.connect('b');
-      const result = await recoveryOf(two!).recover('b', 'feed:1', {
-        since: { offset: 0, epoch: 'gone' },
-        onMissed: async () => {
-          await send(one!, 'feed:1', 'm', 2);
-          await two!.manager.send({ kind: 'connections', ids: ['b'] }, invocation('snapshot'));
-        },
-      });
-      assert.equal(result.recovered, false);
-      await b.received('m', 1);
-      assert.deepEqual(b.targets, ['snapshot', 'm']);
-      assert.deepEqual(offsets(b), [2]);
-    });
-  });
+  slowConsumerCases(harness.name, context);
+  if (harness.maxNodes >= 2) crossNodeCases(harness.name, context);
 }
