@@ -15,6 +15,9 @@ import { createCounterMetrics, type CounterMetrics } from '../../packages/hubwir
 import { MessageType } from '../../packages/hubwire/src/protocol/messages.js';
 import { countingJson, FakeConnection } from '../../packages/hubwire/src/lifetime/conformance/fake-connection.js';
 import type { LifetimeManagerHarness } from '../../packages/hubwire/src/lifetime/conformance/lifetime-manager-suite.js';
+import { recoveryTestNode, type RecoveryHarness } from '../../packages/hubwire/src/lifetime/conformance/recovery-suite.js';
+import { jsonHubProtocol } from '../../packages/hubwire/src/protocol/json/json-hub-protocol.js';
+import { messagePackHubProtocol } from '../../packages/hubwire/src/protocol/msgpack/msgpack-hub-protocol.js';
 import type { RecoveryOptions } from '../../packages/hubwire/src/lifetime/recovery/recovery-types.js';
 import { RedisLifetimeManager, type RedisLifetimeManagerOptions } from '../../packages/hubwire/src/lifetime/redis/redis-lifetime-manager.js';
 import { OwnRedisServer } from './redis-server.js';
@@ -138,4 +141,40 @@ export function redisSystem(options: (names: SystemNames) => RedisLifetimeManage
       await Promise.all(managers.map((manager) => manager.close()));
     },
   };
+}
+
+/**
+ * A recovery-suite harness of RedisLifetimeManagers (hub 'TestHub', JSON and MessagePack), up to
+ * `maxNodes` per system, each system under a prefix of its own. `options` says where Redis is
+ * and is read when a system starts; with `cleanupUrl` (a shared Redis) the system's history keys
+ * are deleted when its first node closes (their meta would otherwise live a day).
+ * @example
+ * recoverySuite(redisRecoveryHarness('RedisLifetimeManager', 2, () => ({ url }), url));
+ */
+export function redisRecoveryHarness(name: string, maxNodes: number, options: () => RedisLifetimeManagerOptions, cleanupUrl?: string): RecoveryHarness {
+  return {
+    name,
+    maxNodes,
+    async createNodes(count, recovery) {
+      const prefix = `hubwire-test-${randomUUID()}`;
+      const nodes = Array.from({ length: count }, (_, i) => {
+        const metrics = createCounterMetrics();
+        const manager = new RedisLifetimeManager({ ...options(), prefix, hubName: 'TestHub', protocols: [jsonHubProtocol, messagePackHubProtocol], metrics, recovery });
+        return recoveryTestNode(manager, metrics, i === 0 && cleanupUrl !== undefined ? () => deleteKeys(cleanupUrl, `${prefix}:*`) : undefined);
+      });
+      await Promise.all(nodes.map((node) => (node.manager as RedisLifetimeManager).ready()));
+      return nodes;
+    },
+  };
+}
+
+/** Deletes the keys matching `pattern` on the Redis at `url`. */
+async function deleteKeys(url: string, pattern: string): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 500 })) if (keys.length > 0) await client.del(keys);
+  } finally {
+    client.destroy();
+  }
 }

@@ -111,7 +111,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   readonly hubName: string;
   /** Presence over every node on the same Redis (docs/operations.md, "Running on Redis"). */
   readonly presence: Presence;
-  /** Recoverable groups, when the hub has any (`recovery` of the context). */
+  /** Recoverable groups, when the context's `recovery` names at least one spec. */
   readonly recovery: GroupRecovery | undefined;
   readonly #presence: RedisPresence | undefined;
   readonly #recovery: RedisRecovery | undefined;
@@ -186,7 +186,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
             labels: context.labels,
           });
     this.#recovery =
-      context.recovery === undefined
+      context.recovery === undefined || context.recovery.groups.length === 0
         ? undefined
         : new RedisRecovery({
             hubName: context.hubName,
