@@ -25,7 +25,16 @@ type Method<T, K extends keyof T> = NonNullable<T[K]> extends AnyFunction ? NonN
  * `ReadableStream`, or a promise of one), `never` for a method that does not stream. The
  * `ReadableStream` case is matched by shape so the types need neither the DOM nor Node's lib.
  */
-export type StreamItem<R> =
+export type StreamItem<R> = IsAny<R> extends true
+  ? any
+  : [R] extends [never]
+    ? never
+    : StreamItemOf<R>;
+
+/** True for `any` (a dynamic hub's results may or may not stream). */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+type StreamItemOf<R> =
   Awaited<R> extends AsyncIterable<infer Item>
     ? Item
     : Awaited<R> extends { getReader(): { read(): Promise<infer Read> } }
@@ -37,8 +46,10 @@ export type StreamItem<R> =
 /** Server-side parameters as the client passes them: an upload stream (`AsyncIterable<T>`) is a `Subject<T>` (any `IStreamResult<T>`). */
 export type WireArguments<P extends readonly unknown[]> = { [I in keyof P]: P[I] extends AsyncIterable<infer Item> ? IStreamResult<Item> : P[I] };
 
-/** Methods that answer once (invoke, send). */
-export type InvocableName<S> = { [K in MethodName<S>]: [StreamItem<ReturnType<Method<S, K>>>] extends [never] ? K : never }[MethodName<S>];
+/** Methods that answer once (invoke, send); a method returning `any` is both kinds. */
+export type InvocableName<S> = {
+  [K in MethodName<S>]: IsAny<ReturnType<Method<S, K>>> extends true ? K : [StreamItem<ReturnType<Method<S, K>>>] extends [never] ? K : never;
+}[MethodName<S>];
 
 /** Methods that stream their result. */
 export type StreamingName<S> = { [K in MethodName<S>]: [StreamItem<ReturnType<Method<S, K>>>] extends [never] ? never : K }[MethodName<S>];
