@@ -33,27 +33,39 @@ const VERSION = 1;
  * ```
  */
 export function encodeEntry(entry: EntryPayload): Buffer {
-  const parts: Buffer[] = [Buffer.of(VERSION)];
-  const uint = (value: number): void => {
-    const part = Buffer.allocUnsafe(4);
-    part.writeUInt32BE(value);
-    parts.push(part);
-  };
-  const bytes = (value: Buffer): void => {
-    uint(value.length);
-    parts.push(value);
-  };
-  uint(entry.except.length);
-  for (const id of entry.except) bytes(Buffer.from(id, 'utf8'));
-  uint(entry.messages.length);
+  // Sized first, then written into one buffer: an entry is encoded on every recoverable send.
+  const except = entry.except.map((id) => Buffer.from(id, 'utf8'));
+  let size = 1 + 4 + 4;
+  for (const id of except) size += 4 + id.length;
+  const names: Buffer[][] = [];
   for (const message of entry.messages) {
-    uint(message.bytes.size);
+    size += 4;
+    const encoded: Buffer[] = [];
     for (const [name, body] of message.bytes) {
-      bytes(Buffer.from(name, 'utf8'));
+      const bytes = Buffer.from(name, 'utf8');
+      encoded.push(bytes);
+      size += 8 + bytes.length + body.length;
+    }
+    names.push(encoded);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let offset = out.writeUInt8(VERSION, 0);
+  const bytes = (value: Buffer): void => {
+    offset = out.writeUInt32BE(value.length, offset);
+    offset += value.copy(out, offset);
+  };
+  offset = out.writeUInt32BE(except.length, offset);
+  for (const id of except) bytes(id);
+  offset = out.writeUInt32BE(entry.messages.length, offset);
+  entry.messages.forEach((message, i) => {
+    offset = out.writeUInt32BE(message.bytes.size, offset);
+    let j = 0;
+    for (const body of message.bytes.values()) {
+      bytes(names[i]![j++]!);
       bytes(body);
     }
-  }
-  return Buffer.concat(parts);
+  });
+  return out;
 }
 
 /** Decodes an entry payload; throws a RangeError for bytes that are not one. */

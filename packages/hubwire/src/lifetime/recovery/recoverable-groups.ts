@@ -44,7 +44,7 @@ interface GroupState {
 }
 
 /** Entries per group kept in {@link GroupState.recent}. */
-const RECENT_ENTRIES = 64;
+const RECENT_ENTRIES = 128;
 
 /**
  * {@link GroupRecovery} over a {@link RecoveryEngineHost}. Besides the public API, the manager
@@ -316,7 +316,7 @@ export class RecoverableGroups implements GroupRecovery {
     let replayed = 0;
     let offset = since;
     for (const entry of read.entries) {
-      const delivered = this.#positioned(state, read.epoch, entry.offset, entry.payload);
+      const delivered = this.#positioned(state, read.epoch, entry.offset, entry.payload, false);
       if (delivered === undefined) continue;
       replayed += member.write(delivered);
       offset = entry.offset;
@@ -336,20 +336,26 @@ export class RecoverableGroups implements GroupRecovery {
   #deliver(group: string, epoch: string, offset: number, payload: Buffer): void {
     const state = this.#groups.get(group);
     if (state === undefined || state.members.size === 0) return;
-    const delivered = this.#positioned(state, epoch, offset, payload);
+    const delivered = this.#positioned(state, epoch, offset, payload, true);
     if (delivered === undefined) return;
     for (const member of state.members.values()) member.offer(delivered);
   }
 
-  /** The entry decoded and positioned, from the recent ones when the node has it. */
-  #positioned(state: GroupState, epoch: string, offset: number, payload: Buffer): DeliveredEntry | undefined {
+  /**
+   * The entry decoded and positioned, from the recent ones when the node has it. Live entries
+   * always enter the recent ones (the oldest leaves); a replayed one only while there is room, so
+   * a replay longer than the cache does not push out the entries the next replay starts with.
+   */
+  #positioned(state: GroupState, epoch: string, offset: number, payload: Buffer, live: boolean): DeliveredEntry | undefined {
     const cached = state.recent.get(offset);
     if (cached?.epoch === epoch) return cached;
     const delivered = this.#decode(state.group, epoch, offset, payload, state.spec);
     if (delivered === undefined) return undefined;
-    state.recent.delete(offset);
-    state.recent.set(offset, delivered);
-    if (state.recent.size > RECENT_ENTRIES) state.recent.delete(state.recent.keys().next().value!);
+    if (live || state.recent.size < RECENT_ENTRIES) {
+      state.recent.delete(offset);
+      state.recent.set(offset, delivered);
+      if (state.recent.size > RECENT_ENTRIES) state.recent.delete(state.recent.keys().next().value!);
+    }
     return delivered;
   }
 
