@@ -13,7 +13,7 @@ export const MetricNames = {
   messagesSent: 'Hub messages queued to clients (one per recipient).',
   invocations: 'Hub method invocations dispatched.',
   invocationErrors: 'Hub method invocations that ended with an error completion.',
-  slowConsumerDisconnects: 'Connections closed because their outbound buffer overflowed.',
+  slowConsumerDisconnects: 'Connections closed because their outbound buffer overflowed, or a recoverable group with the disconnect policy gave up on them (their queue passed maxQueued).',
   sendTimeouts: 'Connections closed because a send stayed unfinished for transportSendTimeout (the client stopped reading).',
   authenticationExpired: 'Connections closed because their access token expired (closeOnAuthenticationExpiration).',
   protocolErrors: 'Connections closed because of malformed or oversized input.',

@@ -72,7 +72,7 @@ export function slowConsumer(host: EndingHost, connection: EndingConnection, buf
  */
 export function slowGroupMember(host: EndingHost, connection: EndingConnection, reason: string): EndOptions {
   const error = new HubwireError('HUB_ERR_SLOW_CONSUMER', reason);
-  host.metrics.increment('slowConsumerDisconnects', host.labels);
+  // Not counted here: the recovery engine that gave up counts slowConsumerDisconnects itself.
   host.logger.warn({ hub: host.path, connectionId: connection.connectionId, reason }, 'slow consumer: a recoverable group gave up on it; closing the connection');
   return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error };
 }
