@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createClient } from '@redis/client';
 import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import type { CampaignPublisher } from '../../apps/server/src/modules/campaigns/publishing.js';
+import type { CampaignMessage } from '../../apps/server/src/modules/campaigns/run.js';
 import { within } from '../support/wait.js';
 
 export type Numbered = OrchestrationEvent | ArtifactUpdate;
@@ -18,14 +19,11 @@ export class NodeRecorder implements CampaignPublisher {
   /** Return false to drop the message unsent. */
   beforeSend: (message: Numbered) => boolean = () => true;
 
-  orchestrationEvent(event: OrchestrationEvent): void {
-    if (this.beforeSend(event)) this.messages.push(event);
-  }
-  artifactUpdate(update: ArtifactUpdate): void {
-    if (this.beforeSend(update)) this.messages.push(update);
-  }
-  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void {
-    this.acknowledgements.push(acknowledgement);
+  send(message: CampaignMessage): void {
+    const numbered = message.kind === 'artifact' ? message.update : message.event;
+    if (!this.beforeSend(numbered)) return;
+    this.messages.push(numbered);
+    if (message.kind === 'event' && message.acknowledgement !== undefined) this.acknowledgements.push(message.acknowledgement);
   }
 }
 

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ArtifactUpdate, CampaignDetails, CampaignSnapshot, CancellationAcknowledgement, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import { createCampaignsModule, type CampaignsModule } from '../../apps/server/src/modules/campaigns/index.js';
 import { CampaignOrchestrator, type CampaignPublisher } from '../../apps/server/src/modules/campaigns/orchestrator.js';
+import type { CampaignMessage as NumberedMessage } from '../../apps/server/src/modules/campaigns/run.js';
 import { stopAll } from '../support/e2e.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { clientFor, signalR } from '../support/signalr-client.js';
@@ -14,14 +15,13 @@ import { demoTokens, startHarness, testConfig, type Harness } from './harness.js
 class Recorder implements CampaignPublisher {
   readonly messages: CampaignMessage[] = [];
   readonly acknowledgements: CancellationAcknowledgement[] = [];
-  orchestrationEvent(event: OrchestrationEvent): void {
-    this.messages.push(event);
-  }
-  artifactUpdate(update: ArtifactUpdate): void {
-    this.messages.push(update);
-  }
-  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void {
-    this.acknowledgements.push(acknowledgement);
+  send(message: NumberedMessage): void {
+    if (message.kind === 'artifact') {
+      this.messages.push(message.update);
+      return;
+    }
+    this.messages.push(message.event);
+    if (message.acknowledgement !== undefined) this.acknowledgements.push(message.acknowledgement);
   }
 }
 

@@ -4,12 +4,15 @@
  */
 import type { Clock, HubServer } from 'hubwire';
 import type { AppContext, AppModule } from '../../app-context.js';
+import { withOptionalArguments } from '../optional-arguments.js';
+import { campaignHistoryWindow, campaignRecovery, entryOf, type CampaignHistoryWindow } from './campaign-history.js';
 import { CampaignsHub } from './campaigns-hub.js';
 import { campaignGroup } from './model.js';
 import { MemoryCampaignStore } from './memory-store.js';
 import { CampaignOrchestrator, type CampaignPublisher } from './orchestrator.js';
 import { RedisCampaignStore } from './redis-store.js';
 import { registerCampaignRoutes } from './routes.js';
+import { sequenceOf } from './run.js';
 
 export const CAMPAIGNS_HUB_PATH = '/hubs/campaigns';
 
@@ -25,6 +28,11 @@ export interface CampaignsModuleOptions {
   readonly claimTtlMs?: number;
   /** On a cluster: how often claims are renewed and orphaned runs looked for (ms). Default 1000. */
   readonly claimUpkeepMs?: number;
+  /**
+   * The history window of each campaign's group (docs/hubs.md): default 64 entries and the
+   * longest run's life plus 10 minutes. Tests make it small to reach the snapshot fallback.
+   */
+  readonly history?: Partial<CampaignHistoryWindow>;
 }
 
 /** The campaigns module; `orchestrator` is available once it is registered. */
@@ -56,12 +64,18 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
         logger,
       });
       orchestrator = campaigns;
-      app.hubwire.mapHub(CAMPAIGNS_HUB_PATH, CampaignsHub, { create: () => new CampaignsHub(campaigns) });
+      const history = { ...campaignHistoryWindow(app.config.simulators.campaigns.stepMs), ...options.history };
+      app.hubwire.mapHub(CAMPAIGNS_HUB_PATH, CampaignsHub, {
+        create: () => new CampaignsHub(campaigns),
+        recovery: campaignRecovery(history),
+        // SubscribeToCampaign(id) as before, and SubscribeToCampaign(id, fromSequence).
+        protocols: withOptionalArguments(CampaignsHub, { subscribeToCampaign: 1 }),
+      });
       registerCampaignRoutes(app.routes, campaigns, CAMPAIGNS_HUB_PATH, logger);
       campaigns.start();
       // Graceful: this node's runs are handed over to the others (released), not cancelled.
       app.onStop(() => campaigns.stop());
-      logger.debug({ stepMs: app.config.simulators.campaigns.stepMs, store: app.cluster === undefined ? 'memory' : 'redis' }, 'campaigns module registered');
+      logger.debug({ stepMs: app.config.simulators.campaigns.stepMs, store: app.cluster === undefined ? 'memory' : 'redis', history }, 'campaigns module registered');
     },
   };
 }
@@ -70,15 +84,17 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
 export const campaignsModule: CampaignsModule = createCampaignsModule();
 
 /**
- * Sends each message to the campaign's group. The orchestrator awaits each send before the next
- * of the same campaign, so they go out in sequence order whatever the lifetime manager.
+ * Publishes each message to the campaign's recoverable group at its sequence number (a history
+ * entry per number). The orchestrator awaits each send before the next of the same campaign, so
+ * they go out in sequence order whatever the lifetime manager.
  */
 function groupPublisher(hubwire: HubServer): CampaignPublisher {
   let hub: ReturnType<typeof hubwire.hubContext<CampaignsHub>> | undefined;
-  const group = (campaignId: string) => (hub ??= hubwire.hubContext(CampaignsHub)).clients.group(campaignGroup(campaignId));
   return {
-    orchestrationEvent: (event) => group(event.campaignId).ReceiveOrchestrationEvent(event),
-    artifactUpdate: (update) => group(update.campaignId).ReceiveArtifactUpdate(update),
-    cancellationAcknowledged: (ack) => group(ack.campaignId).ReceiveCancellationAcknowledgement(ack),
+    async send(message) {
+      hub ??= hubwire.hubContext(CampaignsHub);
+      const campaignId = message.kind === 'artifact' ? message.update.campaignId : message.event.campaignId;
+      await hub.groups.publish(campaignGroup(campaignId), entryOf(message), { offset: sequenceOf(message) });
+    },
   };
 }

@@ -5,6 +5,7 @@
  * includes, so a client can rebuild the server's state from a snapshot and the events after it.
  * @module
  */
+import type { GroupPosition } from 'hubwire';
 
 /** Where an orchestration run is. `completed` and `cancelled` are final. */
 export type CampaignState = 'created' | 'planning' | 'generating' | 'reviewing' | 'auditing' | 'completed' | 'cancelled';
@@ -91,12 +92,27 @@ export interface CampaignDetails extends CampaignSnapshot {
   readonly endedAt: string | null;
 }
 
-/** The client methods of `/hubs/campaigns` (names as sent on the wire). */
+/**
+ * The answer of `SubscribeToCampaign(id, fromSequence)`: whether every message after
+ * `fromSequence` was replayed (false: `ReceiveCampaignSnapshot` was sent first), the last sequence
+ * number the history had given the connection, and how many messages were replayed.
+ */
+export interface CampaignRecovery {
+  readonly recovered: boolean;
+  readonly lastSequence: number;
+  readonly replayed: number;
+}
+
+/**
+ * The client methods of `/hubs/campaigns` (names as sent on the wire). The group's messages carry
+ * their position as a last argument (the library adds it; `offset` is the sequence number).
+ */
 export interface CampaignsClient {
-  ReceiveOrchestrationEvent(event: OrchestrationEvent): void;
-  ReceiveArtifactUpdate(update: ArtifactUpdate): void;
+  ReceiveOrchestrationEvent(event: OrchestrationEvent, position?: GroupPosition): void;
+  ReceiveArtifactUpdate(update: ArtifactUpdate, position?: GroupPosition): void;
   ReceiveCampaignSnapshot(snapshot: CampaignSnapshot): void;
-  ReceiveCancellationAcknowledgement(acknowledgement: CancellationAcknowledgement): void;
+  /** Right behind its `CampaignCancelled` event, with the same position. */
+  ReceiveCancellationAcknowledgement(acknowledgement: CancellationAcknowledgement, position?: GroupPosition): void;
 }
 
 /** True for the states a run never leaves. */

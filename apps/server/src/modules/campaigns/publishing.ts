@@ -3,22 +3,27 @@
  * skipped. A store keeps how far a campaign's messages are known to be out (`publishedThrough`)
  * and its latest messages; whoever commits next — the run's owner, a node that took the run
  * over, a node that cancels — first sends what lies between that mark and its own messages.
- * So a node that died between committing and sending costs its subscribers nothing. A message
- * may reach a subscriber twice only when two nodes send around the same moment (a cancel racing
- * the owner's step) or a mark could not be stored; clients drop a sequence number they already have.
+ * So a node that died between committing and sending costs its subscribers nothing.
+ *
+ * Each message goes to the campaign's recoverable group at its own sequence number (see
+ * campaign-history.ts), and the history drops a number it already holds: a message sent twice —
+ * two nodes sending around the same moment (a cancel racing the owner's step), a mark that could
+ * not be stored, a node killed after sending and before marking — reaches each subscriber once.
  * @module
  */
 import type { Logger } from 'pino';
 import { withTimeout } from '../../cluster/bounded.js';
-import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from './model.js';
 import { sequenceOf, type CampaignMessage } from './run.js';
 import type { CampaignStore } from './store.js';
 
 /** Where the orchestrator's messages go (the hub's group of the campaign, in the server). */
 export interface CampaignPublisher {
-  orchestrationEvent(event: OrchestrationEvent): void | Promise<void>;
-  artifactUpdate(update: ArtifactUpdate): void | Promise<void>;
-  cancellationAcknowledged(acknowledgement: CancellationAcknowledgement): void | Promise<void>;
+  /**
+   * Sends one numbered message — an artifact update, or an orchestration event with the
+   * cancellation acknowledgement it carries — to the campaign's subscribers. Resolves once it is
+   * out; a number already sent may be dropped as a duplicate.
+   */
+  send(message: CampaignMessage): void | Promise<void>;
 }
 
 /** Sends messages of one campaign at a time; the caller runs one call per campaign at once. */
@@ -58,50 +63,31 @@ export class CampaignPublishing {
     }
     const all = [...earlier, ...messages];
     if (all.length === 0) return;
-    // Every send is started in this same tick, in order, and the mark right behind them: the
-    // backplane publishes on the app's Redis connection (app.ts gives it that client), so Redis
-    // gets the PUBLISHes and the mark in one write, and a node killed once its messages are out
-    // has marked them too (its heir sends nothing twice). The sends are awaited together after.
-    const sent: Promise<void>[] = [];
+    // One after the other: each send takes its sequence number as its history offset, and an
+    // offset past the next one would leave a hole that drops the one before it. The mark follows
+    // what was confirmed; a node killed before marking leaves its heir sends the history drops.
+    let through: number | undefined;
     for (const message of all) {
-      for (const send of this.#sendsOf(message)) {
-        if (this.#halted) return;
-        sent.push(this.#start(campaignId, sequenceOf(message), send));
+      if (this.#halted) return;
+      try {
+        // Bounded: a Redis that takes the publish but never answers must not stall the run.
+        await withTimeout(Promise.resolve().then(() => this.#publisher.send(message)), this.#sendTimeoutMs);
+      } catch (error) {
+        // Not marked: the next commit sends it (and what follows) again.
+        this.#logger.error({ err: error, campaignId, sequence: sequenceOf(message) }, 'campaign message not sent');
+        break;
       }
+      through = sequenceOf(message);
     }
-    if (this.#halted) return;
-    const marked = this.#store.markPublished(campaignId, sequenceOf(all.at(-1)!)).catch((error: unknown) => {
-      // The next commit sends these again: a duplicate, never a gap.
+    if (this.#halted || through === undefined) return;
+    await this.#store.markPublished(campaignId, through).catch((error: unknown) => {
+      // The next commit sends these again: duplicates the history drops, never a gap.
       this.#logger.debug({ err: error, campaignId }, 'campaign publish mark not stored');
     });
-    try {
-      // Bounded: a Redis that takes the publishes but never answers must not stall the run.
-      await withTimeout(Promise.all(sent), this.#sendTimeoutMs);
-    } catch (error) {
-      this.#logger.error({ err: error, campaignId }, 'campaign messages not confirmed sent');
-    }
-    await marked;
   }
 
   /** Sends and records nothing more, as a process that died would (tests). */
   halt(): void {
     this.#halted = true;
-  }
-
-  #sendsOf(message: CampaignMessage): (() => void | Promise<void>)[] {
-    if (message.kind === 'artifact') return [() => this.#publisher.artifactUpdate(message.update)];
-    const { event, acknowledgement } = message;
-    return [() => this.#publisher.orchestrationEvent(event), ...(acknowledgement === undefined ? [] : [() => this.#publisher.cancellationAcknowledged(acknowledgement)])];
-  }
-
-  /** Starts one send now (synchronously, so sends keep their order); its failure is logged, never thrown. */
-  #start(campaignId: string, sequence: number, send: () => void | Promise<void>): Promise<void> {
-    const failed = (error: unknown) => this.#logger.error({ err: error, campaignId, sequence }, 'campaign message not sent');
-    try {
-      return Promise.resolve(send()).catch(failed);
-    } catch (error) {
-      failed(error);
-      return Promise.resolve();
-    }
   }
 }
