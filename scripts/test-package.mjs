@@ -5,7 +5,10 @@
 // installs the tarballs into a new project under os.tmpdir() (outside the repository, so no
 // hoisted node_modules can hide a missing dependency), and there: imports the library from ESM,
 // require()s it from CommonJS, type-checks TypeScript users of it with skipLibCheck off
-// (nodenext, bundler, node10), and runs a hub the official client talks to.
+// (nodenext, bundler, node10), and runs a hub the official client talks to. @hubwire/client is
+// checked there too: imported from plain ESM against the packed hubwire (a typed-proxy call and a
+// recoverable subscription over a real connection), and type-checked as a Node user (nodenext)
+// and as a browser app (bundler, DOM lib, no Node types), both with skipLibCheck off.
 // One PASS/FAIL line per check, then "N passed, N failed"; exits 1 on any failure.
 // `--keep` leaves the temporary project in place to look at.
 import { spawn } from 'node:child_process';
@@ -220,6 +223,9 @@ async function main(temp) {
     bundler: tsc('tsconfig.bundler.json'),
     node10: tsc('tsconfig.node10.json'),
     server: node(['server.mjs'], project, 30 * SECOND),
+    client: node(['client.mjs'], project, 30 * SECOND),
+    clientNodenext: tsc('tsconfig.client.nodenext.json'),
+    clientBrowser: tsc('tsconfig.client.bundler.json'),
   };
   await check('import from plain JavaScript ESM', async () => quiet(await runs.esm));
   await check('require() from CommonJS', async () => quiet(await runs.cjs));
@@ -231,6 +237,9 @@ async function main(temp) {
     if (result.ok && !/^listening on http:\/\/127\.0\.0\.1:\d+$/m.test(result.stdout)) return { ...result, ok: false, why: 'no "listening on" line' };
     return quiet(result);
   });
+  await check('@hubwire/client from plain JavaScript ESM: a typed-proxy call and a recoverable subscription against the packed hubwire', async () => quiet(await runs.client));
+  await check('@hubwire/client typed proxies, moduleResolution nodenext, skipLibCheck off', async () => quiet(await runs.clientNodenext, 'no errors'));
+  await check('@hubwire/client in a browser app: moduleResolution bundler, DOM lib, no Node types, skipLibCheck off', async () => quiet(await runs.clientBrowser, 'no errors'));
   // Last, because it changes the project: the user's @types/node now satisfies the package's.
   await check(`TypeScript nodenext beside the user's own ${devRange('@types/node')}`, async () => {
     const added = await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', devRange('@types/node')], project, 60 * SECOND);
