@@ -1,8 +1,10 @@
 /**
  * The server app's modules during a Redis outage, on a redis-server of the test's own: the
  * leaders step down within the lease TTL (no simulator runs anywhere, none runs twice), admin
- * figures answer for the asking node alone marked `partial`, GetRecentEvents and the synaxis
- * endpoint still answer; when Redis is back, one leader again and the figures are whole.
+ * figures answer for the asking node alone marked `partial`, GetRecentEvents still answers and
+ * the synaxis endpoint answers 503 (a notification goes out only with its place in the
+ * organization's history, which is in Redis); when Redis is back, one leader again, the figures
+ * are whole and notifications go out again.
  * @module
  */
 import assert from 'node:assert/strict';
@@ -60,8 +62,9 @@ describe('the server app during a Redis outage', () => {
     assert.equal(partial.connections.total, a.app.hubwire.connectionCount());
     assert.ok(Array.isArray(await within(watchers[1]!.invoke('GetRecentEvents'), 5000, 'recent during the outage')));
     const notified = await b.request('POST', '/api/synaxis/organizations/acme/notifications', { token: adminToken, body: { type: 'AuditEvent', payload: { actor: 'a', action: 'b', resource: 'c', outcome: 'success' } } });
-    assert.equal(notified.status, 202, 'the endpoint answers, counting this node\'s members');
-    assert.equal(notified.body.members, 0);
+    assert.equal(notified.status, 503, JSON.stringify(notified.body));
+    assert.equal(notified.headers.get('retry-after'), '1');
+    assert.match(notified.body.error, /Notifications cannot be sent right now \(the organization's history cannot be reached\)/);
 
     await redis.restart();
     await until(() => running() === 1, 10_000, 'one leader again');
@@ -80,5 +83,7 @@ describe('the server app during a Redis outage', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(running(), 1);
+    const back = await b.request('POST', '/api/synaxis/organizations/acme/notifications', { token: adminToken, body: { type: 'AuditEvent', payload: { actor: 'a', action: 'b', resource: 'c', outcome: 'success' } } });
+    assert.equal(back.status, 202, JSON.stringify(back.body));
   });
 });

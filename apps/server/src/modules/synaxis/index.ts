@@ -11,7 +11,9 @@ import { FencedState } from '../../cluster/fenced-state.js';
 import { followLease } from '../../cluster/lead-in-turn.js';
 import { openLease, type Lease } from '../../cluster/lease.js';
 import { SynaxisAgents, type AgentsSnapshot } from './agents.js';
+import { withOptionalArguments } from '../optional-arguments.js';
 import { clusterMembers, localMembers, type OrganizationMembers } from './memberships.js';
+import { ORGANIZATION_HISTORY, organizationGroup } from './model.js';
 import { SynaxisNotifier } from './notifier.js';
 import { registerSynaxisRoutes } from './routes.js';
 import { OrganizationDirectory, SynaxisHub, type MembershipCheck } from './synaxis-hub.js';
@@ -64,7 +66,13 @@ export function createSynaxisModule(options: SynaxisModuleOptions = {}): Synaxis
       shared = members;
       members.start();
       const isMember = options.isMember ?? ((user, organizationId) => organizationsOf(user, app.config.jwt).includes(organizationId));
-      app.hubwire.mapHub(SYNAXIS_HUB_PATH, SynaxisHub, { authorize: true, create: () => new SynaxisHub(isMember, directory, members) });
+      app.hubwire.mapHub(SYNAXIS_HUB_PATH, SynaxisHub, {
+        authorize: true,
+        create: () => new SynaxisHub(isMember, directory, members),
+        recovery: { groups: [{ match: organizationGroup('*'), ...ORGANIZATION_HISTORY }] },
+        // JoinOrganization(id) as before, and JoinOrganization(id, fromPosition).
+        protocols: withOptionalArguments(SynaxisHub, { joinOrganization: 1 }),
+      });
       const sender = new SynaxisNotifier(app.hubwire, app.clock);
       notifier = sender;
       registerSynaxisRoutes(app.routes, sender, members, logger);

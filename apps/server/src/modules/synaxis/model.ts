@@ -3,6 +3,7 @@
  * members, their payloads, and the checks the admin REST endpoint applies to them.
  * @module
  */
+import type { GroupPosition } from 'hubwire';
 import { BadRequest } from '../../app-context.js';
 
 export type ProviderStatus = 'healthy' | 'degraded' | 'down';
@@ -76,14 +77,34 @@ export type SynaxisNotification<T extends SynaxisNotificationType = SynaxisNotif
   readonly timestamp: string;
 } & SynaxisPayloads[T];
 
-/** The client methods of `/hubs/synaxis` (names as sent on the wire). */
+/**
+ * The client methods of `/hubs/synaxis` (names as sent on the wire). Each notification carries
+ * its position in the organization's history as a last argument (the library adds it): pass the
+ * last one to `JoinOrganization` after a reconnect.
+ */
 export interface SynaxisClient {
-  ProviderHealthChanged(notification: SynaxisNotification<'ProviderHealthChanged'>): void;
-  CostOptimizationApplied(notification: SynaxisNotification<'CostOptimizationApplied'>): void;
-  ModelDiscovered(notification: SynaxisNotification<'ModelDiscovered'>): void;
-  SecurityAlert(notification: SynaxisNotification<'SecurityAlert'>): void;
-  AuditEvent(notification: SynaxisNotification<'AuditEvent'>): void;
+  ProviderHealthChanged(notification: SynaxisNotification<'ProviderHealthChanged'>, position?: GroupPosition): void;
+  CostOptimizationApplied(notification: SynaxisNotification<'CostOptimizationApplied'>, position?: GroupPosition): void;
+  ModelDiscovered(notification: SynaxisNotification<'ModelDiscovered'>, position?: GroupPosition): void;
+  SecurityAlert(notification: SynaxisNotification<'SecurityAlert'>, position?: GroupPosition): void;
+  AuditEvent(notification: SynaxisNotification<'AuditEvent'>, position?: GroupPosition): void;
 }
+
+/**
+ * The answer of `JoinOrganization`: `position` is where the organization's history stands for
+ * this connection (the last notification replayed, or the newest one). With a `fromPosition`,
+ * `recovered` says whether every notification after it was replayed, and `replayed` how many.
+ */
+export interface OrganizationJoin {
+  readonly organizationId: string;
+  readonly joinedAt: string;
+  readonly position: GroupPosition;
+  readonly recovered?: boolean;
+  readonly replayed?: number;
+}
+
+/** The history window of every organization's group (docs/hubs.md). */
+export const ORGANIZATION_HISTORY = { maxCount: 500, maxAge: 15 * 60_000 } as const;
 
 /** The group of an organization's members. */
 export function organizationGroup(organizationId: string): string {

@@ -4,13 +4,16 @@
  */
 import type { Logger } from 'pino';
 import { BadRequest, type RestRoutes } from '../../app-context.js';
+import { isBackplaneError } from '../client-positions.js';
 import { ORGANIZATION_ID, parseNotificationRequest } from './model.js';
 import type { OrganizationMembers } from './memberships.js';
 import type { SynaxisNotifier } from './notifier.js';
 
 /**
  * `POST /api/synaxis/organizations/:id/notifications` with `{type, payload}` (admin role):
- * answers 202 `{notification, members}` (members: connections, on every node, that had joined the organization).
+ * answers 202 `{notification, members}` (members: connections, on every node, that had joined the
+ * organization), or 503 while the organization's history (Redis) cannot be reached: a
+ * notification is delivered only with its place in the history.
  */
 export function registerSynaxisRoutes(routes: RestRoutes, notifier: SynaxisNotifier, members: OrganizationMembers, logger: Logger): void {
   routes.add(
@@ -21,7 +24,13 @@ export function registerSynaxisRoutes(routes: RestRoutes, notifier: SynaxisNotif
       if (!ORGANIZATION_ID.test(organizationId)) throw new BadRequest('id', 'The organization id is 1 to 64 lowercase letters, digits, ., - or _.');
       const { type, payload } = parseNotificationRequest(body);
       const count = await members.memberCount(organizationId);
-      const notification = await notifier.notify(organizationId, type, payload);
+      let notification;
+      try {
+        notification = await notifier.notify(organizationId, type, payload);
+      } catch (error) {
+        if (!isBackplaneError(error)) throw error;
+        return { status: 503, body: { error: 'Notifications cannot be sent right now (the organization\'s history cannot be reached); try again shortly.' }, headers: { 'Retry-After': '1' } };
+      }
       logger.info({ organizationId, type, members: count, by: user?.userIdentifier }, 'synaxis notification sent by hand');
       return { status: 202, body: { notification, members: count } };
     },

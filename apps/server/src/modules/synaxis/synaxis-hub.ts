@@ -2,9 +2,10 @@
  * `/hubs/synaxis`: organization notifications for authenticated members.
  * @module
  */
-import { Hub, HubError, type Principal } from 'hubwire';
+import { Hub, HubError, type Principal, type RecoveryResult } from 'hubwire';
+import { checkPosition, isBackplaneError } from '../client-positions.js';
 import type { OrganizationMembers } from './memberships.js';
-import { ORGANIZATION_ID, organizationGroup, type SynaxisClient } from './model.js';
+import { ORGANIZATION_ID, organizationGroup, type OrganizationJoin, type SynaxisClient } from './model.js';
 
 /** Decides whether `user` is a member of the organization (may be async, e.g. a database look-up). */
 export type MembershipCheck = (user: Principal, organizationId: string) => boolean | Promise<boolean>;
@@ -55,6 +56,11 @@ export class OrganizationDirectory {
     return Object.fromEntries([...this.#members].map(([organizationId, members]) => [organizationId, members.size]));
   }
 
+  /** True if the connection joined the organization. */
+  has(connectionId: string, organizationId: string): boolean {
+    return this.#byConnection.get(connectionId)?.has(organizationId) ?? false;
+  }
+
   /** Organizations a connection joined. */
   joinedBy(connectionId: string): number {
     return this.#byConnection.get(connectionId)?.size ?? 0;
@@ -65,8 +71,10 @@ export class OrganizationDirectory {
 export const MAX_ORGANIZATIONS_PER_CONNECTION = 50;
 
 /**
- * Clients call `JoinOrganization(id)` (members only; returns `{organizationId, joinedAt}`) and
- * `LeaveOrganization(id)`; members receive the organization's notifications.
+ * Clients call `JoinOrganization(id)` (members only; returns `{organizationId, joinedAt,
+ * position}`), `JoinOrganization(id, fromPosition)` (the same, after replaying what the client
+ * missed since `fromPosition`) and `LeaveOrganization(id)`; members receive the organization's
+ * notifications, each with its position as a trailing argument.
  * Map it with `authorize: true`: every connection has a verified user.
  */
 export class SynaxisHub extends Hub<SynaxisClient> {
@@ -82,18 +90,39 @@ export class SynaxisHub extends Hub<SynaxisClient> {
     this.#members = members;
   }
 
-  async joinOrganization(organizationId: string): Promise<{ organizationId: string; joinedAt: string }> {
+  /**
+   * Joins the organization's group. With `fromPosition` (the last position the client received)
+   * the notifications after it are replayed first, in order, then the live ones follow with no
+   * gap and no repeat; `recovered: false` says the history could not cover the gap (older than
+   * its window, or another epoch: the history was lost) and nothing was replayed.
+   */
+  async joinOrganization(organizationId: string, fromPosition: { offset: number; epoch: string } | null): Promise<OrganizationJoin> {
     const id = checkId(organizationId);
+    const since = checkPosition(fromPosition, 'fromPosition');
     const user = this.context.user;
     if (user === undefined || !(await this.#isMember(user, id))) throw new HubError(`You are not a member of organization '${id}'.`);
-    if (this.#directory.joinedBy(this.context.connectionId) >= MAX_ORGANIZATIONS_PER_CONNECTION) {
+    if (!this.#directory.has(this.context.connectionId, id) && this.#directory.joinedBy(this.context.connectionId) >= MAX_ORGANIZATIONS_PER_CONNECTION) {
       throw new HubError(`A connection may join at most ${MAX_ORGANIZATIONS_PER_CONNECTION} organizations.`);
     }
-    await this.groups.add(this.context.connectionId, organizationGroup(id));
+    const group = organizationGroup(id);
+    let result: RecoveryResult;
+    try {
+      if (since === undefined && this.#directory.has(this.context.connectionId, id)) {
+        // A member already, live: nothing to join again (a second live join could skip what is in flight to it).
+        result = { recovered: false, position: await this.groups.position(group), replayed: 0 };
+      } else {
+        // Without a position too: a live join that answers where the history stands.
+        result = await this.groups.recover(this.context.connectionId, group, since === undefined ? {} : { since });
+      }
+    } catch (error) {
+      if (isBackplaneError(error)) throw new HubError('Organization notifications are unavailable right now (their history cannot be reached); try again shortly.');
+      throw error;
+    }
     this.#directory.add(this.context.connectionId, id);
     // Answered once every node counts the new member (agents and the admin endpoint read it).
     await this.#members?.changed();
-    return { organizationId: id, joinedAt: new Date().toISOString() };
+    const joined: OrganizationJoin = { organizationId: id, joinedAt: new Date().toISOString(), position: { group, ...result.position } };
+    return since === undefined ? joined : { ...joined, recovered: result.recovered, replayed: result.replayed };
   }
 
   async leaveOrganization(organizationId: string): Promise<void> {
