@@ -1,11 +1,14 @@
 /**
  * `/hubs/chat`: authenticated chat in workflows. A message goes to every workflow the sender
- * joined, or to everyone when it joined none.
+ * joined, or to everyone when it joined none. Workflows are recoverable groups: a member that
+ * comes back after a reconnect rejoins with the last position it received and is replayed what
+ * it missed.
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { Hub, HubError, type Clock } from 'hubwire';
+import { Hub, HubError, type Clock, type GroupPosition, type RecoveryOptions, type RecoveryResult } from 'hubwire';
 import type { Logger } from 'pino';
+import { checkPosition, isBackplaneError } from '../client-positions.js';
 
 /** What `ReceiveMessage` carries. `workflowId` is null for a message to everyone. */
 export interface ChatMessage {
@@ -30,13 +33,28 @@ export interface MembershipChange {
   readonly timestamp: string;
 }
 
-/** The client methods of /hubs/chat. */
+/**
+ * What `JoinWorkflow` returns: where the workflow's history stands for this connection (the last
+ * message replayed, or the newest one); with a `fromPosition`, whether everything after it was
+ * replayed and how many messages were.
+ */
+export interface WorkflowJoin {
+  readonly workflowId: string;
+  readonly position: GroupPosition;
+  readonly recovered?: boolean;
+  readonly replayed?: number;
+}
+
+/**
+ * The client methods of /hubs/chat. What is sent to a workflow carries its position in the
+ * workflow's history as a last argument (the library adds it); a message to everyone has none.
+ */
 export interface ChatClient {
-  ReceiveMessage(message: ChatMessage): void;
+  ReceiveMessage(message: ChatMessage, position?: GroupPosition): void;
   /** To the workflow's other members when a connection joins it. */
-  UserJoined(change: MembershipChange): void;
+  UserJoined(change: MembershipChange, position?: GroupPosition): void;
   /** To the workflow's other members when a connection leaves it (or disconnects). */
-  UserLeft(change: MembershipChange & { readonly reason: 'left' | 'disconnected' }): void;
+  UserLeft(change: MembershipChange & { readonly reason: 'left' | 'disconnected' }, position?: GroupPosition): void;
 }
 
 /** What the hub is given. */
@@ -62,6 +80,15 @@ export function workflowGroup(workflowId: string): string {
   return `workflow:${workflowId}`;
 }
 
+/**
+ * Workflow groups are recoverable: 200 entries, 5 minutes each (a reconnect takes seconds, a
+ * laptop lid a few minutes); a workflow idle for 30 minutes is forgotten (workflows are made up
+ * by whoever joins them, so memory stays bounded by the busy ones).
+ */
+export const CHAT_RECOVERY: RecoveryOptions = { groups: [{ match: workflowGroup('*'), maxCount: 200, maxAge: 5 * 60_000 }], metaTtl: 30 * 60_000 };
+
+const UNAVAILABLE = 'Workflow chat is unavailable right now (its history cannot be reached); try again shortly.';
+
 /** Chat for authenticated users (the hub is mapped with `authorize: true`). */
 export class ChatHub extends Hub<ChatClient> {
   readonly #services: ChatServices;
@@ -81,25 +108,36 @@ export class ChatHub extends Hub<ChatClient> {
     if (workflows.length === 0) {
       await this.clients.all.ReceiveMessage({ messageId, user, text: checked, workflowId: null, timestamp: receivedAt });
     } else {
+      // One send per workflow: each is an entry of that workflow's own history.
       await Promise.all(
         workflows.map((workflowId) => this.clients.group(workflowGroup(workflowId)).ReceiveMessage({ messageId, user, text: checked, workflowId, timestamp: receivedAt })),
-      );
+      ).catch(unavailable);
     }
     return { messageId, receivedAt };
   }
 
-  /** Joins a workflow; its other members get `UserJoined`. Joining twice changes nothing. */
-  async joinWorkflow(workflowId: unknown): Promise<void> {
+  /**
+   * Joins a workflow; its other members get `UserJoined`. With `fromPosition` (the last position
+   * the client received from the workflow, e.g. before a reconnect) the workflow's messages after
+   * it — `ReceiveMessage`, `UserJoined`, `UserLeft`, as they were sent — are replayed first, in
+   * order, then the live ones follow. Joining again changes nothing and answers the position.
+   */
+  async joinWorkflow(workflowId: unknown, fromPosition: unknown): Promise<WorkflowJoin> {
     const id = checkWorkflowId(workflowId);
+    const since = checkPosition(fromPosition, 'fromPosition');
+    const group = workflowGroup(id);
     const workflows = this.#workflows();
-    if (workflows.has(id)) return;
+    if (workflows.has(id)) return { workflowId: id, position: { group, ...(await this.groups.position(group).catch(unavailable)) } };
     if (workflows.size >= MAX_WORKFLOWS_PER_CONNECTION) {
       throw new HubError(`A connection may be in at most ${MAX_WORKFLOWS_PER_CONNECTION} workflows; leave one first.`);
     }
-    await this.groups.add(this.context.connectionId, workflowGroup(id));
+    // Without a position too: a live join that answers where the history stands.
+    const result: RecoveryResult = await this.groups.recover(this.context.connectionId, group, since === undefined ? {} : { since }).catch(unavailable);
     workflows.add(id);
-    this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'joined workflow');
-    await this.clients.othersInGroup(workflowGroup(id)).UserJoined(this.#change(id));
+    this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id, recovered: result.recovered, replayed: result.replayed }, 'joined workflow');
+    await this.clients.othersInGroup(group).UserJoined(this.#change(id)).catch(unavailable);
+    const joined: WorkflowJoin = { workflowId: id, position: { group, ...result.position } };
+    return since === undefined ? joined : { ...joined, recovered: result.recovered, replayed: result.replayed };
   }
 
   /** Leaves a workflow; its remaining members get `UserLeft`. Leaving one not joined changes nothing. */
@@ -109,7 +147,7 @@ export class ChatHub extends Hub<ChatClient> {
     if (!workflows.delete(id)) return;
     await this.groups.remove(this.context.connectionId, workflowGroup(id));
     this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'left workflow');
-    await this.clients.group(workflowGroup(id)).UserLeft({ ...this.#change(id), reason: 'left' });
+    await this.clients.group(workflowGroup(id)).UserLeft({ ...this.#change(id), reason: 'left' }).catch(unavailable);
   }
 
   /** The workflows this connection joined. */
@@ -148,6 +186,12 @@ export class ChatHub extends Hub<ChatClient> {
   #now(): string {
     return new Date(this.#services.clock.now()).toISOString();
   }
+}
+
+/** The history (Redis) cannot be reached: a clear error for the caller, not an internal one. */
+function unavailable(error: unknown): never {
+  if (isBackplaneError(error)) throw new HubError(UNAVAILABLE);
+  throw error;
 }
 
 function checkWorkflowId(workflowId: unknown): string {

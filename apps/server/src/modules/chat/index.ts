@@ -3,7 +3,8 @@
  * @module
  */
 import type { AppContext, AppModule } from '../../app-context.js';
-import { ChatHub } from './chat-hub.js';
+import { withOptionalArguments } from '../optional-arguments.js';
+import { CHAT_RECOVERY, ChatHub } from './chat-hub.js';
 
 export const CHAT_HUB_PATH = '/hubs/chat';
 
@@ -13,6 +14,12 @@ export const chatModule: AppModule = {
   register(app: AppContext) {
     const logger = app.logger.child({ module: 'chat' });
     const services = { clock: app.clock, maxMessageLength: app.config.limits.chatMaxMessageLength, logger };
-    app.hubwire.mapHub(CHAT_HUB_PATH, ChatHub, { authorize: true, create: () => new ChatHub(services) });
+    app.hubwire.mapHub(CHAT_HUB_PATH, ChatHub, {
+      authorize: true,
+      create: () => new ChatHub(services),
+      recovery: CHAT_RECOVERY,
+      // JoinWorkflow(id) as before, and JoinWorkflow(id, fromPosition) after a reconnect.
+      protocols: withOptionalArguments(ChatHub, { joinWorkflow: 1 }),
+    });
   },
 };
