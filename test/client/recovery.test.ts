@@ -11,7 +11,7 @@ import type { GroupPosition, JoinInfo } from '@hubwire/client';
 import { UpgradedSockets } from '../support/e2e.js';
 import { Deferred } from '../support/deferred.js';
 import { until, within } from '../support/wait.js';
-import { clientScope, publish, range, type DemoServer } from './support.js';
+import { clientScope, DemoHub, publish, range, type DemoServer } from './support.js';
 
 const scope = clientScope();
 
@@ -112,8 +112,8 @@ for (const messagepack of [false, true]) {
       await publish(server, 'room:d', [1, 2, 3]);
       await until(() => client.values.length === 3, 5000, 'three ticks');
       const third = client.positions[2]!;
-      await hub.invoke.replayAt(300, third);
-      await hub.invoke.replayAt(100, { ...third, offset: 1 });
+      await hub.invoke.replayAt(3, third); // the third message again, as it came
+      await hub.invoke.replayAt(100, { ...third, offset: 1 }); // anything below the last offset
       await publish(server, 'room:d', [4]);
       await until(() => client.values.length === 4, 5000, 'the fourth tick');
       assert.deepEqual(client.values, [1, 2, 3, 4]);
@@ -123,6 +123,37 @@ for (const messagepack of [false, true]) {
       await hub.invoke.replayAt(7, { group: 'room:other', offset: 1, epoch: 'x' });
       await until(() => client.values.length === 5, 5000, 'the other group tick');
       assert.equal(client.values[4], 7);
+    });
+
+    it('an entry of several messages (one position) reaches handlers whole, live and replayed', async () => {
+      const server = await scope.server();
+      const client = await gatedClient(server, messagepack);
+      const { hub } = client;
+      const recovered: JoinInfo[] = [];
+      const subscription = hub.subscribe({
+        group: 'room:m',
+        join: (since) => hub.invoke.follow('room:m', since ?? null),
+        onRecovered: (_result, info) => recovered.push(info),
+      });
+      await within(subscription.joined, 5000, 'join');
+      const entries = server.hubwire.hubContext(DemoHub).groups;
+      const entry = (values: number[]) => entries.publish('room:m', values.map((value) => ({ target: 'tick', arguments: [value] })));
+      await entry([1, 2]);
+      await until(() => client.values.length === 2, 5000, 'the first entry');
+      await client.cut();
+      await entry([3, 4, 5]);
+      await entry([6]);
+      client.reopen();
+      await until(() => recovered.length === 1, 5000, 'the re-join');
+      await entry([7, 8]);
+      await until(() => client.values.length === 8, 5000, 'every message');
+      assert.deepEqual(client.values, range(1, 8));
+      assert.deepEqual(
+        client.positions.map((p) => p.offset),
+        [1, 1, 2, 2, 2, 3, 4, 4],
+      );
+      assert.equal(recovered[0]!.replayed, 4);
+      assert.equal(subscription.stats.duplicates, 0);
     });
 
     it('a jump is held and re-joined from the last position; what the server cannot fill arrives once, as a reported gap', async () => {

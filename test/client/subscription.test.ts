@@ -79,6 +79,25 @@ describe('GroupSubscription', () => {
     assert.equal(subscription.stats.duplicates, 2);
   });
 
+  it('several messages at one offset are one entry: each is delivered once, a repeat of one of them is dropped', () => {
+    const { subscription, delivered } = harness({ join: async () => ({}) });
+    const seen: string[] = [];
+    const offer = (offset: number, target: string, value: string) => {
+      const position = { group: GROUP, offset, epoch: 'e1' };
+      if (subscription.admit({ type: 1, target, arguments: [value, position] }, position)) seen.push(`${target} ${value}`);
+    };
+    offer(1, 'event', 'a');
+    offer(2, 'event', 'b');
+    offer(2, 'Acknowledgement', 'b');
+    offer(2, 'event', 'b'); // a repeat of the entry's first message
+    offer(2, 'EVENT', 'b'); // the client matches targets case-insensitively: the same call
+    offer(1, 'other', 'c'); // below the last offset: a duplicate, whatever it carries
+    offer(3, 'event', 'c');
+    assert.deepEqual(seen, ['event a', 'event b', 'Acknowledgement b', 'event c']);
+    assert.equal(subscription.stats.duplicates, 3);
+    assert.deepEqual(delivered, []);
+  });
+
   it('holds a jump, re-joins from the last position, and delivers replay and held messages once, in order', async () => {
     const answer = new Deferred<{ recovered: boolean; position: StreamPosition }>();
     const sinces: (StreamPosition | undefined)[] = [];

@@ -259,7 +259,8 @@ class HubClientImpl<TServer, TClient> implements HubClient<TServer, TClient> {
       } catch (error) {
         if (run !== this.#run) throw new AbortError('The hub client was stopped before it connected.');
         const reason = error instanceof Error ? error : new Error(String(error));
-        this.#report(reason, 'start');
+        // A warning, not an error: the official client logs the failure itself, and we retry.
+        this.#report(reason, 'start', LogLevel.Warning);
         const delay = this.#policy?.nextRetryDelayInMilliseconds({ previousRetryCount: attempt, elapsedMilliseconds: Date.now() - began, retryReason: reason }) ?? null;
         if (delay === null) {
           this.#setState('disconnected', reason);
@@ -394,7 +395,7 @@ class HubClientImpl<TServer, TClient> implements HubClient<TServer, TClient> {
     if (entry !== undefined) this.#dispatch(message.target, entry.registrations, message.arguments);
   }
 
-  #report(error: unknown, where: string): void {
+  #report(error: unknown, where: string, level = LogLevel.Error): void {
     const onError = this.#options.onError;
     if (onError !== undefined) {
       try {
@@ -404,7 +405,7 @@ class HubClientImpl<TServer, TClient> implements HubClient<TServer, TClient> {
         error = thrown;
       }
     }
-    this.#logger.log(LogLevel.Error, `@hubwire/client: ${where}: ${error instanceof Error ? error.message : String(error)}`);
+    this.#logger.log(level, `@hubwire/client: ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -120,6 +120,18 @@ interface Held {
 }
 
 const DEFAULT_MAX_HELD = 10_000;
+/** Messages of one entry remembered to tell its next message from a repeat. */
+const MAX_ENTRY_MESSAGES = 64;
+
+/** The same client call: target (as the official client matches it, case-insensitively) and arguments. */
+function sameMessage(a: InvocationMessage, b: InvocationMessage): boolean {
+  if (a.target.toLowerCase() !== b.target.toLowerCase() || a.arguments.length !== b.arguments.length) return false;
+  try {
+    return JSON.stringify(a.arguments) === JSON.stringify(b.arguments);
+  } catch {
+    return false;
+  }
+}
 
 /** The state machine behind {@link Subscription}. */
 export class GroupSubscription<R> implements Subscription<R> {
@@ -128,8 +140,14 @@ export class GroupSubscription<R> implements Subscription<R> {
   readonly joined: Promise<R>;
   readonly #options: SubscriptionOptions<R>;
   readonly #host: SubscriptionHost;
-  /** The last message position delivered. */
+  /** The last message position delivered (or covered by a join's answer). */
   #last: StreamPosition | undefined;
+  /**
+   * The messages delivered at `#last`'s offset: one entry may carry several messages at one
+   * position, so another message there is the entry's next one unless it repeats one of these.
+   * Undefined when `#last` came from a join's answer (the whole entry is covered).
+   */
+  #atLast: InvocationMessage[] | undefined;
   /** A join's answer, used as `since` while no message has been delivered. */
   #anchor: StreamPosition | undefined;
   #generation = 0;
@@ -169,7 +187,7 @@ export class GroupSubscription<R> implements Subscription<R> {
       this.#hold(message, position);
       return false;
     }
-    const relation = follows(this.#last, position);
+    const relation = this.#relation(message, position);
     if (relation === 'duplicate') {
       this.stats.duplicates++;
       return false;
@@ -182,8 +200,7 @@ export class GroupSubscription<R> implements Subscription<R> {
       }
       this.#gap(position);
     }
-    this.#last = position;
-    this.stats.delivered++;
+    this.#advance(message, position);
     return true;
   }
 
@@ -224,6 +241,7 @@ export class GroupSubscription<R> implements Subscription<R> {
       }
       if (generation !== this.#generation) return;
       this.#last = position;
+      this.#atLast = undefined;
     }
     const replayed = this.#drain(since !== undefined && recovered !== false ? (position?.offset ?? Number.MAX_SAFE_INTEGER) : undefined);
     if (this.#last === undefined) this.#anchor = position ?? this.#anchor;
@@ -268,18 +286,34 @@ export class GroupSubscription<R> implements Subscription<R> {
     if (held.every((entry) => entry.position.epoch === epoch)) held.sort((a, b) => a.position.offset - b.position.offset);
     let replayed = 0;
     for (const { message, position } of held) {
-      const relation = follows(this.#last, position);
+      const relation = this.#relation(message, position);
       if (relation === 'duplicate') {
         this.stats.duplicates++;
         continue;
       }
       if (relation === 'gap') this.#gap(position);
-      this.#last = position;
-      this.stats.delivered++;
+      this.#advance(message, position);
       if (replayUpTo !== undefined && position.offset <= replayUpTo) replayed++;
       this.#host.deliver(message);
     }
     return replayed;
+  }
+
+  /** How a message relates to the last one: {@link follows}, and at the same offset a sibling of the same entry or a repeat. */
+  #relation(message: InvocationMessage, position: GroupPosition): 'first' | 'next' | 'sibling' | 'duplicate' | 'gap' {
+    const relation = follows(this.#last, position);
+    if (relation !== 'duplicate' || position.offset !== this.#last!.offset || this.#atLast === undefined) return relation;
+    return this.#atLast.some((seen) => sameMessage(seen, message)) ? 'duplicate' : 'sibling';
+  }
+
+  #advance(message: InvocationMessage, position: GroupPosition): void {
+    if (this.#atLast !== undefined && this.#last?.offset === position.offset) {
+      if (this.#atLast.length < MAX_ENTRY_MESSAGES) this.#atLast.push(message);
+    } else {
+      this.#atLast = [message];
+    }
+    this.#last = position;
+    this.stats.delivered++;
   }
 
   #gap(position: GroupPosition): void {
