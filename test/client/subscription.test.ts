@@ -189,28 +189,44 @@ describe('GroupSubscription', () => {
     assert.equal(subscription.stats.gaps, 0);
   });
 
-  it('a first join (nothing to recover) delivers what came meanwhile and anchors the next join at its answer', async () => {
+  it('a first join (nothing to recover) stands at its answer: held messages above it are delivered, those at or below dropped', async () => {
     const sinces: (StreamPosition | undefined)[] = [];
     const answer = new Deferred<{ recovered: boolean; position: StreamPosition }>();
     const missed: unknown[] = [];
     const { subscription, delivered, offer } = harness({
       join: (since) => {
         sinces.push(since);
-        return sinces.length === 1 ? answer.promise : Promise.resolve({ recovered: true, position: { offset: 20, epoch: 'e1' } });
+        return sinces.length === 1 ? answer.promise : Promise.resolve({ recovered: true, position: { offset: 21, epoch: 'e1' } });
       },
       onMissed: (result) => void missed.push(result),
     });
     void subscription.join('subscribe');
     await settle();
+    // Sent while the server answered: 20 is in the snapshot the answer stands for, 21 is not.
+    offer(20);
+    offer(21);
     answer.resolve({ recovered: false, position: { offset: 20, epoch: 'e1' } });
     await settle();
     assert.deepEqual(await subscription.joined, { recovered: false, position: { offset: 20, epoch: 'e1' } });
     assert.deepEqual(missed, [], 'nothing was missed on a first join');
-    assert.deepEqual(subscription.position, { offset: 20, epoch: 'e1' });
-    await subscription.join('reconnect');
-    assert.deepEqual(sinces, [undefined, { offset: 20, epoch: 'e1' }]);
-    offer(21);
     assert.deepEqual(delivered, [21]);
+    await subscription.join('reconnect');
+    assert.deepEqual(sinces, [undefined, { group: GROUP, offset: 21, epoch: 'e1' }]);
+    offer(22);
+    assert.deepEqual(delivered, [21, 22]);
+  });
+
+  it('a replay that ends below the answer’s position stands at the answer (entries there could not be delivered)', async () => {
+    const { subscription, delivered, offer } = harness({ join: async () => ({ recovered: true, position: { offset: 9, epoch: 'e1' } }) });
+    offer(5);
+    const joining = subscription.join('reconnect');
+    offer(6);
+    await joining;
+    assert.deepEqual(delivered, [5, 6]);
+    assert.deepEqual(subscription.position, { offset: 9, epoch: 'e1' });
+    offer(9);
+    offer(10);
+    assert.deepEqual(delivered, [5, 6, 10]);
   });
 
   it('a join refused while connected rejects `joined`, reports, and releases what it held', async () => {

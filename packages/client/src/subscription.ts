@@ -48,7 +48,11 @@ export interface SubscriptionOptions<R> {
   join(since: StreamPosition | undefined): Promise<R>;
   /** Leaves it on `unsubscribe()` (when connected). */
   leave?(): Promise<unknown>;
-  /** The position a join's answer reports. Default: its `position`, else its `lastEventSequence`. */
+  /**
+   * Where a join's answer says the connection stands: nothing at or below it is delivered after
+   * the join (Hubwire's `recover()` sends only what is above; a snapshot covers the rest).
+   * Default: its `position`, else its `lastEventSequence`.
+   */
   positionOf?(result: R): StreamPosition | undefined;
   /** Whether a join's answer says it recovered. Default: its `recovered` field. */
   recoveredOf?(result: R): boolean | undefined;
@@ -95,7 +99,7 @@ export interface SubscriptionStats {
 /** A subscription, as `hub.subscribe()` returns it. */
 export interface Subscription<R = unknown> {
   readonly group: string;
-  /** The last position received (or reported by a join); undefined before any. */
+  /** The last position received, or where the last join's answer stands; undefined before any. */
   readonly position: StreamPosition | undefined;
   /** Resolves with the first successful join's answer; rejects if the server refuses it (or on unsubscribe before). */
   readonly joined: Promise<R>;
@@ -148,8 +152,6 @@ export class GroupSubscription<R> implements Subscription<R> {
    * Undefined when `#last` came from a join's answer (the whole entry is covered).
    */
   #atLast: InvocationMessage[] | undefined;
-  /** A join's answer, used as `since` while no message has been delivered. */
-  #anchor: StreamPosition | undefined;
   #generation = 0;
   #joining = false;
   #held: Held[] = [];
@@ -174,7 +176,7 @@ export class GroupSubscription<R> implements Subscription<R> {
   }
 
   get position(): StreamPosition | undefined {
-    return this.#last ?? this.#anchor;
+    return this.#last;
   }
 
   /**
@@ -211,7 +213,7 @@ export class GroupSubscription<R> implements Subscription<R> {
     // Set before anything else: the rest of the batch being parsed is held from here on.
     this.#joining = true;
     this.stats.joins++;
-    const since = this.#last ?? this.#anchor;
+    const since = this.#last;
     // Never call out from inside the official client's parse loop.
     await Promise.resolve();
     // Not connected: what is held stays held, and the next connect joins (superseding this one).
@@ -232,19 +234,24 @@ export class GroupSubscription<R> implements Subscription<R> {
     if (generation !== this.#generation) return;
     const position = this.#call(() => (this.#options.positionOf ?? defaultPositionOf)(result));
     const recovered = this.#call(() => (this.#options.recoveredOf ?? defaultRecoveredOf)(result));
-    if (since !== undefined && recovered === false) {
-      // The answer (a snapshot) stands for everything up to its position; live messages wait for onMissed.
-      try {
-        await this.#options.onMissed?.(result, { reason, since, recovered, replayed: 0, position });
-      } catch (error) {
-        this.#report(error);
+    // The answer's position is where the server says the connection stands: nothing at or below
+    // it comes (Hubwire's recover() writes only what is above), or needs to (a snapshot covers it).
+    const replay = since !== undefined && recovered !== false;
+    if (!replay) {
+      if (since !== undefined) {
+        // Not recovered: the live messages wait until the application has its snapshot.
+        try {
+          await this.#options.onMissed?.(result, { reason, since, recovered, replayed: 0, position });
+        } catch (error) {
+          this.#report(error);
+        }
+        if (generation !== this.#generation) return;
       }
-      if (generation !== this.#generation) return;
-      this.#last = position;
-      this.#atLast = undefined;
+      if (position !== undefined || since !== undefined) this.#standAt(position);
     }
-    const replayed = this.#drain(since !== undefined && recovered !== false ? (position?.offset ?? Number.MAX_SAFE_INTEGER) : undefined);
-    if (this.#last === undefined) this.#anchor = position ?? this.#anchor;
+    const replayed = this.#drain(replay ? (position?.offset ?? Number.MAX_SAFE_INTEGER) : undefined);
+    // A replay ends at the answer's position, also when entries in it could not be delivered.
+    if (replay && position !== undefined && follows(this.#last, position) !== 'duplicate') this.#standAt(position);
     this.#joining = false;
     this.stats.replayed += replayed;
     const info: JoinInfo = { reason, since, recovered, replayed, position: this.position };
@@ -304,6 +311,12 @@ export class GroupSubscription<R> implements Subscription<R> {
     const relation = follows(this.#last, position);
     if (relation !== 'duplicate' || position.offset !== this.#last!.offset || this.#atLast === undefined) return relation;
     return this.#atLast.some((seen) => sameMessage(seen, message)) ? 'duplicate' : 'sibling';
+  }
+
+  /** Stands at a position a join answered (the whole entry there is covered). */
+  #standAt(position: StreamPosition | undefined): void {
+    this.#last = position;
+    this.#atLast = undefined;
   }
 
   #advance(message: InvocationMessage, position: GroupPosition): void {
