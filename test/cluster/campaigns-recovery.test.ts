@@ -68,14 +68,17 @@ async function follower(node: Node) {
 }
 
 async function create(node: Node, artifactCount: number): Promise<string> {
-  const answer = await node.app.request('POST', '/api/campaigns', { token: await node.app.token('jane.smith'), body: { name: 'Recovery across nodes', artifactCount } });
-  assert.equal(answer.status, 201, JSON.stringify(answer.body));
-  return (answer.body as CampaignDetails).campaignId;
+  const response = await node.app.request('POST', '/api/campaigns', { token: await node.app.token('jane.smith'), body: { name: 'Recovery across nodes', artifactCount } });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  return (response.body as CampaignDetails).campaignId;
 }
 
 async function steps(node: Node, id: string, times: number): Promise<void> {
   for (let i = 0; i < times; i++) await node.campaigns.orchestrator!.step(id);
 }
+
+/** The answer without its position (checked on its own). */
+const answer = ({ position: _position, ...rest }: CampaignRecovery) => rest;
 
 const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
 
@@ -158,7 +161,7 @@ describe('campaign recovery across nodes', () => {
     const at = (await a.campaigns.orchestrator!.snapshot(id))!.lastEventSequence;
     const back = await follower(b);
     const result = await back.invoke<CampaignRecovery>('SubscribeToCampaign', id, 1);
-    assert.deepEqual(result, { recovered: false, lastSequence: at, replayed: 0 });
+    assert.deepEqual(answer(result), { recovered: false, lastSequence: at, replayed: 0 });
     await until(() => back.log.length === 1, 5000, 'the snapshot');
     assert.equal(back.log[0]!.method, 'ReceiveCampaignSnapshot');
     assert.equal(back.log[0]!.payload.lastEventSequence, at);
@@ -167,6 +170,6 @@ describe('campaign recovery across nodes', () => {
     const live = back.log.at(-1)!;
     assert.equal((live.extra[0] as GroupPosition).offset, at + 1, 'offsets stay the sequence numbers in the new epoch');
     const current = await follower(a);
-    assert.deepEqual(await current.invoke('SubscribeToCampaign', id, at + 1), { recovered: true, lastSequence: at + 1, replayed: 0 });
+    assert.deepEqual(answer(await current.invoke<CampaignRecovery>('SubscribeToCampaign', id, at + 1)), { recovered: true, lastSequence: at + 1, replayed: 0 });
   });
 });

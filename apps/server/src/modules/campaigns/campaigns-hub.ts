@@ -67,7 +67,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
       if (isBackplaneError(error)) throw new HubError(UNAVAILABLE);
       throw error;
     }
-    return { recovered: result.recovered, lastSequence: result.position.offset, replayed: result.replayed };
+    return { recovered: result.recovered, lastSequence: result.position.offset, replayed: result.replayed, position: { group: campaignGroup(id), ...result.position } };
   }
 
   async unsubscribeFromCampaign(campaignId: string): Promise<void> {

@@ -101,6 +101,8 @@ export interface CampaignRecovery {
   readonly recovered: boolean;
   readonly lastSequence: number;
   readonly replayed: number;
+  /** The same place as the group position the messages carry (`offset` = `lastSequence`), for clients that track positions. */
+  readonly position: GroupPosition;
 }
 
 /**
