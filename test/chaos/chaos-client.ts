@@ -4,7 +4,7 @@
  * receives with its trailing position. When its connection ends (a cut, its node killed) it
  * reconnects by itself to a random live node and recovers each group from the last position it
  * received — what an application does with the stock client and no automatic reconnect of its
- * own. Each reconnect is timed from the moment the close was seen to each `Join` answered.
+ * own, after a random time away. Each reconnect is timed from its start to each `Join` answered.
  * @module
  */
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
@@ -27,8 +27,10 @@ export interface ClientPlan {
   readonly groups: readonly string[];
   /** The node of its first connection. */
   readonly node: number;
-  /** Its own random numbers (the node of each reconnect). */
+  /** Its own random numbers (the node of each reconnect, the time away). */
   readonly random: () => number;
+  /** A reconnect starts after a random pause of up to this (ms): the client misses more meanwhile. */
+  readonly awayMs: number;
 }
 
 /** What a client received in one group, in arrival order. */
@@ -44,7 +46,7 @@ export interface GroupLog {
 /** One answered `Join` of a reconnect. */
 export interface JoinRecord {
   readonly group: string;
-  /** From the close seen to this `Join` answered (ms). */
+  /** From the reconnect's start (after the time away) to this `Join` answered (ms). */
   readonly ms: number;
   readonly recovered: boolean;
   readonly replayed: number;
@@ -209,7 +211,7 @@ export class ChaosClient {
     this.#state = 'reconnecting';
     const cause = this.#cause;
     this.#cause = 'dropped';
-    this.#settled = this.#reconnect(cause, performance.now());
+    this.#settled = this.#reconnect(cause);
   }
 
   /** A method, not a field read, so the check is made again after each await. */
@@ -222,8 +224,10 @@ export class ChaosClient {
     return last === undefined ? { offset: 0 } : { offset: last.offset, epoch: last.epoch };
   }
 
-  async #reconnect(cause: CloseCause, started: number): Promise<void> {
+  async #reconnect(cause: CloseCause): Promise<void> {
     const from = this.#node;
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(this.plan.random() * this.plan.awayMs)));
+    const started = performance.now();
     let lastError: unknown;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (this.#closedNow()) return;

@@ -77,7 +77,7 @@ async function burst(id: number, sends: readonly BurstSend[], dieAfter: number |
         sent[group]++;
         if (++total === dieAfter) {
           // stdout is a pipe: the write is synchronous on Linux, so the driver reads it before the exit.
-          write({ event: 'dying', id, sent: total });
+          write({ event: 'dying', id, sent });
           process.kill(process.pid, 'SIGKILL');
         }
         // Lets the other items, the replays and the joins run between two sends of one item.

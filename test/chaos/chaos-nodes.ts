@@ -50,7 +50,7 @@ export class ChaosNode {
   readonly port: number;
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, Pending>();
-  readonly #dying = new Map<number, () => void>();
+  readonly #dying = new Map<number, (sent: Readonly<Record<string, number>>) => void>();
   readonly #stderr: string[];
   readonly exited: Promise<void>;
   #nextId = 1;
@@ -134,9 +134,10 @@ export class ChaosNode {
 
   /**
    * Sends a command and resolves with its result (rejects on an error answer, the node's exit or
-   * after `ms`). `onDying` runs on the command's dying event (a burst with `dieAfter`).
+   * after `ms`). `onDying` runs on the command's dying event (a burst with `dieAfter`), with what
+   * the burst had sent by then.
    */
-  request<T>(command: WithoutId<NodeCommand>, ms: number, onDying?: () => void): Promise<T> {
+  request<T>(command: WithoutId<NodeCommand>, ms: number, onDying?: (sent: Readonly<Record<string, number>>) => void): Promise<T> {
     if (this.#dead) return Promise.reject(new Error(`node ${this.index} is not running`));
     const id = this.#nextId++;
     const answered = new Promise<T>((resolve, reject) => {
@@ -164,7 +165,7 @@ export class ChaosNode {
 
   #line(line: NodeLine): void {
     if ('event' in line) {
-      if (line.event === 'dying') this.#dying.get(line.id)?.();
+      if (line.event === 'dying') this.#dying.get(line.id)?.(line.sent);
       return;
     }
     const pending = this.#pending.get(line.id);

@@ -56,7 +56,8 @@ export interface NodeStats {
 /** A line a node writes. */
 export type NodeLine =
   | { readonly event: 'listening'; readonly port: number }
-  | { readonly event: 'dying'; readonly id: number; readonly sent: number }
+  /** Before a node's own SIGKILL: what its burst had sent by then (the rest of it was in flight or not yet sent). */
+  | { readonly event: 'dying'; readonly id: number; readonly sent: Readonly<Record<string, number>> }
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: string };
 

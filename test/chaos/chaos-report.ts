@@ -42,7 +42,7 @@ function rows(): [string, (f: ChaosFigures) => string][] {
     ['group messages delivered / expected', (f) => `${int(f.deliveriesReceived)} / ${int(f.deliveriesExpected)}`],
     ['socket cuts: destroyed / stop() (skipped: no connection up)', (f) => `${f.cuts.terminate} / ${f.cuts.stop} (${f.cuts.skipped})`],
     ['node killed (SIGKILL mid-burst): its clients', (f) => `node ${f.kill.node}: ${f.kill.clients}`],
-    ['… its unanswered sends found in the history', (f) => `${f.kill.unacknowledgedFound} of ${f.kill.attempted - f.kill.acknowledged}`],
+    ['… its sends unanswered at its death (in flight or not yet made): in the history', (f) => `${f.kill.unacknowledgedFound} of ${f.kill.attempted - f.kill.acknowledged}`],
     ['reconnects (needing a second node)', (f) => `${int(f.reconnects)} (${f.retriedReconnects})`],
     ['recovering joins: recovered / all', (f) => `${int(f.recoveredJoins)} / ${int(f.joins)}`],
     ['**recovery time p50 / p99 (ms)**', (f) => `**${ms(f.recoveryMs.p50)} / ${ms(f.recoveryMs.p99)}**`],
@@ -54,6 +54,7 @@ function rows(): [string, (f: ChaosFigures) => string][] {
     ['other failures (see the run output)', (f) => String(f.errors.length)],
     ['wall time: nodes up / clients joined / bursts / settled (s)', (f) => `${seconds(f.wallMs.start)} / ${seconds(f.wallMs.connect)} / ${seconds(f.wallMs.bursts)} / ${seconds(f.wallMs.settle)}`],
     ['wall time in all (s)', (f) => seconds(f.wallMs.total)],
+    ['machine load average (1 min) at the start of the round', (f) => f.loadAverage.toFixed(1)],
   ];
 }
 
@@ -74,8 +75,8 @@ export function docsSection(runs: readonly ChaosFigures[], info: { readonly date
     `- Node ${process.version}; Redis ${info.redisVersion} on 127.0.0.1 (one server); clients: @microsoft/signalr over WebSockets (no negotiate), JSON, every ${first.config.messagePackEvery}th MessagePack`,
     `- Method: ${first.config.nodes} Hubwire processes on \`redisLifetimeManager()\` (a fresh key prefix per round) host one hub with the recoverable groups \`g:*\` (window ${int(first.config.maxCount)} entries, ${first.config.maxAge / 60_000} min: it covers the run) and \`Join(group, since)\`, a \`groups.recover\`. ` +
       `The clients (in one driver process) join their groups live, then, burst after burst, every live node sends tagged messages (\`(node, seq)\`) to groups with \`clients.group(g)\`, each send awaited; during each burst random clients' sockets are cut (the TCP socket destroyed under the WebSocket, or \`stop()\`), and in burst ${first.config.killAtBurst + 1} one node SIGKILLs itself once half its messages of the burst were sent. ` +
-      'A client whose connection ended reconnects by itself to a random live node and calls `Join(group, {offset, epoch})` with the last position it received, for each of its groups. ' +
-      'Recovery time: from the close seen by the client to its `Join` answered. At the end every client must hold, per group, offsets 1…top in order, each once, and every offset must carry the same tag on every client, each node\'s tags of a group in the order it sent them.',
+      `A client whose connection ended stays away a random time up to ${first.config.awayMs} ms (missing what is sent meanwhile), then reconnects by itself to a random live node and calls \`Join(group, {offset, epoch})\` with the last position it received, for each of its groups. ` +
+      'Recovery time: from the start of a reconnect (after the time away) to its `Join` answered. At the end every client must hold, per group, offsets 1…top in order, each once, and every offset must carry the same tag on every client, each node\'s tags of a group in the order it sent them.',
     '',
     `**0 lost, 0 duplicated, 0 out of order, every reconnect recovered, no snapshot fallback: ${allPass ? 'HOLDS' : 'FAILS'}** in ${runs.filter(passed).length} of ${runs.length} rounds.`,
     '',

@@ -9,6 +9,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { createClient } from '@redis/client';
 import { seededRandom } from '../../apps/server/src/random.js';
 import { mapLimit } from '../support/e2e.js';
@@ -36,6 +37,8 @@ export interface ChaosConfig {
   readonly cutsPerBurst: number;
   /** Share of the cuts that destroy the socket; the rest `stop()` the connection. */
   readonly terminateShare: number;
+  /** A client whose connection ended is away a random time up to this (ms) before it reconnects. */
+  readonly awayMs: number;
   /** The burst (0-based) in which one node is killed with SIGKILL, once half its messages of it were sent. */
   readonly killAtBurst: number;
   /** The history window: it must cover the run (messages per group, and the run's duration). */
@@ -60,6 +63,7 @@ export const FULL_RUN: ChaosConfig = {
   messagesPerSend: 5,
   cutsPerBurst: 40,
   terminateShare: 0.6,
+  awayMs: 500,
   killAtBurst: 10,
   maxCount: 10_000,
   maxAge: 30 * 60_000,
@@ -77,6 +81,11 @@ export interface ChaosFigures {
   readonly deliveriesExpected: number;
   readonly deliveriesReceived: number;
   readonly cuts: { readonly terminate: number; readonly stop: number; readonly skipped: number };
+  /**
+   * The node killed, its clients then, its sends acknowledged (up to its death) and attempted (the
+   * rest of the burst was in flight or not yet sent), and how many of those unacknowledged ones the
+   * history holds (an append Redis ran whose answer the node did not live to see).
+   */
   readonly kill: { readonly node: number; readonly clients: number; readonly acknowledged: number; readonly attempted: number; readonly unacknowledgedFound: number };
   readonly reconnects: number;
   /** Reconnects that needed more than one connection (a node died under them). */
@@ -87,7 +96,7 @@ export interface ChaosFigures {
   readonly fallbacks: number;
   readonly snapshots: number;
   readonly replayed: number;
-  /** From a close seen to a Join answered (ms). */
+  /** From a reconnect's start (after its time away) to a Join answered (ms). */
   readonly recoveryMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly lost: number;
   readonly duplicated: number;
@@ -101,6 +110,8 @@ export interface ChaosFigures {
   readonly nodes: NodeStats;
   readonly errors: readonly string[];
   readonly wallMs: { readonly total: number; readonly start: number; readonly connect: number; readonly bursts: number; readonly settle: number };
+  /** The machine's 1-minute load average when the run began (other work on a shared machine). */
+  readonly loadAverage: number;
 }
 
 /** True when nothing was lost, duplicated or reordered, no fallback ran, every reconnect recovered and nothing failed. */
@@ -128,7 +139,7 @@ function sample<T>(random: () => number, items: readonly T[], count: number): T[
   return chosen;
 }
 
-function plans(config: ChaosConfig, random: () => number): Omit<ClientPlan, 'random'>[] {
+function plans(config: ChaosConfig, random: () => number): Omit<ClientPlan, 'random' | 'awayMs'>[] {
   const all = Array.from({ length: config.groups }, (_, g) => groupName(g));
   return Array.from({ length: config.clients }, (_, index) => {
     // The first group goes round the groups, so every group has members.
@@ -159,6 +170,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosFigures> {
   const random = seededRandom(config.seed);
   const prefix = `chaos-${config.seed}-${randomUUID()}`;
   const began = performance.now();
+  const loadAverage = loadavg()[0]!;
   const nodes: ChaosNode[] = [];
   const clients: ChaosClient[] = [];
   const errors: string[] = [];
@@ -175,7 +187,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosFigures> {
       liveNodes: () => nodes.filter((node) => node.alive && !killed.has(node.index)).map((node) => node.index),
       urlOf: (index: number) => nodes[index]!.url(''),
     };
-    for (const plan of plans(config, random)) clients.push(new ChaosClient({ ...plan, random: seededRandom((config.seed * 1_000_003 + plan.index) >>> 0) }, env));
+    for (const plan of plans(config, random)) clients.push(new ChaosClient({ ...plan, awayMs: config.awayMs, random: seededRandom((config.seed * 1_000_003 + plan.index) >>> 0) }, env));
     await mapLimit(clients, 25, (client) => client.start());
     const connected = performance.now();
     log(`clients joined (${Math.round(connected - started)} ms)`);
@@ -189,7 +201,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosFigures> {
       if (count === undefined) byGroup.set(group, (count = { acknowledged: 0, attempted: 0 }));
       return count;
     };
-    const victim = Math.floor(random() * config.nodes);
+    // Not drawn: consecutive seeds (the rounds of one run) kill different nodes.
+    const victim = config.seed % config.nodes;
     const cuts = { terminate: 0, stop: 0, skipped: 0 };
     let killedClients = 0;
     const allGroups = Array.from({ length: config.groups }, (_, g) => groupName(g));
@@ -207,7 +220,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosFigures> {
       const bursts = plan.map(async ({ node, sends }) => {
         const isVictim = b === config.killAtBurst && node.index === victim;
         const total = sends.reduce((sum, send) => sum + send.count, 0);
-        const dying = () => {
+        const dying = (sent: Readonly<Record<string, number>>) => {
+          for (const [group, count] of Object.entries(sent)) countOf(node.index, group).acknowledged += count;
           killed.add(node.index);
           killedClients = clients.filter((client) => client.node === node.index && client.state === 'connected').length;
           log(`burst ${b}: node ${node.index} SIGKILLs itself (${killedClients} clients on it)`);
@@ -255,6 +269,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosFigures> {
       killedClients,
       stats,
       errors,
+      loadAverage,
       wallMs: { total: settledAt - began, start: started - began, connect: connected - started, bursts: burstsDone - connected, settle: settledAt - burstsDone },
       nodeErrors: nodes.flatMap((node) => node.stderr.filter((line) => !expectedWarning(line)).map((line) => `node ${node.index} stderr: ${line}`)),
     });
@@ -289,6 +304,7 @@ interface Observed {
   readonly errors: readonly string[];
   readonly nodeErrors: readonly string[];
   readonly wallMs: ChaosFigures['wallMs'];
+  readonly loadAverage: number;
 }
 
 function figures(config: ChaosConfig, observed: Observed): ChaosFigures {
@@ -375,5 +391,6 @@ function figures(config: ChaosConfig, observed: Observed): ChaosFigures {
     nodes,
     errors: [...errors, ...observed.nodeErrors],
     wallMs: observed.wallMs,
+    loadAverage: observed.loadAverage,
   };
 }

@@ -24,6 +24,7 @@ const CI_RUN: ChaosConfig = {
   groupsPerBurst: 10,
   messagesPerSend: 4,
   cutsPerBurst: 16,
+  awayMs: 300,
   killAtBurst: 5,
   deadlineMs: 40_000,
 };
