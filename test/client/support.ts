@@ -80,7 +80,7 @@ export class DemoHub extends Hub<DemoClient> {
   }
 }
 
-/** A DemoHub server on 127.0.0.1 (`port` 0: a free one), JSON and MessagePack, with {@link DEMO_RECOVERY}. */
+/** A DemoHub server on 127.0.0.1 (`port` 0: a free one), JSON and MessagePack, {@link DEMO_RECOVERY}, stateful reconnect allowed. */
 export interface DemoServer {
   readonly hubwire: HubServer;
   readonly port: number;
@@ -90,7 +90,7 @@ export interface DemoServer {
 
 export async function startDemoServer(port = 0): Promise<DemoServer> {
   const hubwire = createHubServer({ shutdownTimeout: 500 });
-  hubwire.mapHub('/hubs/demo', DemoHub, { protocols: [jsonHubProtocol, messagePackHubProtocol], recovery: DEMO_RECOVERY });
+  hubwire.mapHub('/hubs/demo', DemoHub, { protocols: [jsonHubProtocol, messagePackHubProtocol], recovery: DEMO_RECOVERY, allowStatefulReconnects: true });
   const address = await hubwire.listen({ port, host: '127.0.0.1' });
   return {
     hubwire,
