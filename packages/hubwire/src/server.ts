@@ -98,6 +98,25 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
    */
   streamingMethods?: readonly HubMethodName<H>[];
   /**
+   * Trailing parameters a method may be invoked without, by method name: a client that leaves
+   * them out reaches the method with them `undefined`, so a parameter can be added to a method
+   * without breaking the clients that call it the old way. (ASP.NET dispatches only invocations
+   * with exactly the declared count; so does Hubwire for every method not named here.) Declare
+   * such parameters without a default value: `Function.length` stops counting at the first one.
+   *
+   * @example
+   * ```ts
+   * class FeedHub extends Hub {
+   *   async follow(topic: string, fromPosition?: { offset: number; epoch: string }) {
+   *     return this.groups.recover(this.context.connectionId, `topic:${topic}`, { since: fromPosition });
+   *   }
+   * }
+   * hubwire.mapHub('/hubs/feed', FeedHub, { optionalParameters: { follow: 1 } });
+   * // invoke('Follow', 'news') and invoke('Follow', 'news', position) both reach follow().
+   * ```
+   */
+  optionalParameters?: { readonly [M in HubMethodName<H>]?: number };
+  /**
    * Groups of this hub that keep a bounded history, so a client that comes back recovers what it
    * missed (docs/recovery.md). Each message sent to exactly one such group gets the next position
    * `{ group, offset, epoch }`, which members receive as a trailing argument; a hub method calls
@@ -177,7 +196,7 @@ export class HubServer {
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
-    const { create, authorizeMethods, streamingMethods, recovery, ...hubOptions } = options;
+    const { create, authorizeMethods, streamingMethods, optionalParameters, recovery, ...hubOptions } = options;
     // Filters add up: the server's run first, then the hub's (ASP.NET's order).
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
@@ -199,6 +218,7 @@ export class HubServer {
       options: resolved,
       authorizeMethods,
       streamingMethods,
+      optionalParameters,
       lifetime: mapped?.[0]!.lifetime ?? this.#lifetimeManager(path, hubClass, protocols, recovery),
       clock: this.#clock,
       logger: this.#logger,

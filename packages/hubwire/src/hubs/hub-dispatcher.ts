@@ -239,13 +239,18 @@ export class HubDispatcher {
     const method = methods.get(message.target.toLowerCase());
     if (method === undefined) return this.#fail(target, id, texts.methodDoesNotExist(message.target));
     const streamIds = message.streamIds ?? [];
-    if (message.arguments.length + streamIds.length !== method.parameterCount) {
+    let args = message.arguments;
+    // Trailing optional parameters left out (never with upload streams: their slots are positional).
+    if (streamIds.length === 0 && args.length >= method.requiredCount && args.length < method.parameterCount) {
+      args = [...args, ...new Array<undefined>(method.parameterCount - args.length)];
+    }
+    if (args.length + streamIds.length !== method.parameterCount) {
       return this.#fail(
         target,
         id,
         streamIds.length > 0
-          ? texts.streamCountMismatch(message.target, streamIds.length, Math.max(0, method.parameterCount - message.arguments.length))
-          : texts.argumentCountMismatch(message.target, message.arguments.length, method.parameterCount, detailedErrors),
+          ? texts.streamCountMismatch(message.target, streamIds.length, Math.max(0, method.parameterCount - args.length))
+          : texts.argumentCountMismatch(message.target, args.length, method.parameterCount, detailedErrors),
       );
     }
     // The kind of call is checked against what the method is declared to be, before it runs.
@@ -288,7 +293,7 @@ export class HubDispatcher {
         context: target.context,
         hubPath: this.#init.hubPath,
         methodName: method.name,
-        arguments: uploads.length > 0 ? [...message.arguments, ...uploads] : (message.arguments as unknown[]),
+        arguments: uploads.length > 0 ? [...args, ...uploads] : (args as unknown[]),
         invocationId: id,
         headers: message.headers,
         get signal() {

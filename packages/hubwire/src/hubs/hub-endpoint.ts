@@ -33,6 +33,8 @@ export interface HubEndpointInit {
   readonly authorizeMethods?: Readonly<Record<string, AuthorizationRequirement>>;
   /** Plain methods that return a stream, by name (any case); `async *` methods need no entry. */
   readonly streamingMethods?: readonly string[];
+  /** Trailing parameters each method may be invoked without (mapHub's `optionalParameters`). */
+  readonly optionalParameters?: Readonly<Record<string, number | undefined>>;
   readonly lifetime: HubLifetimeManager;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -67,7 +69,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     this.lifetime = init.lifetime;
     this.groups = createGroupManager(init.lifetime);
     this.connections = new ConnectionManager({ clock: init.clock, options: init.options, logger: init.logger, metrics: init.metrics, labels: this.labels, path: init.path });
-    const methods = buildMethodTable(init.hubClass, init.streamingMethods);
+    const methods = buildMethodTable(init.hubClass, init.streamingMethods, init.optionalParameters);
     this.dispatcher = new HubDispatcher({
       hubPath: init.path,
       filters: init.options.filters,
