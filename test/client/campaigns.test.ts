@@ -1,7 +1,7 @@
 /**
  * @hubwire/client following a campaign on the server app's /hubs/campaigns (one node, memory
  * history): a typed `SubscribeToCampaign` subscription whose position is the campaign's sequence
- * number — after a reconnect every numbered message once, in order, while steps race the
+ * number (read from the answers by the default positionOf) — after a reconnect every numbered message once, in order, while steps race the
  * re-join; beyond a small window the snapshot first and `onMissed`.
  */
 import assert from 'node:assert/strict';
@@ -24,9 +24,6 @@ interface CampaignsClient {
   ReceiveArtifactUpdate(update: ArtifactUpdate, position?: GroupPosition): void;
   ReceiveCampaignSnapshot(snapshot: CampaignSnapshot): void;
 }
-
-/** A first join answers a snapshot, a recovering one `{ recovered, lastSequence }`: both say where the client stands. */
-const positionOf = (answer: CampaignSnapshot | CampaignRecovery) => ({ offset: 'lastSequence' in answer ? answer.lastSequence : answer.lastEventSequence });
 
 function campaignsApp(history?: { maxCount: number }) {
   const state: { harness?: Harness; module?: CampaignsModule; jane?: string; sockets?: UpgradedSockets } = {};
@@ -80,8 +77,8 @@ function campaignsApp(history?: { maxCount: number }) {
       const missed: JoinInfo[] = [];
       const subscription = hub.subscribe({
         group: `campaign:${campaignId}`,
+        // The default positionOf reads both answers: a snapshot's lastEventSequence, a recovery's position.
         join: (since) => hub.invoke.SubscribeToCampaign(campaignId, since?.offset ?? null),
-        positionOf,
         onJoined: (_answer, info) => joins.push(info),
         onMissed: (_answer, info) => {
           missed.push(info);

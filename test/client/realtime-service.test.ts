@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogLevel } from '@microsoft/signalr';
-import type { HubState } from '@hubwire/client';
+import type { HubState, JoinInfo } from '@hubwire/client';
 import { exponentialDelays, RealtimeService, type SynaxisNotification } from '../../packages/client/examples/realtime-service.js';
+import { Deferred } from '../support/deferred.js';
 import { UpgradedSockets } from '../support/e2e.js';
 import { until, within } from '../support/wait.js';
 import { startTestApp, type TestApp } from '../server/support.js';
@@ -42,11 +43,12 @@ describe('RealtimeService over /hubs/synaxis', () => {
     return answer.body.members as number;
   }
 
-  function service(tokens: { count: number }, errors: unknown[] = []): RealtimeService {
+  function service(tokens: { count: number; gate?: Promise<void> }, errors: unknown[] = []): RealtimeService {
     const realtime = new RealtimeService({
       baseUrl: server.url(''),
-      getToken: () => {
+      getToken: async () => {
         tokens.count++;
+        await tokens.gate;
         return jane;
       },
       backoff: { initialMs: 20, maxMs: 80, jitter: 0 },
@@ -139,5 +141,34 @@ describe('RealtimeService over /hubs/synaxis', () => {
     assert.deepEqual(messages, ['before', 'after']);
     assert.deepEqual(states, ['connecting', 'connected', 'reconnecting', 'connected']);
     assert.deepEqual(errors, []);
+  });
+
+  it('notifications sent while the client was away are replayed after the reconnect, once and in order', async () => {
+    const tokens: { count: number; gate?: Promise<void> } = { count: 0 };
+    const realtime = service(tokens);
+    const messages: string[] = [];
+    realtime.on('SecurityAlert', (notification) => void messages.push(notification['message'] as string));
+    const joins: JoinInfo[] = [];
+    realtime.onJoined((_organizationId, _answer, info) => void joins.push(info));
+    await within(realtime.connect(), 5000, 'connect');
+    const first = await within(realtime.switchOrganization('acme'), 5000, 'join acme');
+    assert.equal(first?.position.group, 'org:acme');
+    await alert('acme', 'a1');
+    await until(() => messages.length === 1, 5000, 'a1');
+
+    const away = new Deferred<void>();
+    tokens.gate = away.promise; // the reconnect waits for its token
+    sockets.destroyAll();
+    await until(() => realtime.state === 'reconnecting', 5000, 'reconnecting');
+    await alert('acme', 'a2');
+    await alert('acme', 'a3');
+    away.resolve();
+    await until(() => joins.length === 2, 5000, 'the re-join');
+    await alert('acme', 'a4');
+    await until(() => messages.length === 4, 5000, 'a4');
+    assert.deepEqual(messages, ['a1', 'a2', 'a3', 'a4']);
+    assert.equal(joins[1]!.reason, 'reconnect');
+    assert.equal(joins[1]!.recovered, true);
+    assert.equal(joins[1]!.replayed, 2);
   });
 });

@@ -4,8 +4,8 @@
  * and reconnect), organization switching, handlers that can be added and removed at any time,
  * the connection state, and exponential backoff that never gives up. The organization is a
  * recoverable subscription: it is joined again after every reconnect from the last position the
- * client received (`JoinOrganization(organizationId, fromPosition)`), so nothing is missed or
- * seen twice where the server keeps a history for it.
+ * client received (`JoinOrganization(organizationId, fromPosition)`): the server replays what
+ * it missed, once and in order, or says `recovered: false` when its history no longer covers it.
  *
  * Tested in test/client/realtime-service.test.ts against the real app; docs/client.md explains it.
  * @module
@@ -35,16 +35,18 @@ export interface SynaxisNotification<T extends NotificationType = NotificationTy
   readonly [field: string]: unknown;
 }
 
-/** What JoinOrganization answers (`recovered`/`position` once the server keeps the organization's history). */
+/** What JoinOrganization answers: where the member stands, and with a `fromPosition` whether it recovered. */
 export interface JoinAnswer {
   readonly organizationId: string;
   readonly joinedAt: string;
+  readonly position: GroupPosition;
   readonly recovered?: boolean;
-  readonly position?: StreamPosition;
+  readonly replayed?: number;
 }
 
 export interface SynaxisServer {
-  JoinOrganization(organizationId: string, fromPosition?: StreamPosition): Promise<JoinAnswer>;
+  /** `fromPosition`: the last position received, `{ offset, epoch }` as it came, or null for a first join. */
+  JoinOrganization(organizationId: string, fromPosition: StreamPosition | null): Promise<JoinAnswer>;
   LeaveOrganization(organizationId: string): Promise<void>;
 }
 
@@ -197,9 +199,10 @@ export class RealtimeService {
     let joined = false;
     const subscription = hub.subscribe<JoinAnswer>({
       group: `org:${organizationId}`,
-      // A first join sends no position: the server then adds the member live from now.
+      // A first join sends no position: the server adds the member live from now and answers
+      // where the organization's history stands.
       join: async (since) => {
-        const answer = await (since === undefined ? hub.invoke.JoinOrganization(organizationId) : hub.invoke.JoinOrganization(organizationId, since));
+        const answer = await hub.invoke.JoinOrganization(organizationId, since ?? null);
         joined = true;
         return answer;
       },

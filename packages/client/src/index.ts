@@ -9,7 +9,7 @@
  * import { connectHub } from '@hubwire/client';
  * const hub = connectHub<OrgServer, OrgClient>('/hubs/orgs', { accessTokenFactory: () => auth.token() });
  * hub.on.Notify((text) => show(text));
- * hub.subscribe({ group: 'org:acme', join: (since) => hub.invoke.JoinOrganization('acme', since) });
+ * hub.subscribe({ group: 'org:acme', join: (since) => hub.invoke.JoinOrganization('acme', since ?? null) });
  * ```
  * @module
  */
