@@ -39,7 +39,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
    * when the history no longer holds `fromSequence + 1` the caller gets `ReceiveCampaignSnapshot`
    * first (`recovered: false`). Works on any node: on Redis the history is shared.
    */
-  async subscribeToCampaign(campaignId: string, fromSequence: number | null): Promise<CampaignSnapshot | CampaignRecovery> {
+  async subscribeToCampaign(campaignId: string, fromSequence?: number | null): Promise<CampaignSnapshot | CampaignRecovery> {
     const id = await this.#known(campaignId);
     const from = checkSequence(fromSequence);
     const subscriptions = this.#subscriptions();

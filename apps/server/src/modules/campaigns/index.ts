@@ -4,7 +4,6 @@
  */
 import type { Clock, HubServer } from 'hubwire';
 import type { AppContext, AppModule } from '../../app-context.js';
-import { withOptionalArguments } from '../optional-arguments.js';
 import { campaignHistoryWindow, campaignRecovery, entryOf, type CampaignHistoryWindow } from './campaign-history.js';
 import { CampaignsHub } from './campaigns-hub.js';
 import { campaignGroup } from './model.js';
@@ -69,7 +68,7 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
         create: () => new CampaignsHub(campaigns),
         recovery: campaignRecovery(history),
         // SubscribeToCampaign(id) as before, and SubscribeToCampaign(id, fromSequence).
-        protocols: withOptionalArguments(CampaignsHub, { subscribeToCampaign: 1 }),
+        optionalParameters: { subscribeToCampaign: 1 },
       });
       registerCampaignRoutes(app.routes, campaigns, CAMPAIGNS_HUB_PATH, logger);
       campaigns.start();

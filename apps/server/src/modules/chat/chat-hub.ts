@@ -122,7 +122,7 @@ export class ChatHub extends Hub<ChatClient> {
    * it — `ReceiveMessage`, `UserJoined`, `UserLeft`, as they were sent — are replayed first, in
    * order, then the live ones follow. Joining again changes nothing and answers the position.
    */
-  async joinWorkflow(workflowId: unknown, fromPosition: unknown): Promise<WorkflowJoin> {
+  async joinWorkflow(workflowId: unknown, fromPosition?: unknown): Promise<WorkflowJoin> {
     const id = checkWorkflowId(workflowId);
     const since = checkPosition(fromPosition, 'fromPosition');
     const group = workflowGroup(id);

@@ -3,7 +3,6 @@
  * @module
  */
 import type { AppContext, AppModule } from '../../app-context.js';
-import { withOptionalArguments } from '../optional-arguments.js';
 import { CHAT_RECOVERY, ChatHub } from './chat-hub.js';
 
 export const CHAT_HUB_PATH = '/hubs/chat';
@@ -19,7 +18,7 @@ export const chatModule: AppModule = {
       create: () => new ChatHub(services),
       recovery: CHAT_RECOVERY,
       // JoinWorkflow(id) as before, and JoinWorkflow(id, fromPosition) after a reconnect.
-      protocols: withOptionalArguments(ChatHub, { joinWorkflow: 1 }),
+      optionalParameters: { joinWorkflow: 1 },
     });
   },
 };

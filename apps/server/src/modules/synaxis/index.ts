@@ -11,7 +11,6 @@ import { FencedState } from '../../cluster/fenced-state.js';
 import { followLease } from '../../cluster/lead-in-turn.js';
 import { openLease, type Lease } from '../../cluster/lease.js';
 import { SynaxisAgents, type AgentsSnapshot } from './agents.js';
-import { withOptionalArguments } from '../optional-arguments.js';
 import { clusterMembers, localMembers, type OrganizationMembers } from './memberships.js';
 import { ORGANIZATION_HISTORY, organizationGroup } from './model.js';
 import { SynaxisNotifier } from './notifier.js';
@@ -71,7 +70,7 @@ export function createSynaxisModule(options: SynaxisModuleOptions = {}): Synaxis
         create: () => new SynaxisHub(isMember, directory, members),
         recovery: { groups: [{ match: organizationGroup('*'), ...ORGANIZATION_HISTORY }] },
         // JoinOrganization(id) as before, and JoinOrganization(id, fromPosition).
-        protocols: withOptionalArguments(SynaxisHub, { joinOrganization: 1 }),
+        optionalParameters: { joinOrganization: 1 },
       });
       const sender = new SynaxisNotifier(app.hubwire, app.clock);
       notifier = sender;

@@ -96,7 +96,7 @@ export class SynaxisHub extends Hub<SynaxisClient> {
    * gap and no repeat; `recovered: false` says the history could not cover the gap (older than
    * its window, or another epoch: the history was lost) and nothing was replayed.
    */
-  async joinOrganization(organizationId: string, fromPosition: { offset: number; epoch: string } | null): Promise<OrganizationJoin> {
+  async joinOrganization(organizationId: string, fromPosition?: { offset: number; epoch: string } | null): Promise<OrganizationJoin> {
     const id = checkId(organizationId);
     const since = checkPosition(fromPosition, 'fromPosition');
     const user = this.context.user;
