@@ -51,7 +51,20 @@ export { silentLogger } from './core/logger.js';
 export type { Logger, LogFn } from './core/logger.js';
 export { redactUrl, redactHeaders, REDACTED } from './core/redact.js';
 export { createCounterMetrics, MetricNames } from './core/metrics.js';
-export type { Metrics, CounterMetrics, MetricName, MetricLabels } from './core/metrics.js';
+export type { Metrics, CounterMetrics, MetricName, MetricLabels, GaugeReport } from './core/metrics.js';
+export {
+  Instruments,
+  Counters,
+  HUBWIRE_METER,
+  ASPNET_CONNECTIONS_METER,
+  CONNECTION_DURATION_BUCKETS,
+  TransportAttribute,
+  UNKNOWN_METHOD,
+  InvocationErrorCode,
+  prometheusName,
+  prometheusLabel,
+} from './core/instruments.js';
+export type { InstrumentKind, InstrumentInfo, CounterInfo, InstrumentName, RecordedName, GaugeName, ConnectionStatus } from './core/instruments.js';
 
 export type { CorsOptions } from './http/cors.js';
 export { DEFAULT_HTTP_SERVER_OPTIONS } from './http/server-options.js';

@@ -1,16 +1,21 @@
 /**
  * The metrics seam. Hubwire counts what it does through this interface; the built-in
  * {@link createCounterMetrics} keeps plain in-process counters that `HubServer.metrics()` reports,
- * and an adapter for Prometheus or OpenTelemetry can implement the same two methods.
+ * and an adapter for Prometheus or OpenTelemetry implements the same methods. Counters are
+ * named here ({@link MetricNames}); histograms, up-down counters and gauges, and every counter's
+ * label names, in `instruments.ts` ({@link Instruments}, {@link Counters}).
  * @module
  */
+import type { GaugeName, RecordedName } from './instruments.js';
 
 /** Every counter Hubwire increments, with what it counts. */
 export const MetricNames = {
   connectionsOpened: 'Connections that completed the hub handshake.',
   connectionsClosed: 'Connections that ended after a completed handshake.',
   messagesReceived: 'Hub messages parsed from clients (pings included).',
+  receivedBytes: 'Bytes of hub messages received from clients, after the handshake (label `protocol`).',
   messagesSent: 'Hub messages queued to clients (one per recipient).',
+  sentBytes: 'Bytes of hub messages queued to clients, summed over recipients (label `protocol`).',
   invocations: 'Hub method invocations dispatched.',
   invocationErrors: 'Hub method invocations that ended with an error completion.',
   slowConsumerDisconnects: 'Connections closed because their outbound buffer overflowed, or a recoverable group with the disconnect policy gave up on them (their queue passed maxQueued).',
@@ -21,8 +26,11 @@ export const MetricNames = {
   handshakeFailures: 'Connections whose hub handshake failed.',
   transportsLost: 'Stateful-reconnect connections that lost their WebSocket and waited for the client.',
   transportsResumed: 'Stateful-reconnect connections whose client came back on a new WebSocket.',
+  transportsExpired: 'Stateful-reconnect connections whose client did not come back within disconnectTimeout; they ended.',
   rateLimited: 'Requests refused by a rate limit or a pending-connection cap (label `limit`: which one).',
   rateLimitedDryRun: 'Requests a rate limit would have refused, let through because rateLimits.dryRun is on (label `limit`).',
+  backplanePublished: 'Cross-node messages (sends, group changes, client-result calls) this node published to the backplane.',
+  backplaneReceived: 'Cross-node messages this node received from the backplane.',
   backplanePublishFailures: 'Cross-node messages (sends, group changes) the backplane could not publish, e.g. while Redis is unreachable; local recipients still got theirs.',
   presenceWriteFailures: 'Presence writes (a connect, disconnect or group change of this node) Redis did not take, e.g. during an outage; the node writes its whole state again once Redis is back.',
   recoveryRecovered: 'Recovering joins of a recoverable group whose history covered the gap (every missed message replayed).',
@@ -36,12 +44,48 @@ export const MetricNames = {
 /** The name of a Hubwire counter. */
 export type MetricName = keyof typeof MetricNames;
 
-/** Labels attached to a counter increment (e.g. the hub path). */
+/**
+ * Labels attached to a measurement (e.g. the hub path). Hubwire builds each label object once
+ * (per hub, per hub and protocol, per hub and method, …) and passes the same object every time,
+ * so an adapter may cache its labelled child per object identity (a `WeakMap`) instead of
+ * hashing the labels on every call.
+ */
 export type MetricLabels = Readonly<Record<string, string>>;
 
-/** Where Hubwire reports counts. */
+/** Reports one value of a gauge at collection time, with its labels (`hub` at least). */
+export type GaugeReport = (value: number, labels?: MetricLabels) => void;
+
+/**
+ * Where Hubwire reports what it measures. Only {@link Metrics.increment} is required, so a
+ * counting-only implementation keeps working; {@link Metrics.record} and {@link Metrics.observe}
+ * are optional, and when `record` is absent Hubwire does not even read the clock for what it
+ * would record.
+ *
+ * @example A sink that logs histogram observations and knows no gauges:
+ * ```ts
+ * const metrics: Metrics = {
+ *   increment(name, labels, by = 1) { counters.add(name, labels, by); },
+ *   record(name, value, labels) { if (Instruments[name].kind === 'histogram') console.log(name, value, labels); },
+ * };
+ * createHubServer({ metrics });
+ * ```
+ */
 export interface Metrics {
+  /** Adds `by` (default 1) to a counter of {@link MetricNames}. */
   increment(name: MetricName, labels?: MetricLabels, by?: number): void;
+  /**
+   * A histogram observation, or an up-down counter's change (+1 / -1 for active connections);
+   * {@link Instruments} says which `name` is. Values are in the instrument's unit (seconds, bytes,
+   * a count).
+   */
+  record?(name: RecordedName, value: number, labels?: MetricLabels): void;
+  /**
+   * Registers a gauge callback, called at collection time: it calls `report` once per labelled
+   * value it has (or not at all). Hubwire registers once per source (each mapped hub, each Redis
+   * lifetime manager), so the same `name` can be observed several times with different `hub`
+   * labels: report them all. Returns the function that unregisters it (the source closed).
+   */
+  observe?(name: GaugeName, collect: (report: GaugeReport) => void): () => void;
 }
 
 /** In-process counters with a snapshot, the default {@link Metrics}. */
