@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
-  createCounterMetrics,
   createHubServer,
   DEFAULT_HTTP_SERVER_OPTIONS,
   jsonHubProtocol,
@@ -27,6 +26,7 @@ import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, regi
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logging.js';
 import { modules as defaultModules } from './modules/index.js';
+import { startObservability } from './observability/index.js';
 import { sendError, sendJson } from './rest/respond.js';
 import { RestRouter } from './rest/router.js';
 
@@ -78,12 +78,15 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const authenticate = createAuthenticator(config.jwt);
   const cluster = config.redis.url === undefined ? undefined : openCluster({ url: config.redis.url, prefix: config.redis.prefix, logger });
   if (cluster !== undefined) await readyWithin(cluster, logger, 5000);
+  // Before the hubs: the tracer provider must be registered before the first connection.
+  const observability = startObservability(config, logger, cluster?.nodeId);
   const hubwire = createHubServer({
     logger,
     // Every hub on the backplane, publishing with the app's connection under the same prefix and
     // node id, so presence answers and the app's per-node figures name the same nodes.
     lifetimeManager: cluster === undefined ? undefined : redisLifetimeManager({ client: cluster.redis, prefix: cluster.prefix, nodeId: cluster.nodeId }),
-    metrics: createCounterMetrics(),
+    // Hubwire's counters, histograms and gauges, read by /metrics, OpenTelemetry and the admin stats.
+    metrics: observability.metrics,
     authenticate,
     // Every hub: users of @microsoft/signalr-protocol-msgpack expect MessagePack beside JSON.
     protocols: [jsonHubProtocol, messagePackHubProtocol],
@@ -105,6 +108,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     logger,
     rateLimit: { perSecond: config.limits.restRequestsPerSecond, burst: config.limits.restRequestBurst },
     trustedProxies: config.trustedProxies,
+    onRoute: (req, route) => observability.requests.route(req, route),
   });
   let state: AppState | 'starting' = 'starting';
 
@@ -112,6 +116,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   router.add('GET', '/readyz', () =>
     state === 'ready' ? { status: 200, body: { status: 'ready', connections: hubwire.connectionCount() } } : { status: 503, body: { status: state } },
   );
+  observability.registerRoutes(router);
   // Tokens are checked against real time, so they are issued on the system clock, not the simulators' one.
   registerAuthRoutes(router, config.jwt, config.demo && config.jwt.secret !== undefined ? createTokenIssuer(config.jwt, systemClock) : undefined);
 
@@ -151,15 +156,17 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       return;
     }
     if (hubwire.handle(req, res)) return;
-    router.handle(req, res).then(
-      (handled) => {
-        if (!handled) notFound(req, res);
-      },
-      (error: unknown) => {
-        logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'request failed');
-        if (!res.headersSent) sendError(res, 500, 'Internal server error.');
-        else res.destroy();
-      },
+    observability.requests.run(req, res, () =>
+      router.handle(req, res).then(
+        (handled) => {
+          if (!handled) notFound(req, res);
+        },
+        (error: unknown) => {
+          logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'request failed');
+          if (!res.headersSent) sendError(res, 500, 'Internal server error.');
+          else res.destroy();
+        },
+      ),
     );
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -205,6 +212,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await runStops(Date.now() + 1000);
     await hubwire.close();
     await cluster?.close();
+    await observability.shutdown(1000);
     throw error;
   }
   http.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
@@ -250,6 +258,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       http.close(() => resolve());
       http.closeAllConnections();
     });
+    // Last: what the hubs' closing measured (connection durations, spans) is exported too.
+    await observability.shutdown(Math.max(1000, deadline - Date.now()));
     state = 'stopped';
     logger.info({ ms: Date.now() - started }, 'stopped');
   };

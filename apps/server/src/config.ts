@@ -96,6 +96,32 @@ export interface ServerConfig {
     /** How often a node refreshes its entry in the node registry; an entry lives three times as long. */
     readonly heartbeatMs: number;
   };
+  /** The Prometheus endpoint `GET /metrics`. */
+  readonly metrics: {
+    /** Serve `GET /metrics` (Hubwire's, the app's and Node's process metrics). */
+    readonly enabled: boolean;
+    /** When set, `/metrics` answers only requests with `Authorization: Bearer <token>`. */
+    readonly token?: string;
+  };
+  /**
+   * OpenTelemetry export over OTLP/HTTP (JSON), under the standard variable names. The SDK starts
+   * when an endpoint is set; the exporters also read the other standard `OTEL_EXPORTER_OTLP_*`
+   * variables (headers, timeout, compression) and the resource `OTEL_RESOURCE_ATTRIBUTES`.
+   */
+  readonly otel: {
+    /** Base URL of the collector; traces go to `<url>/v1/traces`, metrics to `<url>/v1/metrics`. */
+    readonly endpoint?: string;
+    /** The traces URL as is (overrides `endpoint` for traces). */
+    readonly tracesEndpoint?: string;
+    /** The metrics URL as is (overrides `endpoint` for metrics). */
+    readonly metricsEndpoint?: string;
+    /** `service.name` of the resource; unset: `OTEL_RESOURCE_ATTRIBUTES`' or `hubwire`. */
+    readonly serviceName?: string;
+    /** Time between two metric exports. */
+    readonly metricExportIntervalMs: number;
+    /** Never start the SDK, whatever the endpoints say. */
+    readonly sdkDisabled: boolean;
+  };
   /** Where the values came from (for the start-up log). */
   readonly source: ConfigSource;
 }
@@ -182,6 +208,20 @@ export const SETTINGS: readonly Setting[] = [
   },
   { key: 'redis.leaseTtlMs', env: 'REDIS_LEASE_TTL_MS', default: 5000, parser: integer(300, 600_000), description: 'lifetime of a leader lease (simulators, stats push); another node takes over within about this long' },
   { key: 'redis.heartbeatMs', env: 'REDIS_HEARTBEAT_MS', default: 1000, parser: integer(50, 60_000), description: "how often a node refreshes its registry entry; a dead node's entry expires after 3 heartbeats" },
+  { key: 'metrics.enabled', env: 'METRICS_ENABLED', default: true, parser: boolean, description: 'serve Prometheus metrics at GET /metrics' },
+  {
+    key: 'metrics.token',
+    env: 'METRICS_TOKEN',
+    default: undefined,
+    parser: text({ minBytes: 16, pattern: /^[\x21-\x7e]+$/, describe: 'a token of at least 16 printable ASCII characters, no spaces' }),
+    description: 'bearer token GET /metrics requires (unset: none)',
+  },
+  { key: 'otel.endpoint', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: undefined, parser: httpUrl, description: 'OTLP/HTTP collector base URL: starts the OpenTelemetry SDK (traces and metrics)' },
+  { key: 'otel.tracesEndpoint', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: undefined, parser: httpUrl, description: 'OTLP/HTTP URL for traces, used as is' },
+  { key: 'otel.metricsEndpoint', env: 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', default: undefined, parser: httpUrl, description: 'OTLP/HTTP URL for metrics, used as is' },
+  { key: 'otel.serviceName', env: 'OTEL_SERVICE_NAME', default: undefined, parser: text(), description: 'service.name of the exported telemetry' },
+  { key: 'otel.metricExportIntervalMs', env: 'OTEL_METRIC_EXPORT_INTERVAL', default: 60_000, parser: integer(100, MAX_DELAY), description: 'time between two OTLP metric exports (ms)' },
+  { key: 'otel.sdkDisabled', env: 'OTEL_SDK_DISABLED', default: false, parser: boolean, description: 'never start the OpenTelemetry SDK' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
 
@@ -288,8 +328,8 @@ function parseWith(setting: Setting, parse: () => unknown, subject: string, show
     return parse();
   } catch (error) {
     if (error instanceof Invalid) {
-      // Secrets never reach a log or an error: a JWT secret, or a Redis URL with its password.
-      const value = setting.env === 'JWT_SECRET' || setting.env === 'REDIS_URL' ? '(hidden)' : `'${shown}'`;
+      // Secrets never reach a log or an error: a JWT secret, a Redis URL with its password, the metrics token.
+      const value = setting.env === 'JWT_SECRET' || setting.env === 'REDIS_URL' || setting.env === 'METRICS_TOKEN' ? '(hidden)' : `'${shown}'`;
       throw new ConfigError(`${subject} ${error.expected}; got ${value}.`);
     }
     throw error;

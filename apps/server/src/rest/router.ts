@@ -31,6 +31,8 @@ export interface RestRouterOptions {
   readonly trustedProxies?: readonly string[];
   /** The time of the rate limit (ms). Default: `Date.now`. */
   readonly now?: () => number;
+  /** Told the pattern of the route that answers a request (`/api/campaigns/:id`), for metrics. */
+  readonly onRoute?: (req: IncomingMessage, route: string) => void;
 }
 
 interface Segment {
@@ -110,10 +112,11 @@ export class RestRouter implements RestRoutes {
     });
     if (matches.length === 0) return false;
     const methods = [...new Set(matches.map(({ route }) => route.method))];
-    if (applyRestCors(this.#options.corsOrigins, req, res, methods) === 'answered') return true;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     // The most specific route wins: exact paths before parameters before wildcards.
     const found = matches.filter(({ route }) => route.method === method && (req.method !== 'HEAD' || route.target.kind === 'raw')).sort((a, b) => specificity(b.route) - specificity(a.route))[0];
+    this.#options.onRoute?.(req, (found ?? matches.sort((a, b) => specificity(b.route) - specificity(a.route))[0]!).route.path);
+    if (applyRestCors(this.#options.corsOrigins, req, res, methods) === 'answered') return true;
     if (found === undefined) {
       sendError(res, 405, `Method ${req.method} is not allowed here.`, {}, { Allow: methods.join(', ') });
       return true;
