@@ -131,6 +131,7 @@ export class ConnectionManager {
         // A stateful connection waiting for its client to reconnect is timed out by its hub connection.
         if (connection.awaitingResumeSince === undefined && connection.createdAt <= deadline) this.remove(connection);
       } else if (transport.idleSince !== undefined && transport.idleSince <= deadline) {
+        connection.endStatus ??= 'timeout';
         transport.abort();
         connection.state = 'closed';
         this.#forget(connection);

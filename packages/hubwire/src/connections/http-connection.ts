@@ -3,6 +3,7 @@
  * id), registered under its token, and bound to at most one transport at a time.
  * @module
  */
+import type { ConnectionStatus } from '../core/instruments.js';
 import type { Transport, TransportEvents, TransportKind } from '../transports/transport.js';
 
 /** The hub layer's hook for taking over a new WebSocket of a stateful-reconnect connection. */
@@ -86,6 +87,11 @@ export class HttpConnection {
   resumer: TransportResumer | undefined;
   /** Since when (clock ms) the connection has lost its WebSocket and waits for the client to come back. */
   awaitingResumeSince: number | undefined;
+  /**
+   * How the connection ended, for `signalr.server.connection.duration`: set by whoever ends it
+   * for a timeout or the server's shutdown (the first one wins); unset means `normal_closure`.
+   */
+  endStatus: ConnectionStatus | undefined;
   /**
    * The tail of the chain of POSTs being fed to the connection (see
    * {@link HttpConnection.serializeSend}); created on first use, WebSocket connections never need it.

@@ -194,12 +194,18 @@ export const TransportAttribute = {
 /** The `method` label for an invocation of a method the hub does not have (so the label stays bounded). */
 export const UNKNOWN_METHOD = 'unknown';
 
-/** The `code` label of an invocation error: a Hubwire error code, or one of these two. */
+/** The `code` label of an invocation error: the code of a HubwireError the method threw, or one of these. */
 export const InvocationErrorCode = {
   /** The method threw a HubError (its message reached the client). */
   hubError: 'hub_error',
   /** The method threw anything else. */
   exception: 'exception',
+  /** No method of that name (the `method` label is then `unknown`). */
+  unknownMethod: 'unknown_method',
+  /** The call did not fit the method: argument or stream count, stream or not, an invocation id in use, a stream method returning no stream. */
+  invalidInvocation: 'invalid_invocation',
+  /** The method's authorization requirement refused the caller. */
+  unauthorized: 'unauthorized',
 } as const;
 
 function unitSuffix(unit: string | undefined): string {

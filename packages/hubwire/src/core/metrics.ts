@@ -115,3 +115,23 @@ export function createCounterMetrics(): CounterMetrics {
     byLabel: (label, value) => ({ ...labelled.get(`${label}=${value}`) }),
   };
 }
+
+const extended = new WeakMap<MetricLabels, Map<string, MetricLabels>>();
+
+/**
+ * `{ ...base, [label]: value }`, built once per base object and pair and then reused, so
+ * labelled counts (a reason, a policy, a method) keep the stable label identity adapters may
+ * cache by. Values must come from a bounded set.
+ * @example
+ * ```ts
+ * metrics.increment('protocolErrors', labelsWith(hubLabels, 'reason', 'too_large'));
+ * ```
+ */
+export function labelsWith(base: MetricLabels, label: string, value: string): MetricLabels {
+  let known = extended.get(base);
+  if (known === undefined) extended.set(base, (known = new Map()));
+  const key = `${label}\u0000${value}`;
+  let labels = known.get(key);
+  if (labels === undefined) known.set(key, (labels = Object.freeze({ ...base, [label]: value })));
+  return labels;
+}

@@ -8,7 +8,8 @@
  */
 import { HubwireError, type ProtocolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { MetricLabels, Metrics } from '../core/metrics.js';
+import type { ConnectionStatus } from '../core/instruments.js';
+import { labelsWith, type MetricLabels, type Metrics } from '../core/metrics.js';
 import type { RateLimitRefusal } from '../limits/rate-limits.js';
 import { MessageType, type CloseMessage } from '../protocol/messages.js';
 import * as texts from './error-messages.js';
@@ -22,7 +23,18 @@ export interface EndOptions {
   readonly abort?: boolean;
   /** What `onDisconnected` receives. */
   readonly error?: Error;
+  /** How it ended for `signalr.server.connection.duration`; default `normal_closure`. */
+  readonly status?: ConnectionStatus;
 }
+
+/** The `reason` label of {@link handshakeFailed}. */
+export type HandshakeFailure = 'malformed' | 'too_large' | 'unsupported_protocol' | 'unsupported_version' | 'transfer_format' | 'timeout';
+
+/** The `reason` label of {@link protocolViolated}: oversized input, a broken message, or a stateful-reconnect Sequence/Ack the buffer cannot accept. */
+export type ProtocolViolation = 'too_large' | 'malformed' | 'sequence';
+
+// ASP.NET's text for an oversized message (text-framing.ts); the parsers throw it for both framings.
+const TOO_LARGE = /^The maximum message size of \d+B was exceeded\./;
 
 /** Where an ending is counted and logged (the mapped hub). */
 export interface EndingHost {
@@ -40,9 +52,9 @@ export interface EndingConnection {
 }
 
 /** The handshake failed: the connection never reached the hub, so there is nothing to end but the transport. */
-export function handshakeFailed(host: EndingHost, connection: EndingConnection, error: string): void {
-  host.metrics.increment('handshakeFailures', host.labels);
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error }, 'handshake failed');
+export function handshakeFailed(host: EndingHost, connection: EndingConnection, error: string, reason: HandshakeFailure): void {
+  host.metrics.increment('handshakeFailures', labelsWith(host.labels, 'reason', reason));
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error, reason }, 'handshake failed');
 }
 
 /** `onConnected` (the lifetime manager's or the hub's) threw: an error Close, no reconnect. */
@@ -56,7 +68,7 @@ export function connectFailed(host: EndingHost, connection: EndingConnection, er
 
 /** More bytes wait for the client than `maximumOutboundBufferSize`: drop it rather than buffer for it. */
 export function slowConsumer(host: EndingHost, connection: EndingConnection, buffered: number): EndOptions {
-  host.metrics.increment('slowConsumerDisconnects', host.labels);
+  host.metrics.increment('slowConsumerDisconnects', labelsWith(host.labels, 'reason', 'outbound_buffer'));
   host.logger.warn(
     { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, limit: host.options.maximumOutboundBufferSize },
     'slow consumer: outbound buffer full; closing the connection',
@@ -84,7 +96,7 @@ export function sendTimedOut(host: EndingHost, connection: EndingConnection, buf
     { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, waitedMs: waited },
     'send timed out: the client stopped reading; closing the connection',
   );
-  return { abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${host.options.transportSendTimeout} ms.`) };
+  return { abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${host.options.transportSendTimeout} ms.`), status: 'timeout' };
 }
 
 /** closeOnAuthenticationExpiration: a Close with allowReconnect and no error, as ASP.NET sends. */
@@ -101,13 +113,17 @@ export function clientTimedOut(host: EndingHost, connection: EndingConnection): 
   });
   host.metrics.increment('clientTimeouts', host.labels);
   host.logger.warn({ hub: host.path, connectionId: connection.connectionId }, 'client timed out');
-  return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error };
+  return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error, status: 'timeout' };
 }
 
-/** Malformed or oversized input: an error Close with allowReconnect. */
-export function protocolViolated(host: EndingHost, connection: EndingConnection, error: ProtocolError): EndOptions {
-  host.metrics.increment('protocolErrors', host.labels);
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error: error.message }, 'protocol error; closing the connection');
+/**
+ * Malformed or oversized input: an error Close with allowReconnect. `sequence` marks a
+ * stateful-reconnect violation; otherwise the error's text tells oversized from malformed.
+ */
+export function protocolViolated(host: EndingHost, connection: EndingConnection, error: ProtocolError, sequence = false): EndOptions {
+  const reason: ProtocolViolation = sequence ? 'sequence' : TOO_LARGE.test(error.message) ? 'too_large' : 'malformed';
+  host.metrics.increment('protocolErrors', labelsWith(host.labels, 'reason', reason));
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error: error.message, reason }, 'protocol error; closing the connection');
   return {
     close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true },
     error,

@@ -7,6 +7,7 @@
  */
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { Transport } from '../transports/transport.js';
+import type { ProtocolTraffic } from './hub-meter.js';
 import { MessageBuffer } from './message-buffer.js';
 
 // How often a wait held back by a slow client looks at the backlog again.
@@ -46,6 +47,8 @@ export class ConnectionOutput {
   wroteSinceTick = false;
   /** Bytes handed to transports so far (the send timeout compares it with what they still buffer). */
   written = 0;
+  /** Where the bytes sent are counted (the protocol's tally), once the handshake chose one. */
+  traffic: ProtocolTraffic | undefined;
   #replay: MessageBuffer | undefined;
   /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
   #stalled: { payload: Buffer | string; size: number }[] = [];
@@ -88,6 +91,7 @@ export class ConnectionOutput {
     transport.send(payload, this.binary);
     this.written += size;
     this.wroteSinceTick = true;
+    this.traffic?.sent(size);
   }
 
   /**

@@ -33,10 +33,13 @@ import { ConnectionInvocations, mayStart, type InvocationHost } from './connecti
 import { Liveness, authenticationExpired } from './liveness.js';
 import * as reconnect from './stateful-reconnect.js';
 import { acceptHandshake } from './handshake-acceptor.js';
+import type { HubMeter, ProtocolTraffic } from './hub-meter.js';
 
 /** What the mapped hub provides to each of its connections: what their units need, and more. */
 export interface HubConnectionHost extends InvocationHost, reconnect.ReconnectHost {
   readonly lifetime: HubLifetimeManager;
+  /** Traffic tallies and connection labels of the hub. */
+  readonly meter: HubMeter;
   /** The connection has ended: forget its token and stop ticking it. Called once. */
   connectionEnded(connection: HubConnection): void;
 }
@@ -67,6 +70,8 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   #resolveClosed: (() => void) | undefined;
   #state: HubConnectionState = 'handshaking';
   #protocol: HubProtocol | undefined;
+  /** The traffic tally of the protocol, from the handshake on. */
+  #traffic: ProtocolTraffic | undefined;
   /** Received bytes that do not make a whole handshake yet. */
   #handshakeBytes: Buffer | undefined;
   readonly #input: ConnectionInput;
@@ -89,7 +94,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
       get accepting() {
         return connection.#state === 'connected';
       },
-      parsed: (count) => this.#host.metrics.increment('messagesReceived', this.#host.labels, count),
+      parsed: (count) => this.#host.metrics.increment('messagesReceived', this.#traffic?.labels ?? this.#host.labels, count),
       intercept: (message) => this.#intercept(message),
       ready: (message) => this.#ready(message),
       handle: (message) => this.#handle(message),
@@ -201,6 +206,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     if (this.#state === 'closed') return;
     this.#liveness.receivedSinceTick = true;
     if (this.#state !== 'handshaking') {
+      this.#traffic?.received(chunk.length);
       this.#input.push(chunk);
       return;
     }
@@ -226,11 +232,14 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
       return;
     }
     if (outcome.kind === 'refused') {
-      this.#failHandshake(outcome.error);
+      this.#failHandshake(outcome.error, outcome.reason);
       return;
     }
     const { protocol, version, consumed } = outcome;
     this.#protocol = protocol;
+    const traffic = (this.#traffic = this.#host.meter.traffic(protocol.name));
+    this.#output.traffic = traffic;
+    if (input.length > consumed) traffic.received(input.length - consumed);
     this.#output.binary = protocol.transferFormat === 'Binary';
     if (reconnect.wantsStatefulReconnect(this.#http, version)) {
       this.#output.enableReplay(options.statefulReconnectBufferSize);
@@ -244,8 +253,9 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     void this.#connect();
   }
 
-  #failHandshake(error: string): void {
-    endings.handshakeFailed(this.#host, this, error);
+  #failHandshake(error: string, reason: endings.HandshakeFailure): void {
+    endings.handshakeFailed(this.#host, this, error, reason);
+    if (reason === 'timeout') this.#http.endStatus ??= 'timeout';
     this.#state = 'closed';
     const transport = this.#http.transport;
     transport?.send(handshakeErrorResponse(error), false);
@@ -256,7 +266,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   }
 
   async #connect(): Promise<void> {
-    const { lifetime, dispatcher, logger, metrics, labels, path } = this.#host;
+    const { lifetime, dispatcher, logger, metrics, meter, path } = this.#host;
     try {
       await lifetime.onConnected(this);
       if (this.#state !== 'connecting') return;
@@ -268,7 +278,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     if (this.#state !== 'connecting') return;
     this.#hubConnected = true;
     this.#state = 'connected';
-    metrics.increment('connectionsOpened', labels);
+    metrics.increment('connectionsOpened', meter.connectionLabels(this.#http.transportKind, this.protocolName));
     logger.info(
       { hub: path, connectionId: this.connectionId, user: this.userIdentifier, transport: this.#http.transportKind, protocol: this.#protocol?.name },
       'client connected',
@@ -287,7 +297,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     if (replay !== undefined) {
       const goesOn = reconnect.acceptInbound(this.#output, replay, message);
       if (goesOn !== true) {
-        if (goesOn !== false) this.#end(endings.protocolViolated(this.#host, this, goesOn));
+        if (goesOn !== false) this.#end(endings.protocolViolated(this.#host, this, goesOn, true));
         return true;
       }
     }
@@ -374,7 +384,9 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   /** Sends a broadcast's shared bytes; the hot path of every fan-out. */
   writeSerialized(message: SerializedMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    this.#output.sendTrackable(message.get(this.#protocol!));
+    const bytes = message.get(this.#protocol!);
+    this.#traffic!.message();
+    this.#output.sendTrackable(bytes);
   }
 
   // ---- time ----------------------------------------------------------------------------------
@@ -385,12 +397,12 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     const { options } = host;
     const liveness = this.#liveness;
     if (this.#state === 'handshaking') {
-      if (liveness.handshakeOverdue(now, options.handshakeTimeout)) this.#failHandshake('Handshake was canceled.');
+      if (liveness.handshakeOverdue(now, options.handshakeTimeout)) this.#failHandshake('Handshake was canceled.', 'timeout');
       return;
     }
     const lostAt = this.#http.awaitingResumeSince;
     if (lostAt !== undefined) {
-      if (now - lostAt >= options.disconnectTimeout) this.#end({ error: new Error('The client did not resume its connection within disconnectTimeout.') });
+      if (now - lostAt >= options.disconnectTimeout) this.#end(reconnect.resumeExpired(host, this));
       return;
     }
     if (this.#state !== 'connected') return;
@@ -439,6 +451,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     if (this.#state === 'closed') return;
     const wasRegistered = this.#state !== 'handshaking';
     this.#state = 'closed';
+    if (options.status !== undefined) this.#http.endStatus ??= options.status;
     this.#http.resumer = undefined;
     this.#http.awaitingResumeSince = undefined;
     this.#output.clear();
@@ -462,14 +475,14 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   }
 
   async #disconnect(error: Error | undefined): Promise<void> {
-    const { dispatcher, lifetime, logger, metrics, labels, path } = this.#host;
+    const { dispatcher, lifetime, logger, metrics, meter, path } = this.#host;
     // Leave the caller's stack first: #end can run in the middle of a broadcast's loop.
     await Promise.resolve();
     try {
       if (this.#hubConnected) await dispatcher.onDisconnected(this, error);
     } finally {
       await lifetime.onDisconnected(this);
-      if (this.#hubConnected) metrics.increment('connectionsClosed', labels);
+      if (this.#hubConnected) metrics.increment('connectionsClosed', meter.connectionLabels(this.#http.transportKind, this.protocolName));
       logger.info(
         { hub: path, connectionId: this.connectionId, user: this.userIdentifier, transport: this.#http.transportKind, protocol: this.#protocol?.name, error: error?.message },
         'client disconnected',

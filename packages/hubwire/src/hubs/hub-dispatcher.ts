@@ -4,8 +4,10 @@
  * @module
  */
 import { authorize, type AuthorizationRequirement } from '../auth/authorization.js';
+import { HubError, HubwireError } from '../core/errors.js';
+import { InvocationErrorCode, UNKNOWN_METHOD } from '../core/instruments.js';
 import type { Logger } from '../core/logger.js';
-import type { MetricLabels, Metrics } from '../core/metrics.js';
+import { labelsWith, type MetricLabels, type Metrics } from '../core/metrics.js';
 import type { Presence } from '../lifetime/presence.js';
 import { MessageType, type HubMessage, type InvocationMessage, type StreamInvocationMessage } from '../protocol/messages.js';
 import * as texts from './error-messages.js';
@@ -66,6 +68,16 @@ export interface HubDispatcherInit {
 }
 
 type InvokeStep = (context: HubInvocationContext) => Promise<unknown>;
+
+/** The label object of a method's invocations (`{ hub, method }`), built once per method. */
+type MethodLabels = MetricLabels;
+
+/** The `code` label of a failed invocation: the Hubwire error code, `hub_error` or `exception`. */
+function errorCodeOf(error: unknown): string {
+  if (error instanceof HubwireError) return error.code;
+  if (error instanceof HubError) return InvocationErrorCode.hubError;
+  return InvocationErrorCode.exception;
+}
 type ConnectedStep = (context: HubLifetimeContext) => Promise<void>;
 type DisconnectedStep = (context: HubLifetimeContext, error: Error | undefined) => Promise<void>;
 
@@ -99,12 +111,20 @@ export class HubDispatcher {
   // with none costs nothing.
   readonly #runsOnConnected: boolean;
   readonly #runsOnDisconnected: boolean;
+  /** `{ hub, method }` per method (by lower-cased name), and for names the hub does not have. */
+  readonly #methodLabels = new Map<string, MethodLabels>();
+  readonly #unknownLabels: MethodLabels;
+  /** Durations are measured only when the metrics take histograms. */
+  readonly #timed: boolean;
 
   constructor(init: HubDispatcherInit) {
     this.#init = init;
     this.#direct = !init.filters.some((filter) => filter.invokeMethod !== undefined);
     this.#runsOnConnected = init.hooks.onConnected || init.filters.some((filter) => filter.onConnected !== undefined);
     this.#runsOnDisconnected = init.hooks.onDisconnected || init.filters.some((filter) => filter.onDisconnected !== undefined);
+    for (const [key, method] of init.methods) this.#methodLabels.set(key, labelsWith(init.labels, 'method', method.name));
+    this.#unknownLabels = labelsWith(init.labels, 'method', UNKNOWN_METHOD);
+    this.#timed = init.metrics.record !== undefined;
     // Filters are composed once here, not per call.
     const { filters } = init;
     // The innermost step: the hub method itself, looked up by the context's method name so a
@@ -173,14 +193,26 @@ export class HubDispatcher {
       const key = message.target.toLowerCase();
       const method = this.#init.methods.get(key);
       if (method !== undefined && !method.isStreaming && message.arguments.length === method.parameterCount && !this.#init.methodAuthorization.has(key)) {
-        this.#init.metrics.increment('invocations', this.#init.labels);
-        return this.#invokeDirect(target, message, method, releaseSlot);
+        const labels = this.#methodLabels.get(key)!;
+        this.#init.metrics.increment('invocations', labels);
+        if (!this.#timed) return this.#invokeDirect(target, message, method, labels, releaseSlot);
+        const started = performance.now();
+        const running = this.#invokeDirect(target, message, method, labels, releaseSlot);
+        if (running === undefined) {
+          this.#timeEnd(labels, started);
+          return undefined;
+        }
+        return running.then(() => this.#timeEnd(labels, started));
       }
     }
     return this.#invokeFull(target, message, releaseSlot);
   }
 
-  #invokeDirect(target: DispatchTarget, message: InvocationMessage, method: HubMethod, releaseSlot: (() => void) | undefined): Promise<void> | undefined {
+  #timeEnd(labels: MethodLabels, started: number): void {
+    this.#init.metrics.record?.('invocationDuration', (performance.now() - started) / 1000, labels);
+  }
+
+  #invokeDirect(target: DispatchTarget, message: InvocationMessage, method: HubMethod, labels: MethodLabels, releaseSlot: (() => void) | undefined): Promise<void> | undefined {
     const invocation: HubInvocation = {
       invocationId: message.invocationId,
       methodName: method.name,
@@ -194,26 +226,26 @@ export class HubDispatcher {
     try {
       result = method.fn.apply(this.#hub(target, clients, invocation), message.arguments as unknown[]);
     } catch (error) {
-      this.#methodFailed(target, message, method, error);
+      this.#methodFailed(target, message, method, labels, error);
       return undefined;
     }
     if (!isThenable(result)) {
-      this.#completed(target, message, method, result);
+      this.#completed(target, message, method, labels, result);
       return undefined;
     }
     return Promise.resolve(result).then(
-      (value) => this.#completed(target, message, method, value),
-      (error: unknown) => this.#methodFailed(target, message, method, error),
+      (value) => this.#completed(target, message, method, labels, value),
+      (error: unknown) => this.#methodFailed(target, message, method, labels, error),
     );
   }
 
   /** A plain method returned `result`: one Completion for a blocking call. */
-  #completed(target: DispatchTarget, message: InvocationMessage, method: HubMethod, result: unknown): void {
+  #completed(target: DispatchTarget, message: InvocationMessage, method: HubMethod, labels: MethodLabels, result: unknown): void {
     const id = message.invocationId;
     if (isAsyncIterable(result) && !method.isStreaming) {
       // A plain method returned a stream: it is a streaming method the client called wrongly.
       closeIterator((result as AsyncIterable<unknown>)[Symbol.asyncIterator]());
-      this.#fail(target, id, texts.streamingMethodInvoked(message.target));
+      this.#fail(target, id, texts.streamingMethodInvoked(message.target), labels, InvocationErrorCode.invalidInvocation);
       return;
     }
     if (id === undefined) return;
@@ -222,22 +254,35 @@ export class HubDispatcher {
     } catch (error) {
       // The result cannot be serialized: the caller still gets its one Completion.
       this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method result not serializable');
-      this.#fail(target, id, texts.invocationFailed(message.target, error, this.#init.detailedErrors));
+      this.#fail(target, id, texts.invocationFailed(message.target, error, this.#init.detailedErrors), labels, errorCodeOf(error));
     }
   }
 
-  #methodFailed(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, error: unknown): void {
+  #methodFailed(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, labels: MethodLabels, error: unknown): void {
     this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method failed');
-    this.#fail(target, message.invocationId, texts.invocationFailed(message.target, error, this.#init.detailedErrors));
+    this.#fail(target, message.invocationId, texts.invocationFailed(message.target, error, this.#init.detailedErrors), labels, errorCodeOf(error));
   }
 
   async #invokeFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
-    const { methods, detailedErrors, metrics, labels } = this.#init;
+    const key = message.target.toLowerCase();
+    const method = this.#init.methods.get(key);
+    const labels = method === undefined ? this.#unknownLabels : this.#methodLabels.get(key)!;
+    this.#init.metrics.increment('invocations', labels);
+    if (method === undefined) return this.#fail(target, message.invocationId, texts.methodDoesNotExist(message.target), labels, InvocationErrorCode.unknownMethod);
+    if (!this.#timed) return this.#runFull(target, message, method, labels, releaseSlot);
+    const started = performance.now();
+    try {
+      await this.#runFull(target, message, method, labels, releaseSlot);
+    } finally {
+      this.#timeEnd(labels, started);
+    }
+  }
+
+  async #runFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, labels: MethodLabels, releaseSlot: (() => void) | undefined): Promise<void> {
+    const { detailedErrors } = this.#init;
     const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
-    metrics.increment('invocations', labels);
-    const method = methods.get(message.target.toLowerCase());
-    if (method === undefined) return this.#fail(target, id, texts.methodDoesNotExist(message.target));
+    const invalid = InvocationErrorCode.invalidInvocation;
     const streamIds = message.streamIds ?? [];
     let args = message.arguments;
     // Trailing optional parameters left out (never with upload streams: their slots are positional).
@@ -251,17 +296,19 @@ export class HubDispatcher {
         streamIds.length > 0
           ? texts.streamCountMismatch(message.target, streamIds.length, Math.max(0, method.parameterCount - args.length))
           : texts.argumentCountMismatch(message.target, args.length, method.parameterCount, detailedErrors),
+        labels,
+        invalid,
       );
     }
     // The kind of call is checked against what the method is declared to be, before it runs.
-    if (!streaming && method.isStreaming) return this.#fail(target, id, texts.streamingMethodInvoked(message.target));
-    if (streaming && !method.isStreaming) return this.#fail(target, id, texts.nonStreamingMethodStreamed(message.target));
+    if (!streaming && method.isStreaming) return this.#fail(target, id, texts.streamingMethodInvoked(message.target), labels, invalid);
+    if (streaming && !method.isStreaming) return this.#fail(target, id, texts.nonStreamingMethodStreamed(message.target), labels, invalid);
 
     // A stream is registered before anything awaits, so a CancelInvocation right behind it (in the
     // same read) finds it; plain calls share the connection's signal and cost no controller.
     let cancellation: StreamCancellation | undefined;
     if (streaming) {
-      if (target.activeStreams.has(message.invocationId)) return this.#fail(target, id, texts.invocationIdInUse(message.invocationId));
+      if (target.activeStreams.has(message.invocationId)) return this.#fail(target, id, texts.invocationIdInUse(message.invocationId), labels, invalid);
       cancellation = new StreamCancellation();
       target.activeStreams.set(message.invocationId, cancellation);
       if (target.context.connectionAborted.aborted) cancellation.abort();
@@ -269,7 +316,7 @@ export class HubDispatcher {
     const requirement = this.#init.methodAuthorization.get(message.target.toLowerCase());
     if (requirement !== undefined && (await authorize(requirement, target.context.user)) !== 'allowed') {
       if (streaming) target.activeStreams.delete(message.invocationId);
-      return this.#fail(target, id, texts.unauthorized(message.target));
+      return this.#fail(target, id, texts.unauthorized(message.target), labels, InvocationErrorCode.unauthorized);
     }
 
     const signal = () => cancellation?.signal ?? target.context.connectionAborted;
@@ -303,22 +350,22 @@ export class HubDispatcher {
       result = await this.#invoke(state);
     } catch (error) {
       if (streaming) target.activeStreams.delete(message.invocationId);
-      return this.#methodFailed(target, message, method, error);
+      return this.#methodFailed(target, message, method, labels, error);
     } finally {
       if (streamIds.length > 0 && !streaming) target.closeUploads(streamIds);
     }
 
     if (streaming) {
       try {
-        if (!isAsyncIterable(result)) return this.#fail(target, id, texts.notAStream(method.name));
-        await this.#stream(target, message.invocationId, result, cancellation!);
+        if (!isAsyncIterable(result)) return this.#fail(target, id, texts.notAStream(method.name), labels, invalid);
+        await this.#stream(target, message.invocationId, result, cancellation!, labels);
       } finally {
         target.activeStreams.delete(message.invocationId);
         if (streamIds.length > 0) target.closeUploads(streamIds);
       }
       return;
     }
-    this.#completed(target, message, method, result);
+    this.#completed(target, message, method, labels, result);
   }
 
   /**
@@ -327,7 +374,7 @@ export class HubDispatcher {
    * started: that call is what starts an `async *` method's body, which then sees its signal abort
    * and runs its `finally` (ASP.NET likewise always calls the first `MoveNextAsync`).
    */
-  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, cancellation: StreamCancellation): Promise<void> {
+  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, cancellation: StreamCancellation, labels: MethodLabels): Promise<void> {
     const { signal } = cancellation;
     let iterator: AsyncIterator<unknown> | undefined;
     // Cancel promptly even while the producer is waiting for its next item.
@@ -350,7 +397,7 @@ export class HubDispatcher {
     } catch (error) {
       if (!signal.aborted) {
         this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, err: error }, 'stream failed');
-        this.#fail(target, invocationId, texts.streamFailed(error, this.#init.detailedErrors));
+        this.#fail(target, invocationId, texts.streamFailed(error, this.#init.detailedErrors), labels, errorCodeOf(error));
         return;
       }
     } finally {
@@ -369,8 +416,8 @@ export class HubDispatcher {
     }
   }
 
-  #fail(target: DispatchTarget, invocationId: string | undefined, error: string): void {
-    this.#init.metrics.increment('invocationErrors', this.#init.labels);
+  #fail(target: DispatchTarget, invocationId: string | undefined, error: string, labels: MethodLabels, code: string): void {
+    this.#init.metrics.increment('invocationErrors', labelsWith(labels, 'code', code));
     if (invocationId !== undefined) this.#write(target, { type: MessageType.Completion, invocationId, hasResult: false, error });
   }
 }

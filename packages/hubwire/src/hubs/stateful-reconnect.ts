@@ -15,7 +15,7 @@ import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { MessageType, isTrackable, type HubMessage } from '../protocol/messages.js';
 import type { Transport, TransportEvents } from '../transports/transport.js';
 import type { ConnectionOutput } from './connection-output.js';
-import type { EndingConnection, EndingHost } from './connection-endings.js';
+import type { EndOptions, EndingConnection, EndingHost } from './connection-endings.js';
 import type { MessageBuffer } from './message-buffer.js';
 
 /** What the reconnect steps count and log with, and the clock of the wait. */
@@ -37,6 +37,13 @@ export function transportLost(host: ReconnectHost, connection: EndingConnection,
   http.awaitingResumeSince = host.clock.now();
   host.metrics.increment('transportsLost', host.labels);
   host.logger.info({ hub: host.path, connectionId: connection.connectionId }, 'transport lost; waiting for the client to resume');
+}
+
+/** The client did not come back within disconnectTimeout: the connection ends, counted as a timeout. */
+export function resumeExpired(host: ReconnectHost, connection: EndingConnection): EndOptions {
+  host.metrics.increment('transportsExpired', host.labels);
+  host.logger.info({ hub: host.path, connectionId: connection.connectionId }, 'the client did not resume within disconnectTimeout; ending the connection');
+  return { error: new Error('The client did not resume its connection within disconnectTimeout.'), status: 'timeout' };
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { ConnectionManager } from '../connections/connection-manager.js';
+import { ConnectionMeter } from '../connections/connection-meter.js';
 import type { Endpoint } from '../connections/endpoint.js';
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { Clock } from '../core/clock.js';
@@ -35,6 +36,7 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
   readonly connections: ConnectionManager;
   readonly live = new Set<ServerConnection>();
   readonly #handler: ConnectionHandler;
+  readonly #meter: ConnectionMeter;
 
   constructor(init: ConnectionEndpointInit) {
     this.path = init.path;
@@ -42,7 +44,9 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
     this.clock = init.clock;
     this.logger = init.logger;
     this.metrics = init.metrics;
-    this.labels = { connection: init.path };
+    // `hub` like a hub's, so adapters see one label set: the path is what tells them apart.
+    this.labels = Object.freeze({ hub: init.path });
+    this.#meter = new ConnectionMeter(init.metrics, init.path, init.clock);
     this.connections = new ConnectionManager({ clock: init.clock, options: init.options, logger: init.logger, metrics: init.metrics, labels: this.labels, path: init.path });
     this.#handler = init.handler;
   }
@@ -59,6 +63,7 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
     http.state = 'active';
     const connection = new ServerConnection(http, this);
     this.live.add(connection);
+    this.#meter.opened(http);
     // The caller attaches the transport right after this returns: the handler may send at once.
     queueMicrotask(() => void connection.run(this.#handler));
     return connection.events;
@@ -67,6 +72,7 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
   connectionEnded(connection: ServerConnection): void {
     this.live.delete(connection);
     this.connections.remove(connection.http);
+    this.#meter.ended(connection.http);
   }
 
   /** Heartbeat: raw connections have no pings or timeouts of their own; only the sweep runs. */
@@ -81,7 +87,10 @@ export class ConnectionEndpoint implements Endpoint, RawConnectionHost {
 
   /** Ends every connection: their handlers' loops end and clients see the transport close. */
   shutdown(): void {
-    for (const connection of [...this.live]) connection.close();
+    for (const connection of [...this.live]) {
+      connection.http.endStatus ??= 'app_shutdown';
+      connection.close();
+    }
     for (const http of [...this.connections.all()]) this.connections.remove(http);
   }
 }

@@ -8,7 +8,7 @@ import type { LiveConnection } from '../connections/endpoint.js';
 import type { ConnectionRequestInfo, HttpConnection, Principal } from '../connections/http-connection.js';
 import { HubwireError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { MetricLabels, Metrics } from '../core/metrics.js';
+import { labelsWith, type MetricLabels, type Metrics } from '../core/metrics.js';
 import type { TransportEvents, TransportKind } from '../transports/transport.js';
 import { InboundQueue, type ConnectionData } from './inbound-queue.js';
 
@@ -210,7 +210,7 @@ export class ServerConnection implements RawConnection, LiveConnection {
 
   #slowConsumer(buffered: number): void {
     const { logger, metrics, labels, path, maximumOutboundBufferSize } = this.#host;
-    metrics.increment('slowConsumerDisconnects', labels);
+    metrics.increment('slowConsumerDisconnects', labelsWith(labels, 'reason', 'outbound_buffer'));
     logger.warn(
       { path, connectionId: this.connectionId, bufferedBytes: buffered, limit: maximumOutboundBufferSize },
       'slow consumer: outbound buffer full; closing the connection',

@@ -18,7 +18,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { createCounterMetrics, type CounterMetrics } from '../../core/metrics.js';
+import type { CounterMetrics } from '../../core/metrics.js';
+import { createRecordingMetrics, type RecordingMetrics } from '../../core/recording-metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import { MessageType, type InvocationMessage } from '../../protocol/messages.js';
 import type { HubLifetimeManager } from '../hub-lifetime-manager.js';
@@ -28,7 +29,8 @@ import { presenceSuite } from './presence-suite.js';
 /** One node of the system under test. */
 export interface TestNode {
   readonly manager: HubLifetimeManager;
-  readonly metrics: CounterMetrics;
+  /** Counters, histograms and gauges the node reported. */
+  readonly metrics: RecordingMetrics;
   /** The protocol instance this node serializes with (counting its writes). */
   readonly protocol: HubProtocol & { writes: number };
 }
@@ -64,7 +66,7 @@ export function lifetimeManagerSuite(harness: LifetimeManagerHarness): void {
     systems.push(system);
     const made: TestNode[] = [];
     for (let i = 0; i < count; i++) {
-      const metrics = createCounterMetrics();
+      const metrics = createRecordingMetrics();
       const protocol = countingJson();
       made.push({ manager: await system.node({ metrics, protocol }), metrics, protocol });
     }
@@ -196,11 +198,14 @@ export function lifetimeManagerSuite(harness: LifetimeManagerHarness): void {
       await node!.manager.removeFromGroup('nobody', 'g');
     });
 
-    test('counts deliveries (messagesSent) once per recipient', async () => {
+    test('records the fan-out and the delivery latency once per send (the connections count messages)', async () => {
       const [node] = await nodes(1);
       for (const id of ['a', 'b', 'c']) await connect(node!, id);
       await node!.manager.send({ kind: 'all' }, message('m'));
-      assert.equal(node!.metrics.totals().messagesSent, 3);
+      assert.deepEqual(node!.metrics.recorded('fanOut').map((entry) => entry.value), [3]);
+      const latencies = node!.metrics.recorded('deliveryLatency');
+      assert.equal(latencies.length, 1);
+      assert.ok(latencies[0]!.value >= 0 && latencies[0]!.value < 5, `a latency in seconds: ${latencies[0]!.value}`);
     });
   });
 
@@ -220,7 +225,8 @@ export function lifetimeManagerSuite(harness: LifetimeManagerHarness): void {
       await barrier(n1!, [a, b, b2, c], 'm', [1, 1, 0, 1]);
       assert.deepEqual([a, b, b2, c].map((x) => x.count('m')), [1, 1, 0, 1]);
       assert.deepEqual([n2!.protocol.writes, n3!.protocol.writes], writes, 'receiving nodes write the sender’s bytes');
-      assert.equal(n2!.metrics.totals().messagesSent, 3);
+      // n2 delivered m to b, then the barrier to b and b2.
+      assert.equal(n2!.metrics.sum('fanOut'), 3);
     });
 
     test('connections on other nodes, each once', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createCounterMetrics } from '../../core/metrics.js';
+import { createRecordingMetrics } from '../../core/recording-metrics.js';
 import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import { MessageType } from '../../protocol/messages.js';
 import type { SerializedMessage } from '../../protocol/serialized-message.js';
@@ -28,7 +28,7 @@ class FakeConnection implements LifetimeConnection {
 const hello = { type: MessageType.Invocation, target: 'hello', arguments: [] } as const;
 
 async function setup() {
-  const metrics = createCounterMetrics();
+  const metrics = createRecordingMetrics();
   const manager = new MemoryLifetimeManager({ metrics, labels: { hub: '/h' } });
   const a = new FakeConnection('a', 'alice');
   const b = new FakeConnection('b', 'bob');
@@ -107,10 +107,29 @@ describe('MemoryLifetimeManager', () => {
     await assert.rejects(manager.invokeConnection('nope', 'getName', [], {}), { message: "Connection 'nope' does not exist." });
   });
 
-  test('counts deliveries once per send', async () => {
+  test('records the fan-out of each send with the host labels', async () => {
     const { manager, metrics } = await setup();
     await manager.send({ kind: 'all' }, hello);
-    assert.equal(metrics.totals().messagesSent, 3);
-    assert.equal(metrics.byLabel('hub', '/h').messagesSent, 3);
+    await manager.send({ kind: 'connections', ids: ['a', 'nobody'] }, hello);
+    assert.deepEqual(metrics.recorded('fanOut', { hub: '/h' }).map((entry) => entry.value), [3, 1]);
+    assert.equal(metrics.recorded('deliveryLatency', { hub: '/h' }).length, 2);
+  });
+
+  test('reports local groups and users as gauges, until closed', async () => {
+    const metrics = createRecordingMetrics();
+    const manager = new MemoryLifetimeManager({ metrics, labels: { hub: '/g' } });
+    await manager.onConnected(new FakeConnection('x', 'ann'));
+    await manager.onConnected(new FakeConnection('y', 'ann'));
+    await manager.onConnected(new FakeConnection('z', 'bob'));
+    await manager.addToGroup('x', 'g1');
+    await manager.addToGroup('y', 'g1');
+    await manager.addToGroup('z', 'g2');
+    assert.deepEqual([metrics.gauge('groups')[0]?.value, metrics.gauge('users')[0]?.value], [2, 2]);
+    await manager.removeFromGroup('z', 'g2');
+    await manager.onDisconnected(new FakeConnection('z', 'bob'));
+    assert.deepEqual(metrics.gauge('groups', { hub: '/g' }), [{ value: 1, labels: { hub: '/g' } }]);
+    assert.deepEqual(metrics.gauge('users', { hub: '/g' }), [{ value: 1, labels: { hub: '/g' } }]);
+    await manager.close();
+    assert.equal(metrics.observers('groups') + metrics.observers('users'), 0);
   });
 });

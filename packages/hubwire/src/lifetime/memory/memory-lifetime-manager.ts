@@ -72,6 +72,8 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   readonly recovery: RecoverableGroups | undefined;
   /** The history store the manager made itself (and so closes). */
   readonly #ownStore: HistoryStore | undefined;
+  /** Unregisters the group and user gauges (at close). */
+  readonly #unobserve: (() => void)[] = [];
 
   constructor(options: MemoryLifetimeManagerOptions = {}) {
     this.#metrics = options.metrics;
@@ -97,6 +99,15 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
       });
     } else {
       this.recovery = undefined;
+    }
+    const { metrics } = options;
+    if (metrics?.observe !== undefined) {
+      const labels = options.labels ?? {};
+      // Read from the local index at collection time: nothing is counted on a join or a leave.
+      this.#unobserve.push(
+        metrics.observe.call(metrics, 'groups', (report) => report(this.#groups.size, labels)),
+        metrics.observe.call(metrics, 'users', (report) => report(this.#users.size, labels)),
+      );
     }
   }
 
@@ -146,8 +157,9 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     this.deliver(audience, new SerializedMessage(message));
   }
 
-  /** Stops the recovery engine and closes the history store the manager made. */
+  /** Stops the recovery engine, closes the history store the manager made, and unregisters its gauges. */
   async close(): Promise<void> {
+    for (const unobserve of this.#unobserve.splice(0)) unobserve();
     await this.recovery?.close();
     await this.#ownStore?.close?.();
   }
@@ -169,11 +181,24 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   }
 
   /**
-   * Queues an already serialized message for every local connection in `audience` and counts the
-   * deliveries; returns their number. A backplane's receiving node calls this with the bytes the
-   * sending node made.
+   * Queues an already serialized message for every local connection in `audience`; returns how
+   * many got it. A backplane's receiving node calls this with the bytes the sending node made.
+   * With histograms on, records the fan-out and the time from here to the last recipient's write
+   * (one observation per send; the connections count the messages and bytes themselves).
    */
   deliver(audience: Audience, serialized: SerializedMessage): number {
+    const record = this.#metrics?.record;
+    const started = record === undefined ? 0 : performance.now();
+    const delivered = this.#deliver(audience, serialized);
+    if (record !== undefined) {
+      const metrics = this.#metrics!;
+      record.call(metrics, 'deliveryLatency', (performance.now() - started) / 1000, this.#labels);
+      record.call(metrics, 'fanOut', delivered, this.#labels);
+    }
+    return delivered;
+  }
+
+  #deliver(audience: Audience, serialized: SerializedMessage): number {
     let delivered = 0;
     switch (audience.kind) {
       case 'all':
@@ -193,7 +218,6 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
         delivered = this.#deliverToSets(audience.ids, this.#users, serialized, undefined);
         break;
     }
-    if (delivered > 0) this.#metrics?.increment('messagesSent', this.#labels, delivered);
     return delivered;
   }
 

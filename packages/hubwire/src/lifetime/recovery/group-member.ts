@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from '../../core/logger.js';
-import type { MetricLabels, Metrics } from '../../core/metrics.js';
+import { labelsWith, type MetricLabels, type Metrics } from '../../core/metrics.js';
 import type { LifetimeConnection } from '../hub-lifetime-manager.js';
 import type { PositionedMessage } from './positioned-message.js';
 import type { ResolvedGroupSpec } from './recovery-types.js';
@@ -17,6 +17,13 @@ export interface DeliveredEntry {
   readonly messages: readonly PositionedMessage[];
   /** Connection ids that do not get it live; undefined when none. */
   readonly except: ReadonlySet<string> | undefined;
+}
+
+const NO_LABELS: MetricLabels = Object.freeze({});
+
+/** `{ ...labels, [label]: value }` for a member's counters (built once per value). */
+function labelled(context: MemberContext, label: string, value: string): MetricLabels {
+  return labelsWith(context.labels ?? NO_LABELS, label, value);
 }
 
 /** What members report to: the host's metrics and logger. */
@@ -73,7 +80,7 @@ export class GroupMember {
     // Bounded: a recovery waits on one history read; more entries than the history holds is a stall.
     if (this.#pending.length > this.spec.maxCount) {
       this.#pending.shift();
-      this.context.metrics?.increment('recoverySlowDrops', this.context.labels);
+      this.context.metrics?.increment('recoverySlowDrops', labelled(this.context, 'policy', 'recovering'));
       this.context.logger?.warn({ connectionId: this.connection.connectionId }, 'recoverable group: a recovering member held more live entries than the history keeps; the oldest was dropped');
     }
   }
@@ -130,7 +137,7 @@ export class GroupMember {
     const { metrics, labels } = this.context;
     if (policy.action === 'disconnect' && this.connection.closeAsSlow !== undefined) {
       this.close();
-      metrics?.increment('slowConsumerDisconnects', labels);
+      metrics?.increment('slowConsumerDisconnects', labelled(this.context, 'reason', 'group_queue'));
       this.context.logger?.info({ connectionId: this.connection.connectionId }, 'recoverable group: closing a slow member; it recovers from the history when it reconnects');
       this.connection.closeAsSlow(`More than ${this.spec.maxQueued} messages of a recoverable group waited for the connection.`);
       return;
@@ -149,7 +156,7 @@ export class GroupMember {
       }
     }
     this.#queue.shift();
-    metrics?.increment('recoverySlowDrops', labels);
+    metrics?.increment('recoverySlowDrops', labelled(this.context, 'policy', policy.action));
   }
 
   async #drain(): Promise<void> {
@@ -176,9 +183,9 @@ export class GroupMember {
   }
 
   #writeNow(message: PositionedMessage): void {
+    // Counted by the connection (messagesSent by protocol), like every other send.
     try {
       this.connection.writeSerialized(message);
-      this.context.metrics?.increment('messagesSent', this.context.labels);
     } catch (error) {
       // One broken recipient (or a message its protocol cannot carry) never costs the others theirs.
       this.context.logger?.debug({ err: error, connectionId: this.connection.connectionId }, 'recoverable group: a write failed');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HubwireError } from '../../core/errors.js';
-import { createCounterMetrics } from '../../core/metrics.js';
+import { createRecordingMetrics } from '../../core/recording-metrics.js';
 import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import type { GroupPosition, HistoryStore, RecoveryEngineHost, RecoveryOptions } from './recovery-types.js';
 import { FakeConnection } from '../conformance/fake-connection.js';
@@ -30,7 +30,7 @@ function setup(overrides: { store?: HistoryStore; listen?: (group: string) => Pr
   };
   const calls: string[] = [];
   const heard: { group: string; epoch: string; offset: number; payload: Buffer }[] = [];
-  const metrics = createCounterMetrics();
+  const metrics = createRecordingMetrics();
   const host: RecoveryEngineHost = {
     hubName: 'TestHub',
     protocols: [jsonHubProtocol],
@@ -218,13 +218,18 @@ describe('RecoverableGroups', () => {
   });
 
   test('metrics carry the host labels', async () => {
-    const { engine, connect, publish, metrics } = setup();
+    const { engine, connect, publish, flush, metrics } = setup();
     await publish('g1', 1);
+    flush(); // heard with no member here: nothing delivered, nothing recorded
     await connect('a');
     await engine.recover('a', 'g1', { since: { offset: 0 } });
     assert.equal(metrics.byLabel('hub', '/hubs/test').recoveryRecovered, 1);
     assert.equal(metrics.byLabel('hub', '/hubs/test').recoveryReplayed, 1);
-    assert.equal(metrics.byLabel('hub', '/hubs/test').messagesSent, 1);
+    // A live entry's delivery records its fan-out (the replay above is no send).
+    await publish('g1', 2);
+    flush();
+    assert.deepEqual(metrics.recorded('fanOut', { hub: '/hubs/test' }).map((entry) => entry.value), [1]);
+    assert.equal(metrics.recorded('deliveryLatency', { hub: '/hubs/test' }).length, 1);
   });
 
   test('after close nothing is delivered and the API refuses with HUB_ERR_SERVER_CLOSED', async () => {

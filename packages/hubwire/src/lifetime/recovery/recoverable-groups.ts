@@ -336,9 +336,17 @@ export class RecoverableGroups implements GroupRecovery {
   #deliver(group: string, epoch: string, offset: number, payload: Buffer): void {
     const state = this.#groups.get(group);
     if (state === undefined || state.members.size === 0) return;
+    const { metrics, labels } = this.#host;
+    const record = metrics?.record;
+    const started = record === undefined ? 0 : performance.now();
     const delivered = this.#positioned(state, epoch, offset, payload, true);
     if (delivered === undefined) return;
     for (const member of state.members.values()) member.offer(delivered);
+    // As a plain send's: from the entry reaching the node to the last member's write (or queue).
+    if (record !== undefined) {
+      record.call(metrics, 'deliveryLatency', (performance.now() - started) / 1000, labels);
+      record.call(metrics, 'fanOut', state.members.size, labels);
+    }
   }
 
   /**

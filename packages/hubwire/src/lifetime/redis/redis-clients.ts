@@ -36,6 +36,8 @@ export interface BackplaneConnections {
   subscriberCount(channel: string): Promise<number>;
   subscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
   unsubscribe(channel: string, listener: (payload: Buffer) => void): Promise<void>;
+  /** The publishing (command) connection is connected (in a cluster: its layout is known). */
+  readonly publisherReady: boolean;
   /** The subscriber is connected (in a cluster: its layout is known; a shard may still be down). */
   readonly subscriberReady: boolean;
   /** Both connections are up now: an outage is over only then. */
@@ -121,6 +123,9 @@ export function openConnections(options: OpenOptions, events: ConnectionEvents):
     },
     subscribe: (channel, listener) => subscriber.subscribe(channel, listener, true),
     unsubscribe: (channel, listener) => subscriber.unsubscribe(channel, listener, true),
+    get publisherReady() {
+      return publisher.isReady;
+    },
     get subscriberReady() {
       return subscriber.isReady;
     },

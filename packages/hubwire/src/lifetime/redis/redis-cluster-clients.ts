@@ -195,6 +195,9 @@ export function openClusterConnections(options: ClusterOpenOptions, events: Conn
       // node-redis types the cluster's UNSUBSCRIBE listener as string-or-Buffer; it is the Buffer one subscribed.
       else await subscriber.UNSUBSCRIBE<true>(channel, listener as never, true);
     },
+    get publisherReady() {
+      return publisher.isReady;
+    },
     get subscriberReady() {
       return subscriber.isReady;
     },

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
-import type { MetricLabels, Metrics } from '../../core/metrics.js';
+import { labelsWith, type MetricLabels, type Metrics } from '../../core/metrics.js';
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
@@ -127,6 +127,8 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   /** True from a failure until Redis is back: one warning per outage, not one per message. */
   #degraded = false;
   #closed = false;
+  /** Unregisters the Redis connection gauge (at close). */
+  #unobserve: (() => void) | undefined;
 
   constructor(context: RedisLifetimeManagerContext) {
     this.nodeId = context.nodeId ?? randomBytes(8).toString('hex');
@@ -200,6 +202,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
             want: (channel, wanted, onMessage) => this.#want(channel, wanted, onMessage),
             addLocal: (connectionId, group) => this.#addLocal(connectionId, group),
             removeLocal: (connectionId, group) => this.#removeLocal(connectionId, group),
+            published: () => this.#metrics?.increment('backplanePublished', this.#labels),
             publishFailed: (error) => {
               this.#metrics?.increment('backplanePublishFailures', this.#labels);
               this.#degrade('Redis history append failed; a recoverable group send was refused', error);
@@ -210,6 +213,18 @@ export class RedisLifetimeManager implements HubLifetimeManager {
           });
     this.recovery = this.#recovery?.engine;
     this.presence = this.#presence ?? disabledPresence(`Presence is switched off for hub '${context.hubName}' (redisLifetimeManager({ presence: false })).`);
+    this.#observeConnections(context.metrics, context.labels ?? {});
+  }
+
+  /** `redisConnected`: 1 or 0 per connection kind, read at collection time from the clients themselves. */
+  #observeConnections(metrics: Metrics | undefined, labels: MetricLabels): void {
+    if (metrics?.observe === undefined) return;
+    const publisher = labelsWith(labels, 'kind', 'publisher');
+    const subscriber = labelsWith(labels, 'kind', 'subscriber');
+    this.#unobserve = metrics.observe.call(metrics, 'redisConnected', (report) => {
+      report(this.#redis.publisherReady ? 1 : 0, publisher);
+      report(this.#redis.subscriberReady ? 1 : 0, subscriber);
+    });
   }
 
   get localConnectionCount(): number {
@@ -277,6 +292,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unobserve?.();
     this.#layout.close();
     await this.#recovery?.close();
     // Before the connections close: a clean goodbye removes this node's presence at once.
@@ -296,7 +312,11 @@ export class RedisLifetimeManager implements HubLifetimeManager {
       groupTimeout,
       hears: (channel) => this.#redis.subscriberReady && this.#subscriptions.get(channel)?.active === true,
       publish: (channel, payload) => this.#publish(channel, payload),
-      publishOrThrow: (channel, payload, exact) => this.#redis.publish(channel, payload, exact),
+      publishOrThrow: async (channel, payload, exact) => {
+        const receivers = await this.#redis.publish(channel, payload, exact);
+        this.#metrics?.increment('backplanePublished', this.#labels);
+        return receivers;
+      },
       publishFailed: (text, error) => {
         this.#metrics?.increment('backplanePublishFailures', this.#labels);
         this.#degrade(text, error);
@@ -379,7 +399,9 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   /** Publishes; a failure is counted and logged, never thrown. Resolves with the receiver count, or undefined. */
   async #publish(channel: string, payload: Buffer): Promise<number | undefined> {
     try {
-      return await this.#redis.publish(channel, payload);
+      const receivers = await this.#redis.publish(channel, payload);
+      this.#metrics?.increment('backplanePublished', this.#labels);
+      return receivers;
     } catch (error) {
       this.#metrics?.increment('backplanePublishFailures', this.#labels);
       this.#degrade('Redis publish failed; other nodes miss this message', error);
@@ -390,6 +412,7 @@ export class RedisLifetimeManager implements HubLifetimeManager {
   // ---- receiving -----------------------------------------------------------------------------
 
   #receive(channel: string, payload: Buffer, onMessage: (payload: Buffer) => void): void {
+    this.#metrics?.increment('backplaneReceived', this.#labels);
     try {
       onMessage(payload);
     } catch (error) {

@@ -37,6 +37,8 @@ export interface RedisRecoveryInit {
   removeLocal(connectionId: string, group: string): Promise<void>;
   /** A send's entry could not be appended (Redis away): counted and logged as the manager's failed publishes. */
   publishFailed(error: unknown): void;
+  /** A send's entry was appended (and so published by the append script): counted as the manager's publishes. */
+  published?(): void;
   readonly logger?: Logger | undefined;
   readonly metrics?: Metrics | undefined;
   readonly labels?: MetricLabels | undefined;
@@ -86,6 +88,7 @@ export class RedisRecovery {
     if (!this.engine.isRecoverable(group)) return false;
     try {
       await this.engine.publish(group, [{ target: message.target, arguments: message.arguments }], audience.except === undefined ? {} : { except: audience.except });
+      this.#init.published?.();
     } catch (error) {
       if (error instanceof HubwireError && error.code === 'HUB_ERR_BACKPLANE') this.#init.publishFailed(error);
       throw error;
