@@ -86,21 +86,22 @@ export const Instruments = {
   },
   fanOut: {
     kind: 'histogram',
-    description: 'Connections of this node a send reached (one observation per send: all, a group, a user, a list of connections).',
+    description: 'Connections of this node a send reached (one observation per send and node: all, a group, a user, a list of connections; a recoverable group: its local members).',
     unit: '{connection}',
     labels: ['hub'],
     buckets: Object.freeze([0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]),
   },
   deliveryLatency: {
     kind: 'histogram',
-    description: "Time from a send on this node (or its arrival from the backplane) to its first recipient's socket write (one observation per send, not per recipient).",
+    description:
+      "Time from a send reaching this node's fan-out (the send call, or its arrival from the backplane or a recoverable group's history) to the last local recipient's transport write, serialization included (one observation per send, not per recipient). Cross-node lag is not in it: backplane messages carry no send time.",
     unit: 's',
     labels: ['hub'],
     buckets: FAST_SECONDS,
   },
   sentMessageSize: {
     kind: 'histogram',
-    description: 'Size of a sent hub message as serialized for one protocol (one observation per send and protocol, whatever the number of recipients).',
+    description: 'Size of a sent hub message (a send, not a completion) as serialized for one protocol: one observation per send and protocol, whatever the number of recipients.',
     unit: 'By',
     labels: ['hub', 'protocol'],
     buckets: Object.freeze([64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 1048576]),

@@ -385,7 +385,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   writeSerialized(message: SerializedMessage): void {
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
     const bytes = message.get(this.#protocol!);
-    this.#traffic!.message();
+    this.#traffic!.message(message, bytes.length);
     this.#output.sendTrackable(bytes);
   }
 

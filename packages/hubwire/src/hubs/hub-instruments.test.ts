@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { negotiate } from '../../../../test/support/http-probe.js';
 import { roundTrip } from '../../../../test/support/json-stream.js';
 import { RawClient, RS } from '../../../../test/support/raw-client.js';
 import { clientFor, signalR } from '../../../../test/support/signalr-client.js';
@@ -62,6 +63,7 @@ async function serve(options: HubServerOptions = {}): Promise<Served> {
   const hubwire = createHubServer({ metrics, shutdownTimeout: 1000, protocols: [jsonHubProtocol, messagePackHubProtocol], ...options });
   hubwire.mapHub('/hub', MeteredHub);
   hubwire.mapHub('/small', MeteredHub, { maximumOutboundBufferSize: 4096, maximumReceiveMessageSize: 1024 });
+  hubwire.mapHub('/stateful', MeteredHub, { allowStatefulReconnects: true, disconnectTimeout: 10_000 });
   const { port } = await hubwire.listen({ port: 0 });
   return { hubwire, metrics, url: (path) => `http://127.0.0.1:${port}${path}`, ws: (path) => `ws://127.0.0.1:${port}${path}` };
 }
@@ -151,6 +153,11 @@ describe('instruments of a session over every transport', () => {
     assert.equal(sent('json') - before.json, 3);
     assert.equal(sent('messagepack') - before.messagepack, 1);
     assert.ok(metrics.count('sentBytes', { ...HUB, protocol: 'messagepack' }) - bytesBefore > 'extra!'.length);
+    // One size per protocol of the send: the JSON frame is the exact text the clients got.
+    const sizes = metrics.recorded('sentMessageSize', HUB).slice(-2);
+    assert.deepEqual(sizes.map((entry) => entry.labels['protocol']).sort(), ['json', 'messagepack']);
+    const json = `{"type":1,"target":"news","arguments":["extra!"]}${RS}`;
+    assert.equal(sizes.find((entry) => entry.labels['protocol'] === 'json')!.value, Buffer.byteLength(json));
     assert.ok(metrics.count('receivedBytes', { ...HUB, protocol: 'json' }) > 0);
     assert.ok(metrics.count('messagesReceived', { ...HUB, protocol: 'json' }) >= 7, 'the invocations above');
   });
@@ -188,6 +195,29 @@ describe('instruments of how connections end', () => {
       assert.deepEqual(ended, [{ value: 31, labels: { ...HUB, 'signalr.transport': 'web_sockets', 'signalr.connection.status': 'timeout' } }]);
     } finally {
       client.close();
+      await served.hubwire.close();
+    }
+  });
+
+  test('a stateful-reconnect client that does not come back: lost, then expired, a timeout', async () => {
+    const clock = new FakeClock();
+    const served = await serve({ clock });
+    const STATEFUL = { hub: '/stateful' };
+    try {
+      const token = String((await negotiate(served.url('/stateful'), 'negotiateVersion=1&useStatefulReconnect=true')).body!['connectionToken']);
+      const client = await RawClient.handshaken(served.ws(`/stateful?id=${token}`), 'json', 2);
+      await until(() => served.metrics.count('connectionsOpened', STATEFUL) === 1, 5000, 'the connection to open');
+      client.close();
+      await until(() => served.metrics.count('transportsLost', STATEFUL) === 1, 5000, 'the transport to be lost');
+      for (let i = 0; i < 10; i++) clock.advance(1000);
+      assert.equal(served.metrics.count('transportsExpired', STATEFUL), 1);
+      assert.equal(served.metrics.count('transportsResumed', STATEFUL), 0);
+      assert.deepEqual(
+        served.metrics.recorded('connectionDuration', STATEFUL).map((entry) => [entry.value, entry.labels['signalr.connection.status']]),
+        [[10, 'timeout']],
+      );
+      assert.equal(served.metrics.sum('activeConnections', STATEFUL), 0);
+    } finally {
       await served.hubwire.close();
     }
   });

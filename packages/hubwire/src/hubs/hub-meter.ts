@@ -19,15 +19,24 @@ export class ProtocolTraffic {
   sentBytes = 0;
   receivedBytes = 0;
   readonly #meter: HubMeter;
+  /**
+   * The send whose size was recorded last: a send's recipients of one protocol are written one
+   * after the other, so its size is recorded once, not per recipient. Undefined without histograms.
+   */
+  #lastSend: object | undefined;
 
   constructor(meter: HubMeter, labels: MetricLabels) {
     this.#meter = meter;
     this.labels = labels;
   }
 
-  /** A send's message queued for one recipient. */
-  message(): void {
+  /** A send's message (`send`: the shared serialized message) queued for one recipient, `size` bytes in this protocol. */
+  message(send: object, size: number): void {
     this.sentMessages++;
+    if (this.#lastSend !== send && this.#meter.sizes) {
+      this.#lastSend = send;
+      this.#meter.metrics.record!('sentMessageSize', size, this.labels);
+    }
     this.#meter.dirty();
   }
 
@@ -51,12 +60,15 @@ export class HubMeter {
   readonly labels: MetricLabels;
   readonly #traffic = new Map<string, ProtocolTraffic>();
   readonly #connectionLabels = new Map<string, MetricLabels>();
+  /** Whether the metrics take histograms (then a send's size is recorded once per protocol). */
+  readonly sizes: boolean;
   #scheduled = false;
   readonly #flush = () => this.flush();
 
   constructor(metrics: Metrics, labels: MetricLabels) {
     this.metrics = metrics;
     this.labels = labels;
+    this.sizes = metrics.record !== undefined;
   }
 
   /** The traffic tally of a protocol (one per protocol name, shared by its connections). */

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import { HubError, HubwireError } from '../../core/errors.js';
+import { createRecordingMetrics } from '../../core/recording-metrics.js';
 import { cleanupsAfterEach, hello, managerNode, numsub, redisClient, twoNodesIntoOutage, untilAsync, type ManagerNode } from '../../../../../test/support/redis-manager.js';
 import { OwnRedisServer } from '../../../../../test/support/redis-server.js';
 import { countingJson, FakeConnection } from '../conformance/fake-connection.js';
@@ -200,5 +201,35 @@ describe('RedisLifetimeManager', () => {
     assert.equal(client.isReady, true, 'recovery is reported only once the publisher is back too');
     assert.equal(warnings.length, before);
     assert.equal(infos.filter((text) => text === 'Redis backplane connection is back').length, 1);
+  });
+
+  test('metrics: publishes and receipts are counted, and each Redis connection is a 1/0 gauge that follows an outage', async () => {
+    const own = await OwnRedisServer.start();
+    defer(() => own.stop());
+    const prefix = `t-${randomUUID()}`;
+    const labels = { hub: '/t' };
+    const make = () => {
+      const metrics = createRecordingMetrics();
+      const manager = new RedisLifetimeManager({ url: own.url, prefix, hubName: 'TestHub', protocols: [countingJson()], maxReconnectDelay: 50, presence: false, metrics, labels });
+      defer(() => manager.close());
+      return { manager, metrics };
+    };
+    const [n1, n2] = [make(), make()];
+    await Promise.all([n1.manager.ready(), n2.manager.ready()]);
+    const b = new FakeConnection('b');
+    await n2.manager.onConnected(b);
+    await n1.manager.send({ kind: 'all' }, hello('x'));
+    await b.received('x');
+    assert.equal(n1.metrics.count('backplanePublished', labels), 1);
+    assert.equal(n2.metrics.count('backplaneReceived', labels), 1);
+    assert.equal(n2.metrics.sum('fanOut', labels), 1);
+    const states = () => n1.metrics.gauge('redisConnected', labels).map((entry) => `${entry.labels['kind']}=${entry.value}`);
+    assert.deepEqual(states(), ['publisher=1', 'subscriber=1']);
+    await own.stop();
+    await untilAsync(() => states().join() === 'publisher=0,subscriber=0', 5000, 'both connections to be reported down');
+    await own.restart();
+    await untilAsync(() => states().join() === 'publisher=1,subscriber=1', 10_000, 'both connections to be reported up');
+    await n1.manager.close();
+    assert.equal(n1.metrics.observers('redisConnected'), 0, 'close unregisters the gauge');
   });
 });
