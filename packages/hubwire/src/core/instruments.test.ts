@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counters, Instruments, prometheusLabel, prometheusName, type InstrumentName } from './instruments.js';
-import { MetricNames, type MetricName } from './metrics.js';
+import { createCounterMetrics, labelsWith, MetricNames, type MetricName } from './metrics.js';
 
 describe('Instruments and Counters', () => {
   it('name the labels of every counter, each with hub', () => {
@@ -56,5 +56,29 @@ describe('prometheusName', () => {
   it('writes dotted label names with underscores', () => {
     assert.equal(prometheusLabel('signalr.connection.status'), 'signalr_connection_status');
     assert.equal(prometheusLabel('hub'), 'hub');
+  });
+});
+
+describe('createCounterMetrics', () => {
+  it('counts per label value, also when the same frozen label object comes again (its slots are cached)', () => {
+    const metrics = createCounterMetrics();
+    const json = Object.freeze({ hub: '/a', protocol: 'json' });
+    metrics.increment('sentBytes', json, 10);
+    metrics.increment('sentBytes', json, 5);
+    metrics.increment('sentBytes', { hub: '/a', protocol: 'messagepack' }, 1);
+    metrics.increment('sentBytes', labelsWith({ hub: '/b' }, 'protocol', 'json'), 2);
+    assert.equal(metrics.totals().sentBytes, 18);
+    assert.equal(metrics.byLabel('hub', '/a').sentBytes, 16);
+    assert.equal(metrics.byLabel('protocol', 'json').sentBytes, 17);
+    assert.equal(metrics.byLabel('protocol', 'messagepack').sentBytes, 1);
+  });
+
+  it('labelsWith builds one frozen object per base and pair', () => {
+    const base = Object.freeze({ hub: '/h' });
+    const a = labelsWith(base, 'reason', 'x');
+    assert.equal(labelsWith(base, 'reason', 'x'), a);
+    assert.notEqual(labelsWith(base, 'reason', 'y'), a);
+    assert.deepEqual(a, { hub: '/h', reason: 'x' });
+    assert.ok(Object.isFrozen(a));
   });
 });

@@ -47,8 +47,9 @@ export type MetricName = keyof typeof MetricNames;
 /**
  * Labels attached to a measurement (e.g. the hub path). Hubwire builds each label object once
  * (per hub, per hub and protocol, per hub and method, …) and passes the same object every time,
- * so an adapter may cache its labelled child per object identity (a `WeakMap`) instead of
- * hashing the labels on every call.
+ * and freezes it, so an adapter may cache its labelled child per object identity (a `WeakMap`
+ * keyed by frozen label objects) instead of hashing the labels on every call, as
+ * {@link createCounterMetrics} does. Rare events may pass a fresh object; fall back to hashing then.
  */
 export type MetricLabels = Readonly<Record<string, string>>;
 
@@ -100,14 +101,28 @@ export interface CounterMetrics extends Metrics {
 export function createCounterMetrics(): CounterMetrics {
   const totals = Object.fromEntries(Object.keys(MetricNames).map((k) => [k, 0])) as Record<MetricName, number>;
   const labelled = new Map<string, Partial<Record<MetricName, number>>>();
+  // Hubwire passes the same label objects again and again (see MetricLabels): the count slots of
+  // one are looked up once, so an increment costs no string building after the first.
+  const slotsOf = new WeakMap<MetricLabels, Partial<Record<MetricName, number>>[]>();
+  const resolve = (labels: MetricLabels): Partial<Record<MetricName, number>>[] => {
+    const slots: Partial<Record<MetricName, number>>[] = [];
+    for (const key in labels) {
+      const slot = `${key}=${labels[key]}`;
+      let counts = labelled.get(slot);
+      if (counts === undefined) labelled.set(slot, (counts = {}));
+      slots.push(counts);
+    }
+    // Frozen objects cannot change under the cache; others are resolved every time.
+    if (Object.isFrozen(labels)) slotsOf.set(labels, slots);
+    return slots;
+  };
   return {
     increment(name, labels, by = 1) {
       totals[name] += by;
       if (labels === undefined) return;
-      for (const key in labels) {
-        const slot = `${key}=${labels[key]}`;
-        let counts = labelled.get(slot);
-        if (counts === undefined) labelled.set(slot, (counts = {}));
+      const slots = slotsOf.get(labels) ?? resolve(labels);
+      for (let i = 0; i < slots.length; i++) {
+        const counts = slots[i]!;
         counts[name] = (counts[name] ?? 0) + by;
       }
     },
