@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { LogLevel } from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { connectHub, type GroupPosition, type HubClient, type JoinInfo, type StreamPosition } from '@hubwire/client';
@@ -179,9 +179,12 @@ describe('@hubwire/client recovering on another server process', () => {
     cluster = await ServerCluster.start(3, { redisUrl: REDIS_URL, env: { CAMPAIGN_STEP_MS: String(STEP_MS) } });
     relay = await Relay.start(cluster.node(0).port);
   });
+  // Each test's clients stop with it, so the next test's cut or kill reaches only its own.
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map(stopHub));
+    await Promise.all(services.splice(0).map((service) => within(service.disconnect(), 5000, 'disconnect').catch(() => undefined)));
+  });
   after(async () => {
-    await Promise.all(hubs.map(stopHub));
-    await Promise.all(services.map((service) => within(service.disconnect(), 5000, 'disconnect').catch(() => undefined)));
     await relay?.close();
     await cluster?.stopAll();
     if (cluster !== undefined) await dropPrefix(REDIS_URL, cluster.prefix);
@@ -200,6 +203,9 @@ describe('@hubwire/client recovering on another server process', () => {
     const first = (await within(follower.subscription.joined, 10_000, 'subscribe')) as CampaignSnapshot;
     await until(() => follower.sequences.length >= 3, 10_000, 'three messages on node 1');
 
+    // A first join may overlap its snapshot while the run goes on (docs/hubs.md: events up to
+    // lastEventSequence are dropped): those are the only duplicates allowed.
+    const overlap = follower.subscription.stats.duplicates;
     gate.hold();
     const killed = await cluster.kill(1);
     assert.equal(killed.signal, 'SIGKILL');
@@ -221,7 +227,7 @@ describe('@hubwire/client recovering on another server process', () => {
     assert.deepEqual([rejoin.reason, rejoin.since?.offset, rejoin.recovered], ['reconnect', last, true]);
     assert.ok(rejoin.replayed >= 4, `replayed ${rejoin.replayed}`);
     assert.deepEqual(follower.missed, []);
-    assert.equal(follower.subscription.stats.duplicates, 0);
+    assert.equal(follower.subscription.stats.duplicates, overlap, 'nothing sent twice by the recovery');
     assert.ok(relay.open.every((port) => port === cluster.node(2).port), `connected to node 2 only: ${relay.open.join()}`);
   });
 
