@@ -141,6 +141,18 @@ describe('GroupSubscription', () => {
     assert.equal(subscription.stats.joins, 1);
   });
 
+  it('a jump the recovered re-join answers a position past is no gap (an entry sent with except naming this connection)', async () => {
+    const gaps: number[] = [];
+    const { subscription, delivered, offer } = harness({ join: async () => ({ recovered: true, position: { offset: 4, epoch: 'e1' } }), onGap: (gap) => gaps.push(gap.to.offset) });
+    offer(1);
+    offer(3);
+    await settle();
+    assert.deepEqual(delivered, [1, 3]);
+    assert.deepEqual(gaps, []);
+    assert.equal(subscription.stats.gaps, 0);
+    assert.equal(subscription.stats.joins, 1);
+  });
+
   it("with gaps: 'accept' a jump is delivered at once and reported, without a re-join", () => {
     let joins = 0;
     const gaps: number[] = [];

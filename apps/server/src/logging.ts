@@ -4,6 +4,7 @@
  * and Server-Sent Events requests), and header, password and raw-packet fields are censored.
  * @module
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { REDACTED, redactUrl } from 'hubwire';
 
@@ -23,10 +24,23 @@ const REDACT_PATHS = [
   'err.rawPacket',
 ];
 
+/**
+ * The trace and span ids of the span a line is logged in (a hub invocation, a REST request), so
+ * logs and traces join up; nothing when no OpenTelemetry SDK runs (the API's no-op context has no
+ * active span).
+ */
+export function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const context = span.spanContext();
+  return isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
 /** The pino options every logger of the app uses. */
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    mixin: traceFields,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     serializers: {
       url: (url: unknown) => (typeof url === 'string' ? redactUrl(url) : url),

@@ -249,7 +249,7 @@ export class GroupSubscription<R> implements Subscription<R> {
       }
       if (position !== undefined || since !== undefined) this.#standAt(position);
     }
-    const replayed = this.#drain(replay ? (position?.offset ?? Number.MAX_SAFE_INTEGER) : undefined);
+    const replayed = this.#drain(replay ? (position?.offset ?? Number.MAX_SAFE_INTEGER) : undefined, replay ? position?.offset : undefined);
     // A replay ends at the answer's position, also when entries in it could not be delivered.
     if (replay && position !== undefined && follows(this.#last, position) !== 'duplicate') this.#standAt(position);
     this.#joining = false;
@@ -282,10 +282,10 @@ export class GroupSubscription<R> implements Subscription<R> {
 
   /**
    * Delivers what was held, in offset order, dropping what was already passed and accepting any
-   * jump (the join has answered; a gap that remains is reported). Returns how many messages at or
-   * below `replayUpTo` it delivered.
+   * jump (the join has answered; a gap that remains, past `coveredUpTo`, is reported). Returns how
+   * many messages at or below `replayUpTo` it delivered.
    */
-  #drain(replayUpTo: number | undefined): number {
+  #drain(replayUpTo: number | undefined, coveredUpTo?: number): number {
     const held = this.#held;
     this.#held = [];
     // The server sends in order; a gap re-join holds the jumped message before its replay.
@@ -298,7 +298,10 @@ export class GroupSubscription<R> implements Subscription<R> {
         this.stats.duplicates++;
         continue;
       }
-      if (relation === 'gap') this.#gap(position);
+      // A jump the recovered join's answered position covers is no gap: the server replayed
+      // everything up to there that was meant for this connection (an entry sent with `except`
+      // naming it leaves such a jump).
+      if (relation === 'gap' && !(coveredUpTo !== undefined && position.offset <= coveredUpTo)) this.#gap(position);
       this.#advance(message, position);
       if (replayUpTo !== undefined && position.offset <= replayUpTo) replayed++;
       this.#host.deliver(message);
