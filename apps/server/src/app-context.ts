@@ -9,6 +9,7 @@ import type { Clock, HubServer, Principal } from 'hubwire';
 import type { Logger } from 'pino';
 import type { ClusterContext } from './cluster/cluster-context.js';
 import type { ServerConfig } from './config.js';
+import type { AppMetrics } from './observability/cells.js';
 
 /** One REST call, with its body already parsed as JSON (undefined when empty). */
 export interface RestRequest {
@@ -77,6 +78,11 @@ export interface AppContext {
   readonly hubwire: HubServer;
   readonly config: ServerConfig;
   readonly logger: Logger;
+  /**
+   * The app's own metrics (observability/app-instruments.ts), exported with Hubwire's on
+   * `/metrics` and over OpenTelemetry: modules report through this, not through `hubwire.metrics`.
+   */
+  readonly metrics: AppMetrics;
   /**
    * The cluster this process is a node of, when `REDIS_URL` is set: shared state and leases go
    * through it. Undefined when the process runs alone; modules then keep state in memory.

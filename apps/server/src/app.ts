@@ -128,6 +128,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       hubwire,
       config,
       logger,
+      metrics: observability.metrics,
       cluster,
       routes: router,
       clock,

@@ -22,6 +22,12 @@ export interface AppInstrumentInfo {
 const REQUEST_SECONDS: readonly number[] = Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
 /**
+ * Seconds, for a campaign snapshot: tens of microseconds from memory, a Redis round trip or a
+ * few on a cluster.
+ */
+const SNAPSHOT_SECONDS: readonly number[] = Object.freeze([0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+
+/**
  * The app's metrics. Report them through the app's metrics like the library's:
  * @example
  * ```ts
@@ -42,6 +48,21 @@ export const AppInstruments = {
     unit: 's',
     labels: ['method', 'route'],
     buckets: REQUEST_SECONDS,
+  },
+  campaignSnapshotDuration: {
+    kind: 'histogram',
+    description:
+      'How long building a campaign snapshot took (reading the campaign from its store and taking its state), by what asked for it (`source`): `subscribe` (SubscribeToCampaign without a position), `get` (GetCampaignSnapshot), `recovery` (the snapshot a recovering subscriber gets first when the history no longer covers its gap). Only snapshots that were built; an unknown campaign or an unreachable store is not one.',
+    unit: 's',
+    labels: ['source'],
+    buckets: SNAPSHOT_SECONDS,
+  },
+  campaignEventsPublished: {
+    kind: 'counter',
+    description:
+      "Campaign messages this node sent to a campaign's recoverable group, by `kind` (`event`: an orchestration event; `artifact`: an artifact update; `acknowledgement`: a cancellation acknowledgement, sent with its event) and `outcome` (`published`: a new history entry; `duplicate`: the history already held that sequence number and dropped it, e.g. a takeover or a cancel racing the run's owner).",
+    unit: '',
+    labels: ['kind', 'outcome'],
   },
 } as const satisfies Record<string, AppInstrumentInfo>;
 

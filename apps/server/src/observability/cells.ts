@@ -105,6 +105,23 @@ export type AppCounterName = { [K in AppInstrumentName]: (typeof AppInstruments)
 export type AppRecordedName = Exclude<AppInstrumentName, AppCounterName>;
 
 /**
+ * What the app's modules report their own metrics ({@link AppInstruments}) through: the app's
+ * {@link MetricCells}, given to them as `AppContext.metrics`. Pass the same frozen label object
+ * each time (a module-level constant): the cells then find its series by identity.
+ *
+ * @example
+ * ```ts
+ * const FROM_GET = Object.freeze({ source: 'get' });
+ * app.metrics.record('campaignSnapshotDuration', 0.0004, FROM_GET);
+ * app.metrics.increment('campaignEventsPublished', Object.freeze({ kind: 'event', outcome: 'published' }));
+ * ```
+ */
+export interface AppMetrics {
+  increment(name: AppCounterName, labels?: MetricLabels, by?: number): void;
+  record(name: AppRecordedName, value: number, labels?: MetricLabels): void;
+}
+
+/**
  * The accumulated measurements of every metric of `specs`.
  *
  * @example
@@ -114,7 +131,7 @@ export type AppRecordedName = Exclude<AppInstrumentName, AppCounterName>;
  * exposeToPrometheus(cells, registry);
  * ```
  */
-export class MetricCells implements CounterMetrics {
+export class MetricCells implements CounterMetrics, AppMetrics {
   readonly specs: readonly MetricSpec[];
   readonly #values = new Map<string, SeriesTable<ValueSeries>>();
   readonly #histograms = new Map<string, Histogram>();

@@ -17,7 +17,7 @@ import { exposeToPrometheus, processMetricsRegistry, prometheusText, Registry } 
 import { RequestMetrics } from './requests.js';
 import { allSpecs } from './specs.js';
 
-export { MetricCells } from './cells.js';
+export { MetricCells, type AppMetrics } from './cells.js';
 export { RequestMetrics, UNMATCHED_ROUTE } from './requests.js';
 export { allSpecs, type MetricSpec } from './specs.js';
 export { AppInstruments } from './app-instruments.js';

@@ -4,6 +4,7 @@
  */
 import { Hub, HubError } from 'hubwire';
 import { isBackplaneError } from '../client-positions.js';
+import type { CampaignMetrics, SnapshotSource } from './campaign-metrics.js';
 import { campaignGroup, type CampaignRecovery, type CampaignSnapshot, type CampaignsClient } from './model.js';
 import type { CampaignOrchestrator } from './orchestrator.js';
 import { CampaignStoreUnavailable } from './store.js';
@@ -26,10 +27,12 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export class CampaignsHub extends Hub<CampaignsClient> {
   readonly #campaigns: CampaignOrchestrator;
+  readonly #metrics: CampaignMetrics;
 
-  constructor(campaigns: CampaignOrchestrator) {
+  constructor(campaigns: CampaignOrchestrator, metrics: CampaignMetrics) {
     super();
     this.#campaigns = campaigns;
+    this.#metrics = metrics;
   }
 
   /**
@@ -50,7 +53,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
     if (from === undefined) {
       await this.groups.add(this.context.connectionId, campaignGroup(id));
       // Taken after joining the group: every event after lastEventSequence reaches this connection.
-      return this.#snapshot(id);
+      return this.#snapshot(id, 'subscribe');
     }
     let result;
     try {
@@ -58,7 +61,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
         since: { offset: from },
         // Before any live message of the campaign: the client starts over from it.
         onMissed: async () => {
-          await this.clients.caller.ReceiveCampaignSnapshot(await this.#snapshot(id));
+          await this.clients.caller.ReceiveCampaignSnapshot(await this.#snapshot(id, 'recovery'));
         },
       });
     } catch (error) {
@@ -77,7 +80,7 @@ export class CampaignsHub extends Hub<CampaignsClient> {
   }
 
   async getCampaignSnapshot(campaignId: string): Promise<CampaignSnapshot> {
-    const snapshot = await this.#snapshot(checkId(campaignId));
+    const snapshot = await this.#snapshot(checkId(campaignId), 'get');
     await this.clients.caller.ReceiveCampaignSnapshot(snapshot);
     return snapshot;
   }
@@ -88,8 +91,8 @@ export class CampaignsHub extends Hub<CampaignsClient> {
     return id;
   }
 
-  async #snapshot(id: string): Promise<CampaignSnapshot> {
-    const snapshot = await available(this.#campaigns.snapshot(id));
+  async #snapshot(id: string, source: SnapshotSource): Promise<CampaignSnapshot> {
+    const snapshot = await available(this.#metrics.snapshot(source, () => this.#campaigns.snapshot(id)));
     if (snapshot === undefined) throw new HubError(`Campaign '${id}' does not exist.`);
     return snapshot;
   }

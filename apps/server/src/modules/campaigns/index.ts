@@ -5,6 +5,7 @@
 import type { Clock, HubServer } from 'hubwire';
 import type { AppContext, AppModule } from '../../app-context.js';
 import { campaignHistoryWindow, campaignRecovery, entryOf, type CampaignHistoryWindow } from './campaign-history.js';
+import { CampaignMetrics } from './campaign-metrics.js';
 import { CampaignsHub } from './campaigns-hub.js';
 import { campaignGroup } from './model.js';
 import { MemoryCampaignStore } from './memory-store.js';
@@ -51,9 +52,10 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
       const logger = app.logger.child({ module: 'campaigns' });
       // Alone: in memory, as always. In a cluster: in Redis, so every node reads, cancels and
       // can take over every run.
+      const metrics = new CampaignMetrics(app.metrics);
       const store = app.cluster === undefined ? new MemoryCampaignStore() : new RedisCampaignStore({ cluster: app.cluster, claimTtlMs: options.claimTtlMs });
       const campaigns = new CampaignOrchestrator({
-        publisher: groupPublisher(app.hubwire),
+        publisher: groupPublisher(app.hubwire, metrics),
         store,
         stepMs: app.config.simulators.campaigns.stepMs,
         clock: options.clock ?? app.clock,
@@ -65,7 +67,7 @@ export function createCampaignsModule(options: CampaignsModuleOptions = {}): Cam
       orchestrator = campaigns;
       const history = { ...campaignHistoryWindow(app.config.simulators.campaigns.stepMs), ...options.history };
       app.hubwire.mapHub(CAMPAIGNS_HUB_PATH, CampaignsHub, {
-        create: () => new CampaignsHub(campaigns),
+        create: () => new CampaignsHub(campaigns, metrics),
         recovery: campaignRecovery(history),
         // SubscribeToCampaign(id) as before, and SubscribeToCampaign(id, fromSequence).
         optionalParameters: { subscribeToCampaign: 1 },
@@ -84,16 +86,18 @@ export const campaignsModule: CampaignsModule = createCampaignsModule();
 
 /**
  * Publishes each message to the campaign's recoverable group at its sequence number (a history
- * entry per number). The orchestrator awaits each send before the next of the same campaign, so
- * they go out in sequence order whatever the lifetime manager.
+ * entry per number), counting it as new or as a duplicate the history dropped. The orchestrator
+ * awaits each send before the next of the same campaign, so they go out in sequence order
+ * whatever the lifetime manager. Exported for the metrics test, which sends one twice.
  */
-function groupPublisher(hubwire: HubServer): CampaignPublisher {
+export function groupPublisher(hubwire: HubServer, metrics: CampaignMetrics): CampaignPublisher {
   let hub: ReturnType<typeof hubwire.hubContext<CampaignsHub>> | undefined;
   return {
     async send(message) {
       hub ??= hubwire.hubContext(CampaignsHub);
       const campaignId = message.kind === 'artifact' ? message.update.campaignId : message.event.campaignId;
-      await hub.groups.publish(campaignGroup(campaignId), entryOf(message), { offset: sequenceOf(message) });
+      const { duplicate } = await hub.groups.publish(campaignGroup(campaignId), entryOf(message), { offset: sequenceOf(message) });
+      metrics.sent(message, duplicate);
     },
   };
 }
