@@ -9,13 +9,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
+import { ALL_SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
 import { parseArgs, USAGE, type BenchConfig, type ScenarioName } from './lib/config.js';
 import { spliceDocs } from './lib/docs-file.js';
 import { machineInfo } from './lib/machine.js';
+import { evaluateMetricsCost, loadAverage, renderMetricsSection } from './lib/metrics-report.js';
 import { fmt, evaluateBar, renderMarkdown, type BenchResults } from './lib/report.js';
 import { evaluateRedisBar, renderRedisSection } from './lib/redis-report.js';
-import { packageVersion } from './lib/versions.js';
+import { packageVersion, sourceRevision } from './lib/versions.js';
 import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
 import { measureMemory } from './scenarios/memory.js';
@@ -27,6 +28,7 @@ const RESULTS_JSON = new URL('./results/latest.json', import.meta.url);
 const DOCS_MARKDOWN = new URL('../docs/benchmarks.md', import.meta.url);
 
 const startedAt = performance.now();
+const loadAtStart = loadAverage();
 
 function progress(message: string): void {
   const elapsed = ((performance.now() - startedAt) / 1000).toFixed(0).padStart(3);
@@ -136,12 +138,16 @@ async function main(): Promise<void> {
   }
   const config = parsed;
   const machine = machineInfo();
-  progress(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, open-files limit ${machine.openFilesLimit}`);
+  progress(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, open-files limit ${machine.openFilesLimit}, load average ${loadAtStart}`);
+  if (config.cpuProfileDir !== undefined) progress(`CPU profiles of the servers go to ${config.cpuProfileDir}`);
   warnAboutFileLimit(config, machine.openFilesLimit);
 
-  const libraries = Object.fromEntries(
-    SERVER_KINDS.map((kind) => [kind, kind === 'socketio' ? `socket.io ${packageVersion('socket.io')}` : `${kind} ${packageVersion(kind)}`]),
-  ) as Record<ServerKind, string>;
+  const library = (kind: ServerKind): string => {
+    if (kind === 'socketio') return `socket.io ${packageVersion('socket.io')}`;
+    if (kind === 'hubwire+metrics') return `hubwire ${packageVersion('hubwire')} with the app's metrics (prom-client ${packageVersion('prom-client')}, scraped every 15 s)`;
+    return `${kind} ${packageVersion(kind)}`;
+  };
+  const libraries = Object.fromEntries(ALL_SERVER_KINDS.map((kind) => [kind, library(kind)])) as Record<ServerKind, string>;
   const results: BenchResults = {
     machine,
     config,
@@ -170,27 +176,34 @@ async function main(): Promise<void> {
   results.bar = evaluateBar(results.broadcast);
   results.redisBar = evaluateRedisBar(results.redisBroadcast);
   results.durationMs = performance.now() - startedAt;
+  const loadAtEnd = loadAverage();
+  progress(`load average ${loadAtEnd}`);
+  // Hubwire with and without the app's metrics, when both ran: the cost of metrics (issue 10).
+  const metricsCost = evaluateMetricsCost(results, { start: loadAtStart, end: loadAtEnd });
 
   const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory');
   const markdown = mainWanted ? renderMarkdown(results) : undefined;
   const redisSection = results.redisBroadcast
     ? renderRedisSection(results.redisBroadcast, results.redisBar, machine, config)
     : undefined;
-  process.stdout.write(`\n${[markdown, redisSection].filter(Boolean).join('\n')}`);
+  const metricsSection = metricsCost ? renderMetricsSection(metricsCost, results, machine, config, sourceRevision()) : undefined;
+  process.stdout.write(`\n${[markdown, redisSection, metricsSection].filter(Boolean).join('\n')}`);
   mkdirSync(new URL('./', RESULTS_JSON), { recursive: true });
-  writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(RESULTS_JSON, `${JSON.stringify({ ...results, metricsCost }, null, 2)}\n`);
   progress(`wrote ${fileURLToPath(RESULTS_JSON)}`);
   // Full parameters only: the main part when echo, broadcast and memory all ran for every server,
   // the redis-broadcast section when that scenario ran; the rest of the file stays as it is.
   const main = config.complete ? markdown : undefined;
-  const sections = !config.quick && redisSection ? [redisSection] : [];
+  const sections = config.quick ? [] : [redisSection, metricsSection].filter((section): section is string => section !== undefined);
   if (main !== undefined || sections.length > 0) {
     const existing = existsSync(DOCS_MARKDOWN) ? readFileSync(DOCS_MARKDOWN, 'utf8') : '';
     writeFileSync(DOCS_MARKDOWN, spliceDocs(existing, main, sections));
-    progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)} (${[main && 'main tables', sections.length > 0 && 'redis-broadcast section'].filter(Boolean).join(' and ')})`);
+    const written = [main && 'main tables', !config.quick && redisSection && 'redis-broadcast section', !config.quick && metricsSection && 'metrics section'];
+    progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)} (${written.filter(Boolean).join(' and ')})`);
   }
   if (results.bar) process.stdout.write(`\n${results.bar.line}\n`);
   if (results.redisBar) process.stdout.write(`\n${results.redisBar.line}\n`);
+  if (metricsCost) process.stdout.write(`\n${metricsCost.line}\n`);
   progress(`done in ${(results.durationMs / 1000).toFixed(0)} s`);
   if (anyFailure(results)) process.exitCode = 1;
 }

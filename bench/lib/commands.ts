@@ -4,14 +4,24 @@
  */
 import type { LatencySummary } from './stats.js';
 
-export type ServerKind = 'hubwire' | 'ws' | 'socketio';
+/**
+ * A server under test. `hubwire+metrics` is Hubwire with the server app's metrics plugged in
+ * (its metric cells and Prometheus registry, scraped as Prometheus would): measured beside plain
+ * `hubwire` for the cost of metrics (`--servers=hubwire,hubwire+metrics`), never by default.
+ */
+export type ServerKind = 'hubwire' | 'ws' | 'socketio' | 'hubwire+metrics';
 
+/** The servers a run compares by default (and the ones a full run must have to rewrite the main tables). */
 export const SERVER_KINDS: readonly ServerKind[] = ['hubwire', 'ws', 'socketio'];
+
+/** Every server `--servers` accepts. */
+export const ALL_SERVER_KINDS: readonly ServerKind[] = [...SERVER_KINDS, 'hubwire+metrics'];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   hubwire: 'Hubwire',
   ws: 'raw ws',
   socketio: 'Socket.IO 4',
+  'hubwire+metrics': 'Hubwire + metrics',
 };
 
 /** What a server child announces once it listens. */

@@ -1,5 +1,7 @@
 /** Command-line flags and the scenario parameters they select. */
-import { SERVER_KINDS, type ServerKind } from './commands.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_SERVER_KINDS, SERVER_KINDS, type ServerKind } from './commands.js';
 
 export const SCENARIOS = ['echo', 'broadcast', 'memory', 'redis-broadcast'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -38,13 +40,19 @@ export interface BenchConfig {
   redisBroadcast: { runs: BroadcastRun[]; url: string };
   openBatchSize: number;
   connectTimeoutMs: number;
+  /** `--cpu-prof`: where the server processes of echo and broadcast write V8 CPU profiles, else undefined. */
+  cpuProfileDir: string | undefined;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory,redis-broadcast] [--servers=hubwire,ws,socketio]
+export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory,redis-broadcast] [--servers=hubwire,ws,socketio] [--rounds=N] [--cpu-prof]
 
   --quick          short smoke run (200 connections, short durations, < 1 minute)
   --scenario=LIST  run only these scenarios (default: all)
-  --servers=LIST   benchmark only these servers (default: all); redis-broadcast runs when hubwire is among them
+  --servers=LIST   benchmark only these servers (default: hubwire,ws,socketio); redis-broadcast runs when hubwire is among them.
+                   hubwire+metrics is Hubwire with the server app's metrics (cells + Prometheus registry, scraped):
+                   --servers=hubwire,hubwire+metrics --scenario=echo,broadcast measures what metrics cost
+  --rounds=N       measured rounds per server in echo and broadcast (default 3 for echo, 3 and 4 for broadcast)
+  --cpu-prof       the echo and broadcast server processes write V8 CPU profiles (.cpuprofile) to $TMPDIR/hubwire-bench-profiles/
 
   redis-broadcast needs Redis on REDIS_URL (default redis://127.0.0.1:6379, loopback).
 `;
@@ -64,32 +72,61 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
   let quick = false;
   let scenarios: ScenarioName[] = [...SCENARIOS];
   let servers: ServerKind[] = [...SERVER_KINDS];
+  let rounds: number | undefined;
+  let cpuProfileDir: string | undefined;
   for (const arg of argv) {
     const [flag = '', value = ''] = arg.split('=', 2);
     if (flag === '--help' || flag === '-h') return 'help';
     else if (flag === '--quick') quick = true;
     else if (flag === '--scenario' || flag === '--scenarios') scenarios = parseList(flag, value, SCENARIOS);
-    else if (flag === '--servers' || flag === '--server') servers = parseList(flag, value, SERVER_KINDS);
+    else if (flag === '--servers' || flag === '--server') servers = parseList(flag, value, ALL_SERVER_KINDS);
+    else if (flag === '--rounds') rounds = parseRounds(value);
+    else if (flag === '--cpu-prof') cpuProfileDir = join(tmpdir(), 'hubwire-bench-profiles');
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
   const main: readonly ScenarioName[] = ['echo', 'broadcast', 'memory'];
-  const complete = !quick && main.every((s) => scenarios.includes(s)) && servers.length === SERVER_KINDS.length;
+  // The default servers exactly: the main tables compare those three.
+  const defaultServers = servers.length === SERVER_KINDS.length && SERVER_KINDS.every((kind) => servers.includes(kind));
+  const complete = !quick && rounds === undefined && main.every((s) => scenarios.includes(s)) && defaultServers;
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000 };
-  if (quick) {
-    return {
-      ...common,
-      echo: { clients: [1, 20], warmupMs: 200, roundMs: 400, rounds: 2 },
-      broadcast: {
-        runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }],
-        payloadBytes: 100,
-        warmupBroadcasts: 3,
-        warmupDeliveries: 5_000,
-      },
-      memory: { connections: 200, samples: 2, settleMs: 200 },
-      redisBroadcast: { runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }], url },
-    };
-  }
+  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000, cpuProfileDir };
+  return withRounds(quick ? quickConfig(common, url) : fullConfig(common, url), rounds);
+}
+
+type Common = Pick<BenchConfig, 'quick' | 'complete' | 'scenarios' | 'servers' | 'openBatchSize' | 'connectTimeoutMs' | 'cpuProfileDir'>;
+
+function parseRounds(value: string): number {
+  const rounds = Number(value);
+  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 100) throw new Error(`--rounds: expected an integer from 1 to 100, got '${value}'`);
+  return rounds;
+}
+
+/** `--rounds=N` replaces the rounds of echo and broadcast (not redis-broadcast's). */
+function withRounds(config: BenchConfig, rounds: number | undefined): BenchConfig {
+  if (rounds === undefined) return config;
+  return {
+    ...config,
+    echo: { ...config.echo, rounds },
+    broadcast: { ...config.broadcast, runs: config.broadcast.runs.map((run) => ({ ...run, rounds })) },
+  };
+}
+
+function quickConfig(common: Common, url: string): BenchConfig {
+  return {
+    ...common,
+    echo: { clients: [1, 20], warmupMs: 200, roundMs: 400, rounds: 2 },
+    broadcast: {
+      runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }],
+      payloadBytes: 100,
+      warmupBroadcasts: 3,
+      warmupDeliveries: 5_000,
+    },
+    memory: { connections: 200, samples: 2, settleMs: 200 },
+    redisBroadcast: { runs: [{ connections: 200, broadcasts: 15, intervalMs: 50, rounds: 2 }], url },
+  };
+}
+
+function fullConfig(common: Common, url: string): BenchConfig {
   return {
     ...common,
     echo: { clients: [1, 100], warmupMs: 500, roundMs: 1_500, rounds: 3 },

@@ -20,6 +20,7 @@ const MAX_SAMPLES = 10;
 function createConnection(kind: ServerKind, port: number, events: ConnectionEvents): BenchConnection {
   switch (kind) {
     case 'hubwire':
+    case 'hubwire+metrics':
       return new SignalRConnection(port, events);
     case 'socketio':
       return new SocketIoConnection(port, events);

@@ -4,6 +4,7 @@
  * load on the machine then affects every server alike instead of whichever ran
  * at the wrong moment. A server that fails drops out; the others go on.
  */
+import { mkdirSync } from 'node:fs';
 import type { ServerKind } from '../lib/commands.js';
 import type { BenchConfig } from '../lib/config.js';
 import { failure, Session, type Outcome } from './session.js';
@@ -18,7 +19,7 @@ export class Arena {
 
   static async start(kinds: readonly ServerKind[], config: BenchConfig): Promise<Arena> {
     const arena = new Arena(kinds);
-    const started = await Promise.allSettled(kinds.map((kind) => Session.start(kind, config)));
+    const started = await Promise.allSettled(kinds.map((kind) => Session.start(kind, config, { nodeFlags: profileFlags(kind, config) })));
     started.forEach((outcome, i) => {
       const kind = kinds[i] as ServerKind;
       if (outcome.status === 'fulfilled') arena.sessions.set(kind, outcome.value);
@@ -77,6 +78,13 @@ export class Arena {
     this.sessions.clear();
     await Promise.all(sessions.map((s) => s.stop()));
   }
+}
+
+/** `--cpu-prof`: a V8 CPU profile per server process, written when it exits, named after the server. */
+function profileFlags(kind: ServerKind, config: BenchConfig): string[] {
+  if (config.cpuProfileDir === undefined) return [];
+  mkdirSync(config.cpuProfileDir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`, `--cpu-prof-name=${kind.replace(/\W/g, '-')}-${Date.now()}.cpuprofile`];
 }
 
 /** Start an arena, run `body`, always stop it. */

@@ -6,10 +6,12 @@ import { spawnChild, type Child } from '../lib/children.js';
 import type { LoaderCommands, LoaderStatus, OpenResult, ServerCommands, ServerInfo, ServerKind } from '../lib/commands.js';
 import type { BenchConfig } from '../lib/config.js';
 
-const SERVER_ENTRIES: Record<ServerKind, string> = {
-  hubwire: '../servers/hubwire-server.ts',
-  ws: '../servers/ws-server.ts',
-  socketio: '../servers/socketio-server.ts',
+const SERVER_ENTRIES: Record<ServerKind, { file: string; env?: Record<string, string> }> = {
+  hubwire: { file: '../servers/hubwire-server.ts' },
+  ws: { file: '../servers/ws-server.ts' },
+  socketio: { file: '../servers/socketio-server.ts' },
+  // The same server with the app's metrics plugged in (hubwire-server.ts reads BENCH_METRICS).
+  'hubwire+metrics': { file: '../servers/hubwire-server.ts', env: { BENCH_METRICS: 'prometheus' } },
 };
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -23,6 +25,8 @@ export function failure(error: unknown): { ok: false; error: string } {
 
 export interface SessionOptions {
   exposeGc?: boolean;
+  /** More node flags for the server process (`--cpu-prof`, see config.ts). */
+  nodeFlags?: string[];
 }
 
 export class Session {
@@ -37,9 +41,10 @@ export class Session {
   /** Start the server and its load generator (concurrently); on failure, whichever started is stopped. */
   static async start(kind: ServerKind, config: BenchConfig, options: SessionOptions = {}): Promise<Session> {
     const [server, loader] = await Promise.allSettled([
-      spawnChild<ServerCommands, ServerInfo>(new URL(SERVER_ENTRIES[kind], import.meta.url), {
+      spawnChild<ServerCommands, ServerInfo>(new URL(SERVER_ENTRIES[kind].file, import.meta.url), {
         name: `${kind}-server`,
-        nodeFlags: options.exposeGc ? ['--expose-gc'] : [],
+        nodeFlags: [...(options.exposeGc ? ['--expose-gc'] : []), ...(options.nodeFlags ?? [])],
+        env: SERVER_ENTRIES[kind].env,
         readyTimeoutMs: STARTUP_TIMEOUT_MS,
       }),
       spawnChild<LoaderCommands, unknown>(new URL('../load/loader.ts', import.meta.url), {

@@ -2,11 +2,16 @@
  * Hubwire through its public API only: one hub at /bench whose `echo` returns its
  * argument, and broadcasts through the hub context (`clients.all`).
  *
+ * With `BENCH_METRICS=prometheus` (the `hubwire+metrics` server) it plugs in the server app's
+ * metrics the way the app does (apps/server/src/observability): `new MetricCells(allSpecs())` as
+ * Hubwire's `metrics`, `exposeToPrometheus` into a registry, Node's process metrics beside it,
+ * and a scrape of both every `BENCH_METRICS_SCRAPE_MS` (default 15 s, Prometheus' usual interval).
+ *
  * With `BENCH_REDIS_URL` and `BENCH_REDIS_PREFIX` set (the redis-broadcast scenario), the hub
  * runs on the Redis backplane, `redisLifetimeManager()`, and listens only once it is
  * subscribed, so a broadcast from another node reaches this node's connections from the start.
  */
-import { createHubServer, Hub, redisLifetimeManager, type RedisLifetimeManagerFactory } from 'hubwire';
+import { createHubServer, Hub, redisLifetimeManager, type Metrics, type RedisLifetimeManagerFactory } from 'hubwire';
 import { withTimeout } from '../lib/clock.js';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
@@ -36,12 +41,42 @@ function backplaneFromEnv(): RedisLifetimeManagerFactory | undefined {
   return redisLifetimeManager({ url, prefix });
 }
 
+/** The app's metrics, or nothing: imported only when asked for, so plain Hubwire loads none of it. */
+async function metricsFromEnv(): Promise<{ metrics: Metrics; library: string; stop(): void } | undefined> {
+  const mode = process.env.BENCH_METRICS;
+  if (mode === undefined || mode === '') return undefined;
+  if (mode !== 'prometheus') throw new Error(`BENCH_METRICS: expected 'prometheus', got '${mode}'`);
+  const [{ MetricCells }, { allSpecs }, { exposeToPrometheus, processMetricsRegistry, prometheusText, Registry }, { pino }] = await Promise.all([
+    import('../../apps/server/src/observability/cells.js'),
+    import('../../apps/server/src/observability/specs.js'),
+    import('../../apps/server/src/observability/prometheus.js'),
+    import('pino'),
+  ]);
+  const cells = new MetricCells(allSpecs());
+  const registry = new Registry();
+  exposeToPrometheus(cells, registry, pino({ level: 'warn' }, pino.destination(2)));
+  const registries = [registry, processMetricsRegistry()];
+  const scrapeMs = Number(process.env.BENCH_METRICS_SCRAPE_MS ?? 15_000);
+  const scrape = (): void => {
+    prometheusText(registries).catch((error: unknown) => process.stderr.write(`error: scrape failed ${String(error)}\n`));
+  };
+  const timer = scrapeMs > 0 ? setInterval(scrape, scrapeMs) : undefined;
+  timer?.unref();
+  return {
+    metrics: cells,
+    library: ` + app metrics (prom-client ${packageVersion('prom-client')}, scraped every ${scrapeMs / 1000} s)`,
+    stop: () => clearInterval(timer),
+  };
+}
+
 async function createHubwireServer(): Promise<BenchServer> {
   const backplane = backplaneFromEnv();
+  const measured = await metricsFromEnv();
   // Warnings and errors reach the orchestrator's stderr (capped there); nothing else is logged.
   const hubwire = createHubServer({
     logger: { debug: ignore, info: ignore, warn: toStderr('warn'), error: toStderr('error') },
     ...(backplane ? { lifetimeManager: backplane } : {}),
+    ...(measured ? { metrics: measured.metrics } : {}),
   });
   hubwire.mapHub('/bench', BenchHub);
   const context = hubwire.hubContext(BenchHub);
@@ -55,7 +90,7 @@ async function createHubwireServer(): Promise<BenchServer> {
   }
 
   return {
-    library: `hubwire ${packageVersion('hubwire')}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}`,
+    library: `hubwire ${packageVersion('hubwire')}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}${measured?.library ?? ''}`,
     async listen() {
       const address = await hubwire.listen({ port: 0, host: '127.0.0.1' });
       return address.port;
@@ -65,7 +100,10 @@ async function createHubwireServer(): Promise<BenchServer> {
     },
     // Only the backplane tells how many connections this node holds.
     connectionCount: () => (backplane ? backplane.managers.reduce((n, manager) => n + manager.localConnectionCount, 0) : null),
-    close: () => hubwire.close(),
+    close: () => {
+      measured?.stop();
+      return hubwire.close();
+    },
   };
 }
 

@@ -1,0 +1,155 @@
+/**
+ * What metrics cost: `hubwire+metrics` (the server app's metric cells and Prometheus registry
+ * plugged into Hubwire) against plain `hubwire`, measured side by side in the echo and broadcast
+ * rounds. Its own `##` section of docs/benchmarks.md, and the bar of issue 10: metrics on cost
+ * at most 5 % server CPU per round trip and per delivery.
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerKind } from './commands.js';
+import type { BenchConfig } from './config.js';
+import type { MachineInfo } from './machine.js';
+import { BUSY_PCT, fmt, type BenchResults } from './report.js';
+import { median } from './stats.js';
+import type { Outcome } from '../scenarios/session.js';
+
+export const METRICS_SECTION_HEADING = '## Metrics on vs off';
+
+const OFF: ServerKind = 'hubwire';
+const ON: ServerKind = 'hubwire+metrics';
+/** The bar: metrics on cost at most this much more server CPU. */
+const BAR_RATIO = 1.05;
+
+/** How one scenario's ratio stands against the bar. */
+export type RowVerdict = 'within' | 'over' | 'not shown';
+
+export interface MetricsCostRow {
+  scenario: string;
+  unit: 'round trip' | 'delivery';
+  /** Median server CPU per unit (µs), metrics off and on. */
+  offUs: number;
+  onUs: number;
+  /** Ratio of the medians. */
+  ratio: number;
+  /** On/off of each round pair (the two ran back to back), in round order. */
+  roundRatios: number[];
+  range: [number, number];
+  /** Median "other CPU load" over both servers' rounds (% of one core). */
+  otherCpuPct: number;
+  verdict: RowVerdict;
+}
+
+export interface MetricsCost {
+  rows: MetricsCostRow[];
+  /** /proc/loadavg when the run started and when it ended. */
+  loadAverage: { start: string; end: string };
+  holds: boolean | null;
+  line: string;
+}
+
+/** /proc/loadavg's first three fields (1, 5, 15 minutes), or 'unknown'. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+function ok<T>(outcome: Outcome<T> | undefined): T | undefined {
+  return outcome?.ok ? outcome.value : undefined;
+}
+
+/**
+ * Within the bar only when every round pair is; over it when every pair is over; otherwise the
+ * rounds disagree and the bar is not shown either way.
+ */
+function verdictOf(range: [number, number]): RowVerdict {
+  if (!range.every(Number.isFinite)) return 'not shown';
+  if (range[1] <= BAR_RATIO) return 'within';
+  if (range[0] > BAR_RATIO) return 'over';
+  return 'not shown';
+}
+
+function row(scenario: string, unit: MetricsCostRow['unit'], off: number[], on: number[], offMedian: number, onMedian: number, other: number[]): MetricsCostRow {
+  const pairs = Math.min(off.length, on.length);
+  const roundRatios = Array.from({ length: pairs }, (_, index) => on[index]! / off[index]!);
+  const range: [number, number] = pairs > 0 ? [Math.min(...roundRatios), Math.max(...roundRatios)] : [NaN, NaN];
+  return { scenario, unit, offUs: offMedian, onUs: onMedian, ratio: onMedian / offMedian, roundRatios, range, otherCpuPct: median(other), verdict: verdictOf(range) };
+}
+
+/** The comparison, when both servers ran in echo or broadcast; else null. */
+export function evaluateMetricsCost(results: BenchResults, load: { start: string; end: string }): MetricsCost | null {
+  if (!results.config.servers.includes(OFF) || !results.config.servers.includes(ON)) return null;
+  const rows: MetricsCostRow[] = [];
+  for (const { clients, servers } of results.echo) {
+    const off = ok(servers[OFF]);
+    const on = ok(servers[ON]);
+    if (!off || !on) continue;
+    const perRound = (m: typeof off) => m.perRound.map((r) => r.serverCpuUsPerRoundTrip);
+    const other = [...off.perRound, ...on.perRound].map((r) => r.otherCpuPct);
+    rows.push(row(`echo, ${fmt(clients)} client${clients === 1 ? '' : 's'}`, 'round trip', perRound(off), perRound(on), off.serverCpuUsPerRoundTrip, on.serverCpuUsPerRoundTrip, other));
+  }
+  for (const { connections, servers } of results.broadcast) {
+    const off = ok(servers[OFF]);
+    const on = ok(servers[ON]);
+    if (!off || !on) continue;
+    const perRound = (m: typeof off) => m.perRound.map((r) => r.serverCpuUsPerDelivery);
+    const other = [...off.perRound, ...on.perRound].map((r) => r.otherCpuPct);
+    rows.push(row(`broadcast to ${fmt(connections)}`, 'delivery', perRound(off), perRound(on), off.median.serverCpuUsPerDelivery, on.median.serverCpuUsPerDelivery, other));
+  }
+  if (rows.length === 0) return { rows, loadAverage: load, holds: null, line: 'Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": NOT EVALUATED (no scenario completed for both servers).' };
+  const holds = rows.every((r) => r.verdict === 'within') ? true : rows.some((r) => r.verdict === 'over') ? false : null;
+  const verdict = holds === true ? 'HOLDS' : holds === false ? 'DOES NOT HOLD' : 'NOT SHOWN';
+  const figures = rows.map((r) => `${r.scenario} ${pct(r.ratio)} (${pct(r.range[0])} to ${pct(r.range[1])})`).join('; ');
+  const why = holds === null ? ' — the rounds disagree: some pairs are within 5 %, some beyond, so neither is shown' : '';
+  const line = `Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": ${verdict}${why}: ${figures}.`;
+  return { rows, loadAverage: load, holds, line };
+}
+
+/** A ratio as a signed percentage: 1.031 → "+3.1 %". */
+function pct(ratio: number): string {
+  if (!Number.isFinite(ratio)) return 'n/a';
+  const change = (ratio - 1) * 100;
+  return `${change >= 0 ? '+' : '−'}${fmt(Math.abs(change), 1)} %`;
+}
+
+const VERDICTS: Record<RowVerdict, string> = {
+  within: '≤ 5 % in every pair',
+  over: '> 5 % in every pair',
+  'not shown': 'not shown (the range spans 5 %)',
+};
+
+/** The `## Metrics on vs off` section. */
+export function renderMetricsSection(cost: MetricsCost, results: BenchResults, machine: MachineInfo, config: BenchConfig, revision: string): string {
+  const rounds = [config.echo.rounds, ...config.broadcast.runs.map((run) => run.rounds)];
+  const busy = cost.rows.some((r) => r.otherCpuPct > BUSY_PCT);
+  const lines = [
+    METRICS_SECTION_HEADING,
+    '',
+    `Generated by \`npm run bench -- --servers=${config.servers.join(',')} --scenario=${config.scenarios.join(',')}` +
+      `${config.quick ? ' --quick' : ''}\` on ${machine.date.slice(0, 10)} (${fmt(results.durationMs / 1000)} s run, ${revision}); ` +
+      `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}. Load average (1, 5, 15 min) at the start ${cost.loadAverage.start}, at the end ${cost.loadAverage.end}.`,
+    '',
+    `"Off" is Hubwire as in the tables above (${results.libraries[OFF]}); "on" is ${results.libraries[ON]}: the server app's ` +
+      'metric cells as Hubwire\'s `metrics` and their prom-client registry with Node\'s process metrics, the way `apps/server` plugs them in. ' +
+      `Both servers are up side by side and take turns round by round (order rotated each round; ${[...new Set(rounds)].join('/')} rounds per server), ` +
+      'so each round of one has a round of the other right before or after it: the range is the smallest and largest on/off ratio of those pairs. ' +
+      'Server CPU is `process.cpuUsage()` of the server process over the round.',
+    '',
+    `**${cost.line}**`,
+    '',
+    '| scenario | server CPU off (µs) | on (µs) | on vs off (medians) | range over round pairs | vs the 5 % bar |',
+    '|---|--:|--:|--:|--:|---|',
+    ...cost.rows.map(
+      (r) =>
+        `| ${r.scenario}, per ${r.unit} | ${fmt(r.offUs, 2)} | ${fmt(r.onUs, 2)} | ${pct(r.ratio)} | ${pct(r.range[0])} to ${pct(r.range[1])} | ${VERDICTS[r.verdict]} |`,
+    ),
+    '',
+    'Per round pair (on/off): ' + cost.rows.map((r) => `${r.scenario}: ${r.roundRatios.map((x) => fmt(x, 3)).join(', ')}`).join('; ') + '.',
+  ];
+  if (busy) {
+    const worst = Math.max(...cost.rows.map((r) => r.otherCpuPct));
+    lines.push('', `> The machine was busy with other work (median other CPU load up to ${fmt(worst)}% of a core): the ranges are wider than on an idle machine.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
