@@ -5,6 +5,7 @@
  * at the wrong moment. A server that fails drops out; the others go on.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServerKind } from '../lib/commands.js';
 import type { BenchConfig } from '../lib/config.js';
 import { failure, Session, type Outcome } from './session.js';
@@ -80,11 +81,16 @@ export class Arena {
   }
 }
 
-/** `--cpu-prof`: a V8 CPU profile per server process, written when it exits, named after the server. */
+/**
+ * `--cpu-prof`: V8 CPU profiles of a server process, written when it exits, in a folder named
+ * after the server. One file per thread (tsx's module loader runs in a thread of its own), so
+ * Node's own file names (pid and thread id) are kept: the busy one is the main thread.
+ */
 function profileFlags(kind: ServerKind, config: BenchConfig): string[] {
   if (config.cpuProfileDir === undefined) return [];
-  mkdirSync(config.cpuProfileDir, { recursive: true });
-  return ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`, `--cpu-prof-name=${kind.replace(/\W/g, '-')}-${Date.now()}.cpuprofile`];
+  const dir = join(config.cpuProfileDir, kind.replace(/\W/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** Start an arena, run `body`, always stop it. */
