@@ -8,6 +8,7 @@ import { HubError, HubwireError } from '../core/errors.js';
 import { InvocationErrorCode, UNKNOWN_METHOD } from '../core/instruments.js';
 import type { Logger } from '../core/logger.js';
 import { labelsWith, type MetricLabels, type Metrics } from '../core/metrics.js';
+import { HubTracer, type TracedCall } from '../core/tracing.js';
 import type { Presence } from '../lifetime/presence.js';
 import { MessageType, type HubMessage, type InvocationMessage, type StreamInvocationMessage } from '../protocol/messages.js';
 import * as texts from './error-messages.js';
@@ -23,6 +24,8 @@ import type { UploadStream } from './upload-stream.js';
 /** The connection as the dispatcher needs it. */
 export interface DispatchTarget {
   readonly connectionId: string;
+  /** For log lines; undefined for anonymous connections. */
+  readonly userIdentifier?: string | undefined;
   readonly context: HubCallerContext;
   readonly callerClients: HubCallerClients<unknown>;
   /** The clients `onConnected` gets: no client results there, as in ASP.NET. */
@@ -51,6 +54,8 @@ export interface DispatchTarget {
 /** What a dispatcher is built from (once per mapped hub). */
 export interface HubDispatcherInit {
   readonly hubPath: string;
+  /** The hub class's name, for span names and `rpc.service`; default: the hub path. */
+  readonly hubName?: string;
   readonly methods: ReadonlyMap<string, HubMethod>;
   readonly createHub: () => Hub<unknown>;
   /** Whether the hub class overrides the lifecycle hooks (when neither it nor a filter does, they are skipped). */
@@ -116,6 +121,7 @@ export class HubDispatcher {
   readonly #unknownLabels: MethodLabels;
   /** Durations are measured only when the metrics take histograms. */
   readonly #timed: boolean;
+  readonly #tracer: HubTracer;
 
   constructor(init: HubDispatcherInit) {
     this.#init = init;
@@ -125,6 +131,7 @@ export class HubDispatcher {
     for (const [key, method] of init.methods) this.#methodLabels.set(key, labelsWith(init.labels, 'method', method.name));
     this.#unknownLabels = labelsWith(init.labels, 'method', UNKNOWN_METHOD);
     this.#timed = init.metrics.record !== undefined;
+    this.#tracer = new HubTracer(init.hubName || init.hubPath, [...init.methods.values()].map((method) => method.name));
     // Filters are composed once here, not per call.
     const { filters } = init;
     // The innermost step: the hub method itself, looked up by the context's method name so a
@@ -161,6 +168,12 @@ export class HubDispatcher {
    * connection at once instead of every later invocation.
    */
   async onConnected(target: DispatchTarget): Promise<void> {
+    // Traced whether or not a hook runs: ASP.NET calls OnConnectedAsync (and traces it) always.
+    const call = this.#tracer.connected();
+    return call === undefined ? this.#connected(target) : call.run(() => this.#connected(target));
+  }
+
+  async #connected(target: DispatchTarget): Promise<void> {
     if (!this.#runsOnConnected) {
       this.#init.createHub();
       return;
@@ -171,12 +184,19 @@ export class HubDispatcher {
 
   /** Runs `onDisconnected` through the filters; a throw is logged, never propagated. */
   async onDisconnected(target: DispatchTarget, error: Error | undefined): Promise<void> {
+    const call = this.#tracer.disconnected();
+    if (call === undefined) return this.#runsOnDisconnected ? this.#disconnected(target, error, undefined) : undefined;
+    return call.run(() => this.#disconnected(target, error, call));
+  }
+
+  async #disconnected(target: DispatchTarget, error: Error | undefined, call: TracedCall | undefined): Promise<void> {
     if (!this.#runsOnDisconnected) return;
     try {
       const hub = this.#hub(target, target.callerClients);
       await this.#onDisconnected({ hub, context: target.context, hubPath: this.#init.hubPath }, error);
     } catch (failure) {
-      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, err: failure }, 'onDisconnected threw');
+      call?.failed(failure);
+      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, user: target.userIdentifier, err: failure }, 'onDisconnected threw');
     }
   }
 
@@ -195,9 +215,10 @@ export class HubDispatcher {
       if (method !== undefined && !method.isStreaming && message.arguments.length === method.parameterCount && !this.#init.methodAuthorization.has(key)) {
         const labels = this.#methodLabels.get(key)!;
         this.#init.metrics.increment('invocations', labels);
-        if (!this.#timed) return this.#invokeDirect(target, message, method, labels, releaseSlot);
+        const call = this.#tracer.invocation(key, message.headers);
+        if (!this.#timed) return this.#tracedDirect(target, message, method, labels, releaseSlot, call);
         const started = performance.now();
-        const running = this.#invokeDirect(target, message, method, labels, releaseSlot);
+        const running = this.#tracedDirect(target, message, method, labels, releaseSlot, call);
         if (running === undefined) {
           this.#timeEnd(labels, started);
           return undefined;
@@ -212,7 +233,27 @@ export class HubDispatcher {
     this.#init.metrics.record?.('invocationDuration', (performance.now() - started) / 1000, labels);
   }
 
-  #invokeDirect(target: DispatchTarget, message: InvocationMessage, method: HubMethod, labels: MethodLabels, releaseSlot: (() => void) | undefined): Promise<void> | undefined {
+  /** The direct call, in its span when tracing is on (still promise-free for a synchronous method without it). */
+  #tracedDirect(
+    target: DispatchTarget,
+    message: InvocationMessage,
+    method: HubMethod,
+    labels: MethodLabels,
+    releaseSlot: (() => void) | undefined,
+    call: TracedCall | undefined,
+  ): Promise<void> | undefined {
+    if (call === undefined) return this.#invokeDirect(target, message, method, labels, releaseSlot, undefined);
+    return call.run(() => this.#invokeDirect(target, message, method, labels, releaseSlot, call));
+  }
+
+  #invokeDirect(
+    target: DispatchTarget,
+    message: InvocationMessage,
+    method: HubMethod,
+    labels: MethodLabels,
+    releaseSlot: (() => void) | undefined,
+    call: TracedCall | undefined,
+  ): Promise<void> | undefined {
     const invocation: HubInvocation = {
       invocationId: message.invocationId,
       methodName: method.name,
@@ -226,25 +267,26 @@ export class HubDispatcher {
     try {
       result = method.fn.apply(this.#hub(target, clients, invocation), message.arguments as unknown[]);
     } catch (error) {
-      this.#methodFailed(target, message, method, labels, error);
+      this.#methodFailed(target, message, method, labels, error, call);
       return undefined;
     }
     if (!isThenable(result)) {
-      this.#completed(target, message, method, labels, result);
+      this.#completed(target, message, method, labels, result, call);
       return undefined;
     }
     return Promise.resolve(result).then(
-      (value) => this.#completed(target, message, method, labels, value),
-      (error: unknown) => this.#methodFailed(target, message, method, labels, error),
+      (value) => this.#completed(target, message, method, labels, value, call),
+      (error: unknown) => this.#methodFailed(target, message, method, labels, error, call),
     );
   }
 
   /** A plain method returned `result`: one Completion for a blocking call. */
-  #completed(target: DispatchTarget, message: InvocationMessage, method: HubMethod, labels: MethodLabels, result: unknown): void {
+  #completed(target: DispatchTarget, message: InvocationMessage, method: HubMethod, labels: MethodLabels, result: unknown, call: TracedCall | undefined): void {
     const id = message.invocationId;
     if (isAsyncIterable(result) && !method.isStreaming) {
       // A plain method returned a stream: it is a streaming method the client called wrongly.
       closeIterator((result as AsyncIterable<unknown>)[Symbol.asyncIterator]());
+      call?.failedAs(InvocationErrorCode.invalidInvocation);
       this.#fail(target, id, texts.streamingMethodInvoked(message.target), labels, InvocationErrorCode.invalidInvocation);
       return;
     }
@@ -253,13 +295,25 @@ export class HubDispatcher {
       target.write({ type: MessageType.Completion, invocationId: id, hasResult: result !== undefined, result });
     } catch (error) {
       // The result cannot be serialized: the caller still gets its one Completion.
-      this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method result not serializable');
+      call?.failed(error);
+      this.#init.logger.warn(
+        { hub: this.#init.hubPath, connectionId: target.connectionId, user: target.userIdentifier, method: method.name, err: error },
+        'hub method result not serializable',
+      );
       this.#fail(target, id, texts.invocationFailed(message.target, error, this.#init.detailedErrors), labels, errorCodeOf(error));
     }
   }
 
-  #methodFailed(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, labels: MethodLabels, error: unknown): void {
-    this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, method: method.name, err: error }, 'hub method failed');
+  #methodFailed(
+    target: DispatchTarget,
+    message: InvocationMessage | StreamInvocationMessage,
+    method: HubMethod,
+    labels: MethodLabels,
+    error: unknown,
+    call: TracedCall | undefined,
+  ): void {
+    call?.failed(error);
+    this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, user: target.userIdentifier, method: method.name, err: error }, 'hub method failed');
     this.#fail(target, message.invocationId, texts.invocationFailed(message.target, error, this.#init.detailedErrors), labels, errorCodeOf(error));
   }
 
@@ -313,12 +367,33 @@ export class HubDispatcher {
       target.activeStreams.set(message.invocationId, cancellation);
       if (target.context.connectionAborted.aborted) cancellation.abort();
     }
-    const requirement = this.#init.methodAuthorization.get(message.target.toLowerCase());
+    const key = message.target.toLowerCase();
+    const requirement = this.#init.methodAuthorization.get(key);
     if (requirement !== undefined && (await authorize(requirement, target.context.user)) !== 'allowed') {
       if (streaming) target.activeStreams.delete(message.invocationId);
       return this.#fail(target, id, texts.unauthorized(message.target), labels, InvocationErrorCode.unauthorized);
     }
+    // The span covers what ASP.NET's does: the method (through the filters) and its stream, once
+    // the call has been checked and authorized.
+    const call = this.#tracer.invocation(key, message.headers);
+    if (call === undefined) return this.#execute(target, message, method, labels, releaseSlot, args, cancellation, undefined);
+    return call.run(() => this.#execute(target, message, method, labels, releaseSlot, args, cancellation, call));
+  }
 
+  /** Runs a checked, authorized call: the hub method through the filters, then its Completion or its stream. */
+  async #execute(
+    target: DispatchTarget,
+    message: InvocationMessage | StreamInvocationMessage,
+    method: HubMethod,
+    labels: MethodLabels,
+    releaseSlot: (() => void) | undefined,
+    args: readonly unknown[],
+    cancellation: StreamCancellation | undefined,
+    call: TracedCall | undefined,
+  ): Promise<void> {
+    const streaming = message.type === MessageType.StreamInvocation;
+    const id = message.invocationId;
+    const streamIds = message.streamIds ?? [];
     const signal = () => cancellation?.signal ?? target.context.connectionAborted;
     const invocation: HubInvocation = {
       invocationId: id,
@@ -350,22 +425,25 @@ export class HubDispatcher {
       result = await this.#invoke(state);
     } catch (error) {
       if (streaming) target.activeStreams.delete(message.invocationId);
-      return this.#methodFailed(target, message, method, labels, error);
+      return this.#methodFailed(target, message, method, labels, error, call);
     } finally {
       if (streamIds.length > 0 && !streaming) target.closeUploads(streamIds);
     }
 
     if (streaming) {
       try {
-        if (!isAsyncIterable(result)) return this.#fail(target, id, texts.notAStream(method.name), labels, invalid);
-        await this.#stream(target, message.invocationId, result, cancellation!, labels);
+        if (!isAsyncIterable(result)) {
+          call?.failedAs(InvocationErrorCode.invalidInvocation);
+          return this.#fail(target, id, texts.notAStream(method.name), labels, InvocationErrorCode.invalidInvocation);
+        }
+        await this.#stream(target, message.invocationId, result, cancellation!, labels, call);
       } finally {
         target.activeStreams.delete(message.invocationId);
         if (streamIds.length > 0) target.closeUploads(streamIds);
       }
       return;
     }
-    this.#completed(target, message, method, labels, result);
+    this.#completed(target, message, method, labels, result, call);
   }
 
   /**
@@ -374,7 +452,14 @@ export class HubDispatcher {
    * started: that call is what starts an `async *` method's body, which then sees its signal abort
    * and runs its `finally` (ASP.NET likewise always calls the first `MoveNextAsync`).
    */
-  async #stream(target: DispatchTarget, invocationId: string, items: AsyncIterable<unknown>, cancellation: StreamCancellation, labels: MethodLabels): Promise<void> {
+  async #stream(
+    target: DispatchTarget,
+    invocationId: string,
+    items: AsyncIterable<unknown>,
+    cancellation: StreamCancellation,
+    labels: MethodLabels,
+    call: TracedCall | undefined,
+  ): Promise<void> {
     const { signal } = cancellation;
     let iterator: AsyncIterator<unknown> | undefined;
     // Cancel promptly even while the producer is waiting for its next item.
@@ -396,7 +481,8 @@ export class HubDispatcher {
       }
     } catch (error) {
       if (!signal.aborted) {
-        this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, err: error }, 'stream failed');
+        call?.failed(error);
+        this.#init.logger.warn({ hub: this.#init.hubPath, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'stream failed');
         this.#fail(target, invocationId, texts.streamFailed(error, this.#init.detailedErrors), labels, errorCodeOf(error));
         return;
       }
@@ -412,7 +498,7 @@ export class HubDispatcher {
     try {
       target.write(message);
     } catch (error) {
-      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, err: error }, 'write failed');
+      this.#init.logger.error({ hub: this.#init.hubPath, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'write failed');
     }
   }
 

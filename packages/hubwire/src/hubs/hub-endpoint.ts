@@ -81,6 +81,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     const methods = buildMethodTable(init.hubClass, init.streamingMethods, init.optionalParameters);
     this.dispatcher = new HubDispatcher({
       hubPath: init.path,
+      hubName: init.hubClass.name,
       filters: init.options.filters,
       methodAuthorization: methodRequirements(init.hubClass, methods, init.authorizeMethods),
       hooks: {
