@@ -54,12 +54,12 @@ export interface EndingConnection {
 /** The handshake failed: the connection never reached the hub, so there is nothing to end but the transport. */
 export function handshakeFailed(host: EndingHost, connection: EndingConnection, error: string, reason: HandshakeFailure): void {
   host.metrics.increment('handshakeFailures', labelsWith(host.labels, 'reason', reason));
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error, reason }, 'handshake failed');
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, error, reason }, 'handshake failed');
 }
 
 /** `onConnected` (the lifetime manager's or the hub's) threw: an error Close, no reconnect. */
 export function connectFailed(host: EndingHost, connection: EndingConnection, error: unknown): EndOptions {
-  host.logger.error({ hub: host.path, connectionId: connection.connectionId, err: error }, 'onConnected threw; closing the connection');
+  host.logger.error({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, err: error }, 'onConnected threw; closing the connection');
   return {
     close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors) },
     error: error instanceof Error ? error : new Error(String(error)),
@@ -70,7 +70,7 @@ export function connectFailed(host: EndingHost, connection: EndingConnection, er
 export function slowConsumer(host: EndingHost, connection: EndingConnection, buffered: number): EndOptions {
   host.metrics.increment('slowConsumerDisconnects', labelsWith(host.labels, 'reason', 'outbound_buffer'));
   host.logger.warn(
-    { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, limit: host.options.maximumOutboundBufferSize },
+    { hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, bufferedBytes: buffered, limit: host.options.maximumOutboundBufferSize },
     'slow consumer: outbound buffer full; closing the connection',
   );
   return { abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') };
@@ -85,7 +85,7 @@ export function slowConsumer(host: EndingHost, connection: EndingConnection, buf
 export function slowGroupMember(host: EndingHost, connection: EndingConnection, reason: string): EndOptions {
   const error = new HubwireError('HUB_ERR_SLOW_CONSUMER', reason);
   // Not counted here: the recovery engine that gave up counts slowConsumerDisconnects itself.
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, reason }, 'slow consumer: a recoverable group gave up on it; closing the connection');
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, reason }, 'slow consumer: a recoverable group gave up on it; closing the connection');
   return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error };
 }
 
@@ -93,7 +93,7 @@ export function slowGroupMember(host: EndingHost, connection: EndingConnection, 
 export function sendTimedOut(host: EndingHost, connection: EndingConnection, buffered: number, waited: number): EndOptions {
   host.metrics.increment('sendTimeouts', host.labels);
   host.logger.warn(
-    { hub: host.path, connectionId: connection.connectionId, bufferedBytes: buffered, waitedMs: waited },
+    { hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, bufferedBytes: buffered, waitedMs: waited },
     'send timed out: the client stopped reading; closing the connection',
   );
   return { abort: true, error: new HubwireError('HUB_ERR_SEND_TIMEOUT', `A send did not complete within ${host.options.transportSendTimeout} ms.`), status: 'timeout' };
@@ -112,7 +112,7 @@ export function clientTimedOut(host: EndingHost, connection: EndingConnection): 
     typeName: 'OperationCanceledException',
   });
   host.metrics.increment('clientTimeouts', host.labels);
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId }, 'client timed out');
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier }, 'client timed out');
   return { close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true }, error, status: 'timeout' };
 }
 
@@ -123,7 +123,7 @@ export function clientTimedOut(host: EndingHost, connection: EndingConnection): 
 export function protocolViolated(host: EndingHost, connection: EndingConnection, error: ProtocolError, sequence = false): EndOptions {
   const reason: ProtocolViolation = sequence ? 'sequence' : TOO_LARGE.test(error.message) ? 'too_large' : 'malformed';
   host.metrics.increment('protocolErrors', labelsWith(host.labels, 'reason', reason));
-  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, error: error.message, reason }, 'protocol error; closing the connection');
+  host.logger.warn({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, error: error.message, reason }, 'protocol error; closing the connection');
   return {
     close: { type: MessageType.Close, error: texts.connectionClosedWithError(error, host.options.enableDetailedErrors), allowReconnect: true },
     error,

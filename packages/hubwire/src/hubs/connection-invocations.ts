@@ -104,7 +104,7 @@ export class ConnectionInvocations {
       running = host.dispatcher.invoke(target, message, releaseSlot);
     } catch (error) {
       // The dispatcher never throws by contract; if it does, the slot still comes back.
-      host.logger.error({ hub: host.path, connectionId: target.connectionId, err: error }, 'dispatch failed');
+      host.logger.error({ hub: host.path, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'dispatch failed');
       running = undefined;
     }
     if (running === undefined) {
@@ -118,7 +118,7 @@ export class ConnectionInvocations {
       return undefined;
     }
     running
-      .catch((error: unknown) => host.logger.error({ hub: host.path, connectionId: target.connectionId, err: error }, 'dispatch failed'))
+      .catch((error: unknown) => host.logger.error({ hub: host.path, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'dispatch failed'))
       .finally(() => {
         if (counted && --this.#inFlight === 0) this.wakeDrainers();
         releaseSlot?.();

@@ -36,13 +36,13 @@ export function transportLost(host: ReconnectHost, connection: EndingConnection,
   http.transport = undefined;
   http.awaitingResumeSince = host.clock.now();
   host.metrics.increment('transportsLost', host.labels);
-  host.logger.info({ hub: host.path, connectionId: connection.connectionId }, 'transport lost; waiting for the client to resume');
+  host.logger.info({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier }, 'transport lost; waiting for the client to resume');
 }
 
 /** The client did not come back within disconnectTimeout: the connection ends, counted as a timeout. */
 export function resumeExpired(host: ReconnectHost, connection: EndingConnection): EndOptions {
   host.metrics.increment('transportsExpired', host.labels);
-  host.logger.info({ hub: host.path, connectionId: connection.connectionId }, 'the client did not resume within disconnectTimeout; ending the connection');
+  host.logger.info({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier }, 'the client did not resume within disconnectTimeout; ending the connection');
   return { error: new Error('The client did not resume its connection within disconnectTimeout.'), status: 'timeout' };
 }
 
@@ -65,7 +65,7 @@ export function takeOver(
   previous?.abort();
   const replayed = output.replayTo(transport, (sequenceId) => protocol.write({ type: MessageType.Sequence, sequenceId }));
   host.metrics.increment('transportsResumed', host.labels);
-  host.logger.info({ hub: host.path, connectionId: connection.connectionId, replayed }, 'client resumed (stateful reconnect)');
+  host.logger.info({ hub: host.path, connectionId: connection.connectionId, user: connection.userIdentifier, replayed }, 'client resumed (stateful reconnect)');
 }
 
 /**

@@ -155,7 +155,7 @@ export class ServerConnection implements RawConnection, LiveConnection {
       await handler(this);
     } catch (error) {
       failed = true;
-      logger.error({ path, connectionId: this.connectionId, err: error }, 'connection handler threw; closing the connection');
+      logger.error({ path, connectionId: this.connectionId, user: this.user?.userIdentifier, err: error }, 'connection handler threw; closing the connection');
     }
     this.#end({ failed });
   }
@@ -212,7 +212,7 @@ export class ServerConnection implements RawConnection, LiveConnection {
     const { logger, metrics, labels, path, maximumOutboundBufferSize } = this.#host;
     metrics.increment('slowConsumerDisconnects', labelsWith(labels, 'reason', 'outbound_buffer'));
     logger.warn(
-      { path, connectionId: this.connectionId, bufferedBytes: buffered, limit: maximumOutboundBufferSize },
+      { path, connectionId: this.connectionId, user: this.user?.userIdentifier, bufferedBytes: buffered, limit: maximumOutboundBufferSize },
       'slow consumer: outbound buffer full; closing the connection',
     );
     this.#end({ abort: true, error: new HubwireError('HUB_ERR_SLOW_CONSUMER', 'The outbound buffer overflowed.') });
@@ -231,6 +231,6 @@ export class ServerConnection implements RawConnection, LiveConnection {
     }
     this.#host.connectionEnded(this);
     this.#aborted.abort(options.error);
-    this.#host.logger.info({ path: this.#host.path, connectionId: this.connectionId, transport: this.transport }, 'connection closed');
+    this.#host.logger.info({ path: this.#host.path, connectionId: this.connectionId, user: this.user?.userIdentifier, transport: this.transport }, 'connection closed');
   }
 }
