@@ -1,6 +1,7 @@
 /**
  * The server app with OTEL_EXPORTER_OTLP_ENDPOINT set exports to an OTLP/HTTP collector running
- * in the test process: a REST request's server span (continuing the caller's traceparent), and
+ * in the test process: a REST request's server span (continuing the caller's traceparent), the
+ * hub invocation and connect spans under ASP.NET's ActivitySource name, and
  * Hubwire's metrics under their OpenTelemetry names and meters — periodically while it runs, and
  * a last time when it stops. Stopping also unregisters the SDK's globals.
  */
@@ -79,6 +80,20 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     assert.equal(span.attributes['http.response.status_code'], 200);
     assert.equal(span.attributes['url.path'], '/api/traced/abc', 'no query string in the span');
     assert.equal(span.resource['service.name'], 'hubwire-under-test');
+
+    // The library's hub spans, through the app's SDK, named and tagged as ASP.NET's.
+    const echo = collector.spans.find((candidate) => candidate.name === 'TracedHub/echo');
+    assert.ok(echo, `spans: ${collector.spans.map((candidate) => candidate.name).join(', ')}`);
+    assert.equal(echo.scope, 'Microsoft.AspNetCore.SignalR.Server');
+    assert.equal(echo.kind, 2, 'SERVER');
+    assert.deepEqual(
+      { system: echo.attributes['rpc.system'], service: echo.attributes['rpc.service'], method: echo.attributes['rpc.method'] },
+      { system: 'signalr', service: 'TracedHub', method: 'echo' },
+    );
+    const failed = collector.spans.find((candidate) => candidate.name === 'TracedHub/fail');
+    assert.equal(failed?.attributes['error.type'], 'HubError');
+    assert.equal(failed?.status.code, 2, 'status ERROR');
+    assert.ok(collector.spans.some((candidate) => candidate.name === 'TracedHub/OnConnectedAsync'), 'the connect span');
 
     const last = Math.max(...collector.points.map((point) => point.batch));
     const final = (metric: string, match: Record<string, string> = {}) => collector.pointsOf(metric, match).filter((point) => point.batch === last);
