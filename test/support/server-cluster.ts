@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
+import { createClient } from '@redis/client';
 import { APP_TEST_ENV } from './app-env.js';
 import { stopAll as stopClients } from './e2e.js';
 import { clientFor, signalR } from './signalr-client.js';
@@ -196,8 +197,17 @@ export class ServerCluster {
     return node;
   }
 
-  /** Stops every client, then every process (SIGTERM, SIGKILL after 5 s). Never throws. */
+  /**
+   * Stops every client, then every process (SIGTERM, SIGKILL after 5 s), then deletes the keys
+   * under a prefix the cluster made up itself (histories and app state would otherwise linger in a
+   * shared Redis for their TTLs). Never throws.
+   */
   async stopAll(): Promise<void> {
+    await this.#stopProcesses();
+    if (this.#options.prefix === undefined) await deleteKeys(this.#options.redisUrl, this.prefix);
+  }
+
+  async #stopProcesses(): Promise<void> {
     await stopClients(this.#clients);
     this.#clients.clear();
     await Promise.all(
@@ -367,3 +377,17 @@ async function waitForListening(child: ChildProcess, logs: readonly NodeLogLine[
 }
 
 export { signalR };
+
+/** Deletes every key under `prefix:` (bounded: a Redis that is down or slow is left alone after 3 s). */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false }, disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  const work = (async () => {
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) keys.push(...batch);
+    for (let i = 0; i < keys.length; i += 500) await client.unlink(keys.slice(i, i + 500));
+  })();
+  await within(work, 3000, 'deleting the cluster\'s keys').catch(() => undefined);
+  client.destroy();
+}
