@@ -19,6 +19,7 @@ import { evaluateRedisBar, renderRedisSection } from './lib/redis-report.js';
 import { packageVersion, sourceRevision } from './lib/versions.js';
 import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
+import { measureIdle, type IdleResults } from './scenarios/idle.js';
 import { measureMemory } from './scenarios/memory.js';
 import { CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
 import { withArena, type Arena } from './scenarios/arena.js';
@@ -69,6 +70,14 @@ async function runBroadcast(arena: Arena, config: BenchConfig): Promise<BenchRes
     }
     results.push(result);
   }
+  return results;
+}
+
+async function runIdle(arena: Arena, config: BenchConfig): Promise<IdleResults> {
+  const ms = config.quick ? 2_000 : 10_000;
+  progress(`idle: ${ms / 1000} s with no connection, servers side by side`);
+  const results = await measureIdle(arena, ms);
+  for (const [kind, outcome] of Object.entries(results)) progress(`  ${SERVER_LABELS[kind as ServerKind]}: ${describe(outcome, (m) => `${m.cpuMsPerSec.toFixed(2)} ms CPU per second`)}`);
   return results;
 }
 
@@ -161,10 +170,13 @@ async function main(): Promise<void> {
     durationMs: 0,
   };
   const wanted = (scenario: ScenarioName): boolean => config.scenarios.includes(scenario);
+  let idle: IdleResults | undefined;
   if (wanted('echo') || wanted('broadcast')) {
     // One process per server (and one load generator each) for both scenarios, side by side.
     progress(`starting ${config.servers.map((s) => SERVER_LABELS[s]).join(', ')}`);
     await withArena(config.servers, config, async (arena) => {
+      // With and without metrics: first what each costs doing nothing (a cost per second, not per message).
+      if (config.servers.includes('hubwire') && config.servers.includes('hubwire+metrics')) idle = await runIdle(arena, config);
       if (wanted('echo')) results.echo = await runEcho(arena, config);
       if (wanted('broadcast')) results.broadcast = await runBroadcast(arena, config);
     });
@@ -179,7 +191,7 @@ async function main(): Promise<void> {
   const loadAtEnd = loadAverage();
   progress(`load average ${loadAtEnd}`);
   // Hubwire with and without the app's metrics, when both ran: the cost of metrics (issue 10).
-  const metricsCost = evaluateMetricsCost(results, { start: loadAtStart, end: loadAtEnd });
+  const metricsCost = evaluateMetricsCost(results, { start: loadAtStart, end: loadAtEnd }, idle);
 
   const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory');
   const markdown = mainWanted ? renderMarkdown(results) : undefined;

@@ -9,7 +9,8 @@ import type { ServerKind } from './commands.js';
 import type { BenchConfig } from './config.js';
 import type { MachineInfo } from './machine.js';
 import { BUSY_PCT, fmt, type BenchResults } from './report.js';
-import { median } from './stats.js';
+import { median, percentile } from './stats.js';
+import type { IdleResults } from '../scenarios/idle.js';
 import type { Outcome } from '../scenarios/session.js';
 
 export const METRICS_SECTION_HEADING = '## Metrics on vs off';
@@ -33,6 +34,9 @@ export interface MetricsCostRow {
   /** On/off of each round pair (the two ran back to back), in round order. */
   roundRatios: number[];
   range: [number, number];
+  /** Median and quartiles of `roundRatios`: where most pairs lie, less swayed by one noisy pair than the range. */
+  pairMedian: number;
+  pairQuartiles: [number, number];
   /** Median "other CPU load" over both servers' rounds (% of one core). */
   otherCpuPct: number;
   verdict: RowVerdict;
@@ -42,6 +46,8 @@ export interface MetricsCost {
   rows: MetricsCostRow[];
   /** /proc/loadavg when the run started and when it ended. */
   loadAverage: { start: string; end: string };
+  /** Server CPU while idle, ms per second (thousandths of a core), off and on; NaN when not measured. */
+  idleCpuMsPerSec: { off: number; on: number };
   holds: boolean | null;
   line: string;
 }
@@ -74,12 +80,27 @@ function row(scenario: string, unit: MetricsCostRow['unit'], off: number[], on: 
   const pairs = Math.min(off.length, on.length);
   const roundRatios = Array.from({ length: pairs }, (_, index) => on[index]! / off[index]!);
   const range: [number, number] = pairs > 0 ? [Math.min(...roundRatios), Math.max(...roundRatios)] : [NaN, NaN];
-  return { scenario, unit, offUs: offMedian, onUs: onMedian, ratio: onMedian / offMedian, roundRatios, range, otherCpuPct: median(other), verdict: verdictOf(range) };
+  const sorted = Float64Array.from(roundRatios).sort();
+  const quartiles: [number, number] = pairs > 0 ? [percentile(sorted, 0.25), percentile(sorted, 0.75)] : [NaN, NaN];
+  return {
+    scenario,
+    unit,
+    offUs: offMedian,
+    onUs: onMedian,
+    ratio: onMedian / offMedian,
+    roundRatios,
+    range,
+    pairMedian: pairs > 0 ? median(roundRatios) : NaN,
+    pairQuartiles: quartiles,
+    otherCpuPct: median(other),
+    verdict: verdictOf(range),
+  };
 }
 
 /** The comparison, when both servers ran in echo or broadcast; else null. */
-export function evaluateMetricsCost(results: BenchResults, load: { start: string; end: string }): MetricsCost | null {
+export function evaluateMetricsCost(results: BenchResults, load: { start: string; end: string }, idle?: IdleResults): MetricsCost | null {
   if (!results.config.servers.includes(OFF) || !results.config.servers.includes(ON)) return null;
+  const idleCpuMsPerSec = { off: ok(idle?.[OFF])?.cpuMsPerSec ?? NaN, on: ok(idle?.[ON])?.cpuMsPerSec ?? NaN };
   const rows: MetricsCostRow[] = [];
   for (const { clients, servers } of results.echo) {
     const off = ok(servers[OFF]);
@@ -97,13 +118,13 @@ export function evaluateMetricsCost(results: BenchResults, load: { start: string
     const other = [...off.perRound, ...on.perRound].map((r) => r.otherCpuPct);
     rows.push(row(`broadcast to ${fmt(connections)}`, 'delivery', perRound(off), perRound(on), off.median.serverCpuUsPerDelivery, on.median.serverCpuUsPerDelivery, other));
   }
-  if (rows.length === 0) return { rows, loadAverage: load, holds: null, line: 'Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": NOT EVALUATED (no scenario completed for both servers).' };
+  if (rows.length === 0) return { rows, loadAverage: load, idleCpuMsPerSec, holds: null, line: 'Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": NOT EVALUATED (no scenario completed for both servers).' };
   const holds = rows.every((r) => r.verdict === 'within') ? true : rows.some((r) => r.verdict === 'over') ? false : null;
   const verdict = holds === true ? 'HOLDS' : holds === false ? 'DOES NOT HOLD' : 'NOT SHOWN';
   const figures = rows.map((r) => `${r.scenario} ${pct(r.ratio)} (${pct(r.range[0])} to ${pct(r.range[1])})`).join('; ');
   const why = holds === null ? ' — the rounds disagree: some pairs are within 5 %, some beyond, so neither is shown' : '';
   const line = `Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": ${verdict}${why}: ${figures}.`;
-  return { rows, loadAverage: load, holds, line };
+  return { rows, loadAverage: load, idleCpuMsPerSec, holds, line };
 }
 
 /** A ratio as a signed percentage: 1.031 → "+3.1 %". */
@@ -123,14 +144,16 @@ const VERDICTS: Record<RowVerdict, string> = {
 export function renderMetricsSection(cost: MetricsCost, results: BenchResults, machine: MachineInfo, config: BenchConfig, revision: string): string {
   const rounds = [config.echo.rounds, ...config.broadcast.runs.map((run) => run.rounds)];
   const busy = cost.rows.some((r) => r.otherCpuPct > BUSY_PCT);
+  // Rounds the same everywhere: set by --rounds (the defaults differ per scenario).
+  const roundsFlag = rounds.every((n) => n === rounds[0]) ? ` --rounds=${rounds[0]}` : '';
   const lines = [
     METRICS_SECTION_HEADING,
     '',
     `Generated by \`npm run bench -- --servers=${config.servers.join(',')} --scenario=${config.scenarios.join(',')}` +
-      `${config.quick ? ' --quick' : ''}\` on ${machine.date.slice(0, 10)} (${fmt(results.durationMs / 1000)} s run, ${revision}); ` +
+      `${roundsFlag}${config.quick ? ' --quick' : ''}\` on ${machine.date.slice(0, 10)} (${fmt(results.durationMs / 1000)} s run, ${revision}); ` +
       `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}. Load average (1, 5, 15 min) at the start ${cost.loadAverage.start}, at the end ${cost.loadAverage.end}.`,
     '',
-    `"Off" is Hubwire as in the tables above (${results.libraries[OFF]}); "on" is ${results.libraries[ON]}: the server app's ` +
+    `"Off" is plain Hubwire (${results.libraries[OFF]}, its default in-process counters); "on" is ${results.libraries[ON]}: the server app's ` +
       'metric cells as Hubwire\'s `metrics` and their prom-client registry with Node\'s process metrics, the way `apps/server` plugs them in. ' +
       `Both servers are up side by side and take turns round by round (order rotated each round; ${[...new Set(rounds)].join('/')} rounds per server), ` +
       'so each round of one has a round of the other right before or after it: the range is the smallest and largest on/off ratio of those pairs. ' +
@@ -138,12 +161,16 @@ export function renderMetricsSection(cost: MetricsCost, results: BenchResults, m
     '',
     `**${cost.line}**`,
     '',
-    '| scenario | server CPU off (µs) | on (µs) | on vs off (medians) | range over round pairs | vs the 5 % bar |',
-    '|---|--:|--:|--:|--:|---|',
+    '| scenario | server CPU off (µs) | on (µs) | on vs off (medians) | range over round pairs | median pair (middle half) | other CPU load (% of a core) | vs the 5 % bar |',
+    '|---|--:|--:|--:|--:|--:|--:|---|',
     ...cost.rows.map(
       (r) =>
-        `| ${r.scenario}, per ${r.unit} | ${fmt(r.offUs, 2)} | ${fmt(r.onUs, 2)} | ${pct(r.ratio)} | ${pct(r.range[0])} to ${pct(r.range[1])} | ${VERDICTS[r.verdict]} |`,
+        `| ${r.scenario}, per ${r.unit} | ${fmt(r.offUs, 2)} | ${fmt(r.onUs, 2)} | ${pct(r.ratio)} | ${pct(r.range[0])} to ${pct(r.range[1])} | ` +
+        `${pct(r.pairMedian)} (${pct(r.pairQuartiles[0])} to ${pct(r.pairQuartiles[1])}) | ${fmt(r.otherCpuPct)} | ${VERDICTS[r.verdict]} |`,
     ),
+    '',
+    `Idle, side by side with no connection for a few seconds before the rounds: off ${fmt(cost.idleCpuMsPerSec.off, 2)}, on ${fmt(cost.idleCpuMsPerSec.on, 2)} ms of server CPU per second ` +
+      '(timers, monitors and scrapes: a cost per second, whatever the traffic, so it weighs most on the lightly loaded rounds).',
     '',
     'Per round pair (on/off): ' + cost.rows.map((r) => `${r.scenario}: ${r.roundRatios.map((x) => fmt(x, 3)).join(', ')}`).join('; ') + '.',
   ];

@@ -5,7 +5,8 @@
  * With `BENCH_METRICS=prometheus` (the `hubwire+metrics` server) it plugs in the server app's
  * metrics the way the app does (apps/server/src/observability): `new MetricCells(allSpecs())` as
  * Hubwire's `metrics`, `exposeToPrometheus` into a registry, Node's process metrics beside it,
- * and a scrape of both every `BENCH_METRICS_SCRAPE_MS` (default 15 s, Prometheus' usual interval).
+ * and a scrape of both every `BENCH_METRICS_SCRAPE_MS` (default 15 s, Prometheus' usual interval;
+ * 0: none). `BENCH_METRICS_PROCESS=0` leaves Node's process metrics out.
  *
  * With `BENCH_REDIS_URL` and `BENCH_REDIS_PREFIX` set (the redis-broadcast scenario), the hub
  * runs on the Redis backplane, `redisLifetimeManager()`, and listens only once it is
@@ -55,7 +56,8 @@ async function metricsFromEnv(): Promise<{ metrics: Metrics; library: string; st
   const cells = new MetricCells(allSpecs());
   const registry = new Registry();
   exposeToPrometheus(cells, registry, pino({ level: 'warn' }, pino.destination(2)));
-  const registries = [registry, processMetricsRegistry()];
+  // BENCH_METRICS_PROCESS=0 leaves Node's process metrics out (to tell their cost from the rest).
+  const registries = process.env.BENCH_METRICS_PROCESS === '0' ? [registry] : [registry, processMetricsRegistry()];
   const scrapeMs = Number(process.env.BENCH_METRICS_SCRAPE_MS ?? 15_000);
   const scrape = (): void => {
     prometheusText(registries).catch((error: unknown) => process.stderr.write(`error: scrape failed ${String(error)}\n`));
