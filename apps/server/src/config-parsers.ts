@@ -121,6 +121,20 @@ export const proxies: Parser = {
   },
 };
 
+/**
+ * Data-plane access keys: one or two (two while rotating), each at least 32 characters of
+ * `A-Z a-z 0-9 + / = _ -` (base64, base64url, hex). No dot, so `Authorization: Bearer <x>` is a
+ * key when it has none and a JWT when it has two; no comma, the environment's separator.
+ */
+export const accessKeys: Parser = {
+  accepts: 'one or two access keys of at least 32 characters of A-Z a-z 0-9 + / = _ - (comma-separated in the environment)',
+  fromEnv: (raw) => accessKeys.fromFile(commaList(raw)),
+  fromFile(value) {
+    if (!Array.isArray(value) || value.length > 2 || !value.every((key) => typeof key === 'string' && /^[A-Za-z0-9+/=_-]{32,}$/.test(key))) throw new Invalid(accessKeys.accepts);
+    return value as string[];
+  },
+};
+
 function isProxy(entry: string): boolean {
   if (entry === 'loopback') return true;
   const [address, prefix, ...rest] = entry.split('/');

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { boolean, httpUrl, integer, Invalid, oneOf, origins, proxies, redisUrl, text, type Parser } from './config-parsers.js';
+import { accessKeys, boolean, httpUrl, integer, Invalid, oneOf, origins, proxies, redisUrl, text, type Parser } from './config-parsers.js';
 
 /** Everything the server process needs to start. */
 export interface ServerConfig {
@@ -122,6 +122,14 @@ export interface ServerConfig {
     /** Never start the SDK, whatever the endpoints say. */
     readonly sdkDisabled: boolean;
   };
+  /** The Azure SignalR-compatible data-plane API (issue 11; its HTTP routes are not served yet). */
+  readonly dataPlane: {
+    /**
+     * The access keys callers sign their tokens with (or send as is); two at once while one is
+     * rotated. Empty: every data-plane call is refused. Demo mode: {@link DEMO_ACCESS_KEY}.
+     */
+    readonly accessKeys: readonly string[];
+  };
   /** Where the values came from (for the start-up log). */
   readonly source: ConfigSource;
 }
@@ -144,6 +152,12 @@ export class ConfigError extends Error {
  * design: demo mode only binds to loopback unless ALLOW_NON_LOOPBACK is set.
  */
 export const DEMO_JWT_SECRET = 'hubwire-demo-secret-do-not-use-in-production';
+
+/**
+ * The data-plane access key of demo mode when ACCESS_KEYS is not set. Public by design, like
+ * {@link DEMO_JWT_SECRET}: demo mode only binds to loopback unless ALLOW_NON_LOOPBACK is set.
+ */
+export const DEMO_ACCESS_KEY = 'hubwire-demo-access-key-do-not-use-in-production';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const MAX_DELAY = 24 * 60 * 60 * 1000;
@@ -222,6 +236,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'otel.serviceName', env: 'OTEL_SERVICE_NAME', default: undefined, parser: text(), description: 'service.name of the exported telemetry' },
   { key: 'otel.metricExportIntervalMs', env: 'OTEL_METRIC_EXPORT_INTERVAL', default: 60_000, parser: integer(100, MAX_DELAY), description: 'time between two OTLP metric exports (ms)' },
   { key: 'otel.sdkDisabled', env: 'OTEL_SDK_DISABLED', default: false, parser: boolean, description: 'never start the OpenTelemetry SDK' },
+  {
+    key: 'dataPlane.accessKeys',
+    env: 'ACCESS_KEYS',
+    default: (demo: boolean) => (demo ? [DEMO_ACCESS_KEY] : []),
+    parser: accessKeys,
+    description: 'access keys of the Azure SignalR-compatible data-plane API, comma-separated, two while rotating (demo mode: a built-in one; none: refused)',
+  },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
 
@@ -323,13 +344,15 @@ function readConfigFile(path: string, read: (path: string) => string): Map<strin
   return flat;
 }
 
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'REDIS_URL', 'METRICS_TOKEN', 'ACCESS_KEYS']);
+
 function parseWith(setting: Setting, parse: () => unknown, subject: string, shown: string): unknown {
   try {
     return parse();
   } catch (error) {
     if (error instanceof Invalid) {
-      // Secrets never reach a log or an error: a JWT secret, a Redis URL with its password, the metrics token.
-      const value = setting.env === 'JWT_SECRET' || setting.env === 'REDIS_URL' || setting.env === 'METRICS_TOKEN' ? '(hidden)' : `'${shown}'`;
+      // Secrets never reach a log or an error: a JWT secret, a Redis URL with its password, the metrics token, access keys.
+      const value = SECRET_SETTINGS.has(setting.env) ? '(hidden)' : `'${shown}'`;
       throw new ConfigError(`${subject} ${error.expected}; got ${value}.`);
     }
     throw error;
