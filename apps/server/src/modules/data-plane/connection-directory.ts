@@ -41,6 +41,7 @@ export class ConnectionDirectory {
   readonly #hubs = new Map<string, Map<string, Entry>>();
   readonly #userGroups: UserGroupStore;
   readonly #logger: Logger | undefined;
+  #joinsFailing = false;
 
   /** The hub filter that records connections; install it server-wide. */
   readonly filter: HubFilter;
@@ -113,8 +114,11 @@ export class ConnectionDirectory {
       // presence after writing the store, so one of the two sees the other.
       try {
         for (const group of await this.#userGroups.groups(hubPath, user)) await lifetime.hub.groups.add(context.connectionId, group);
+        this.#joinsFailing = false;
       } catch (error) {
-        this.#logger?.warn({ hub: hubPath, connectionId: context.connectionId, user, err: { message: (error as Error).message } }, "could not put a new connection in its user's groups");
+        // Once per outage: during a Redis outage every connecting user would log it.
+        if (!this.#joinsFailing) this.#logger?.warn({ hub: hubPath, connectionId: context.connectionId, user, err: { message: (error as Error).message } }, "could not put a new connection in its user's groups (logged once until it works again)");
+        this.#joinsFailing = true;
       }
     }
     await next(lifetime);
