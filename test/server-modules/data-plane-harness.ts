@@ -37,7 +37,10 @@ export interface DataPlaneNode {
   /** `http://127.0.0.1:<port>` */
   readonly base: string;
   readonly nodeId: string | undefined;
-  /** Starts an official client on /hubs/chat as `user` (anonymous without); stopped by `stop()`. */
+  /**
+   * Starts an official client on /hubs/chat as `user` (anonymous without), once the server has
+   * finished connecting it; stopped by `stop()`.
+   */
   connect(user?: string): Promise<signalR.HubConnection>;
   /**
    * Runs `operation` on hub `hub` (default `chat`) through `DataPlane.run`, with the request URL
@@ -93,6 +96,9 @@ export async function startNode(options: NodeOptions = {}): Promise<DataPlaneNod
       const connection = clientFor(`${base}/hubs/chat${user === undefined ? '' : `?user=${encodeURIComponent(user)}`}`, { transport: signalR.HttpTransportType.WebSockets }).build();
       clients.push(connection);
       await within(connection.start(), 5000, 'client start');
+      // The client's start resolves at the handshake; the server runs onConnected (where the data
+      // plane records the connection) after it, and reads invocations only once that is done.
+      await within(connection.invoke('Echo', 'connected'), 5000, 'first invocation');
       return connection;
     },
     call(path, operation, callOptions = {}) {
