@@ -97,11 +97,14 @@ export function parseFilter(filter: string): ConnectionFilter {
       }
       expect('(');
       const values: (string | null)[] = [];
-      do {
+      for (;;) {
         const value = operand();
-        if (value.kind !== 'literal') fail('in (...) takes quoted strings');
-        values.push((value as { value: string | null }).value);
-      } while (peek()?.kind === 'punct' && peek()!.text === ',' && ++position);
+        if (value.kind !== 'literal') return fail('in (...) takes quoted strings');
+        values.push(value.value);
+        const next = peek();
+        if (next?.kind !== 'punct' || next.text !== ',') break;
+        position++;
+      }
       expect(')');
       return { kind: 'inList', operand: left, values };
     }
