@@ -17,12 +17,18 @@ export interface RestRequest {
   /** Path parameters, e.g. `{ id }` for `/api/campaigns/:id`. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /**
+   * The query string as an object, checked (and its types coerced, defaults filled) by the
+   * route's `querystring` schema when it has one; e.g. `{ 'api-version': '2024-12-01', maxpagesize: 100 }`.
+   */
+  readonly queryValues: Readonly<Record<string, unknown>>;
+  /** The body, checked by the route's `body` schema when it has one. */
   readonly body: unknown;
-  /** The authenticated caller (from the bearer token), if any. */
+  /** The authenticated caller (from the bearer token, or the route's own authenticator), if any. */
   readonly user: Principal | undefined;
 }
 
-/** What a handler answers: a status and a JSON body (none for 204). */
+/** What a handler answers: a status and a JSON body (none for 204, for HEAD, or when `body` is undefined). */
 export interface RestResult {
   readonly status: number;
   readonly body?: unknown;
@@ -33,8 +39,71 @@ export interface RestResult {
 /** A REST handler; throw {@link BadRequest} for invalid input (answered 400 naming the field). */
 export type RestHandler = (request: RestRequest) => RestResult | Promise<RestResult>;
 
-/** Who may call a route: anyone (default), any authenticated user, or users with one of the roles. */
-export type RouteAuth = 'anonymous' | 'user' | { readonly roles: readonly string[] };
+/** What a route's own authenticator sees (before the body is read). */
+export interface RouteAuthRequest {
+  readonly req: IncomingMessage;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+}
+
+/**
+ * A route's own authentication, instead of the app's bearer JWT (API keys, Azure's access-key
+ * tokens): returns the caller (or undefined for an anonymous one it admits), or throws
+ * {@link Unauthorized} (401) / {@link Forbidden} (403).
+ */
+export type RouteAuthenticator = (request: RouteAuthRequest) => Principal | undefined | Promise<Principal | undefined>;
+
+/**
+ * Who may call a route: anyone (default), any authenticated user, users with one of the roles,
+ * or whoever the route's own authenticator admits (`scheme` names it in the OpenAPI document).
+ *
+ * @example
+ * ```ts
+ * routes.add('POST', '/api/hubs/:hub/::send', send, { custom: verifyAccessKey, scheme: 'AccessKey' });
+ * ```
+ */
+export type RouteAuth = 'anonymous' | 'user' | { readonly roles: readonly string[] } | { readonly custom: RouteAuthenticator; readonly scheme?: string };
+
+/** A JSON Schema (draft 2020-12 as ajv reads it), e.g. `{ type: 'object', required: ['name'] }`. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/**
+ * The schemas of a route: Fastify checks `params`, `querystring` and `body` before the handler
+ * runs (400 naming the first failing field); `response` (by status) only documents the answers
+ * in the OpenAPI document — answers are serialized as they are, never filtered by it.
+ */
+export interface RouteSchema {
+  readonly params?: JsonSchema;
+  readonly querystring?: JsonSchema;
+  readonly body?: JsonSchema;
+  /** The body may be absent (undefined); when present it must match `body`. Default false. */
+  readonly bodyOptional?: boolean;
+  readonly response?: Readonly<Record<number, JsonSchema>>;
+}
+
+/** An error the HTTP layer answers for a route (validation, auth, body, handler errors). */
+export interface RestFailure {
+  readonly status: number;
+  readonly message: string;
+  /** The field a 400 names. */
+  readonly field?: string;
+}
+
+/** What else a route declares: its schemas, its OpenAPI text, its error bodies. */
+export interface RouteOptions {
+  readonly schema?: RouteSchema;
+  /** One line for the OpenAPI document. */
+  readonly summary?: string;
+  readonly tags?: readonly string[];
+  /**
+   * The body of the errors the HTTP layer answers on this route (default `{error, field?}`), for
+   * APIs with their own error shape (Azure's `{code, message, errorKind}`). Statuses and headers stay.
+   */
+  readonly errorBody?: (failure: RestFailure) => unknown;
+}
+
+/** Methods a JSON route answers. A `GET` route does not answer `HEAD` unless one is added. */
+export type RestMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Methods a raw route answers. A `GET` raw route also answers `HEAD`. */
 export type RawMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -47,15 +116,29 @@ export type RawMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export type RawHandler = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>) => void | Promise<void>;
 
-/** Registers REST routes. Paths may hold `:name` parameters. */
+/**
+ * Registers REST routes. Paths may hold `:name` parameters; a literal colon is written `::`
+ * (`/api/hubs/:hub/connections/:connectionId/::invoke` is `…/c1/:invoke`). Literal segments
+ * ignore case.
+ */
 export interface RestRoutes {
-  /** A JSON route: body parsed (size-limited), auth checked, errors mapped to JSON answers. */
-  add(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: RestHandler, auth?: RouteAuth): void;
+  /**
+   * A JSON route: body parsed (size-limited), auth checked, schemas applied, errors mapped to
+   * JSON answers.
+   *
+   * @example
+   * ```ts
+   * routes.add('POST', '/api/items', ({ body }) => ({ status: 201, body }), 'user', {
+   *   schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 100 } } } },
+   * });
+   * ```
+   */
+  add(method: RestMethod, path: string, handler: RestHandler, auth?: RouteAuth, options?: RouteOptions): void;
   /**
    * A raw route (no body parsing, no auth, no JSON mapping), for pages and static assets, e.g.
    * `routes.addRaw('GET', '/', servePage)` or `routes.addRaw('GET', '/assets/*', serveAsset)`.
    */
-  addRaw(method: RawMethod, path: string, handler: RawHandler): void;
+  addRaw(method: RawMethod, path: string, handler: RawHandler, options?: Pick<RouteOptions, 'summary' | 'tags'>): void;
 }
 
 /** Invalid input in a REST body or query: answered `400 {"error": message, "field": field}`. */
@@ -71,6 +154,22 @@ export class BadRequest extends Error {
 /** A resource that does not exist: answered `404 {"error": message}`. */
 export class NotFound extends Error {
   override readonly name = 'NotFound';
+}
+
+/** A caller a route's own authenticator refuses: answered `401 {"error": message}` with `WWW-Authenticate`. */
+export class Unauthorized extends Error {
+  override readonly name = 'Unauthorized';
+  /** The `WWW-Authenticate` challenge. Default `Bearer`. */
+  readonly challenge: string;
+  constructor(message: string, challenge = 'Bearer') {
+    super(message);
+    this.challenge = challenge;
+  }
+}
+
+/** A known caller without the right to the route: answered `403 {"error": message}`. */
+export class Forbidden extends Error {
+  override readonly name = 'Forbidden';
 }
 
 /** What every module gets. */

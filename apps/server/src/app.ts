@@ -1,10 +1,11 @@
 /**
- * The composition root of the server: Hubwire with the server-wide options, the REST router,
+ * The composition root of the server: Hubwire with the server-wide options, the REST router on
+ * Fastify (bound to the same `node:http` server),
  * health endpoints, auth, and the feature modules; start and graceful stop. Kept apart from
  * main.ts (signals, exit codes) so tests start the same server in-process on port 0.
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -12,7 +13,6 @@ import {
   DEFAULT_HTTP_SERVER_OPTIONS,
   jsonHubProtocol,
   messagePackHubProtocol,
-  redactUrl,
   redisLifetimeManager,
   systemClock,
   type Clock,
@@ -27,7 +27,8 @@ import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js'
 import { createLogger } from './logging.js';
 import { modules as defaultModules } from './modules/index.js';
 import { startObservability } from './observability/index.js';
-import { sendError, sendJson } from './rest/respond.js';
+import { registerOpenApiRoute } from './rest/openapi.js';
+import { sendError } from './rest/respond.js';
 import { RestRouter } from './rest/router.js';
 
 /** Where a running app is in its life; `/readyz` answers 200 only when `ready`. */
@@ -101,7 +102,33 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     trustedProxies: config.trustedProxies,
   });
   const hubPaths = (): readonly string[] => hubwire.hubPaths;
+  let state: AppState | 'starting' = 'starting';
+
+  // Half-sent requests (slowloris) get 408 and lose their socket; see docs/operations.md.
+  const serverOptions = {
+    ...DEFAULT_HTTP_SERVER_OPTIONS,
+    headersTimeout: config.limits.httpHeadersTimeoutMs,
+    requestTimeout: config.limits.httpRequestTimeoutMs,
+    keepAliveTimeout: config.limits.httpKeepAliveTimeoutMs,
+  };
+  // One node:http server: Hubwire takes its hubs' requests and upgrades, Fastify (the router) the rest.
+  const http = createServer(serverOptions, (req, res) => {
+    if (state !== 'ready' && isNegotiate(req, hubPaths())) {
+      sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
+      return;
+    }
+    if (hubwire.handle(req, res)) return;
+    observability.requests.run(req, res, () => router.handle(req, res));
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (state !== 'ready') {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (!hubwire.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   const router = new RestRouter({
+    server: http,
     authenticate,
     maxBodyBytes: config.limits.maxRequestBodySize,
     corsOrigins: config.corsOrigins,
@@ -109,8 +136,20 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     rateLimit: { perSecond: config.limits.restRequestsPerSecond, burst: config.limits.restRequestBurst },
     trustedProxies: config.trustedProxies,
     onRoute: (req, route) => observability.requests.route(req, route),
+    onClientError: (error: NodeJS.ErrnoException, socket: Duplex) => {
+      logger.debug({ err: error }, 'bad HTTP request');
+      // As Node's own answer: a timeout is 408, oversized headers 431. The socket is destroyed once
+      // the answer is out: a client that never closes its end (slowloris) must not keep it.
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      socket.once('finish', () => socket.destroy());
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    },
   });
-  let state: AppState | 'starting' = 'starting';
+
 
   router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
   router.add('GET', '/readyz', () =>
@@ -144,51 +183,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await module.register(context);
   }
 
-  // Half-sent requests (slowloris) get 408 and lose their socket; see docs/operations.md.
-  const serverOptions = {
-    ...DEFAULT_HTTP_SERVER_OPTIONS,
-    headersTimeout: config.limits.httpHeadersTimeoutMs,
-    requestTimeout: config.limits.httpRequestTimeoutMs,
-    keepAliveTimeout: config.limits.httpKeepAliveTimeoutMs,
-  };
-  const http = createServer(serverOptions, (req, res) => {
-    if (state !== 'ready' && isNegotiate(req, hubPaths())) {
-      sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
-      return;
-    }
-    if (hubwire.handle(req, res)) return;
-    observability.requests.run(req, res, () =>
-      router.handle(req, res).then(
-        (handled) => {
-          if (!handled) notFound(req, res);
-        },
-        (error: unknown) => {
-          logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'request failed');
-          if (!res.headersSent) sendError(res, 500, 'Internal server error.');
-          else res.destroy();
-        },
-      ),
-    );
-  });
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (state !== 'ready') {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    if (!hubwire.handleUpgrade(req, socket, head)) socket.destroy();
-  });
-  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    logger.debug({ err: error }, 'bad HTTP request');
-    // As Node's own answer: a timeout is 408, oversized headers 431. The socket is destroyed once
-    // the answer is out: a client that never closes its end (slowloris) must not keep it.
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.once('finish', () => socket.destroy());
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
+  registerOpenApiRoute(router, { title: 'Hubwire server', version: '0.1.0' });
+  await router.ready();
 
   const runStops = async (deadline: number) => {
     for (const { name, stop } of [...stops].reverse()) {
@@ -211,6 +207,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     });
   } catch (error) {
     await runStops(Date.now() + 1000);
+    await router.close();
     await hubwire.close();
     await cluster?.close();
     await observability.shutdown(1000);
@@ -259,6 +256,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
       http.close(() => resolve());
       http.closeAllConnections();
     });
+    await router.close();
     // Last: what the hubs' closing measured (connection durations, spans) is exported too.
     await observability.shutdown(Math.max(1000, deadline - Date.now()));
     state = 'stopped';
@@ -290,16 +288,6 @@ function isNegotiate(req: IncomingMessage, hubPaths: readonly string[]): boolean
   if (req.method !== 'POST') return false;
   const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
   return hubPaths.some((hub) => path === `${hub.toLowerCase()}/negotiate`);
-}
-
-function notFound(req: IncomingMessage, res: ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (path.startsWith('/api/') || path === '/api') {
-    sendJson(res, 404, { error: `No endpoint ${req.method} ${path}.` });
-    return;
-  }
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end('Not Found');
 }
 
 /** Waits (bounded) for the first Redis connection; a server whose Redis is down starts anyway, degraded. */

@@ -1,8 +1,10 @@
 /**
- * Reading a JSON request body with a size limit.
+ * The one body parser of the app's Fastify instance, for every content type: an empty body is
+ * undefined; a non-empty body must be declared JSON (415) and parse (400 naming `body`). The size
+ * limit is Fastify's `bodyLimit` (413, announced by Content-Length or counted).
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 
 /** Why a body was refused, with the HTTP status to answer. */
 export class BodyError extends Error {
@@ -14,29 +16,43 @@ export class BodyError extends Error {
   }
 }
 
+/** The 413 text for a limit of `limit` bytes. */
+export const tooLarge = (limit: number) => `The request body exceeds ${limit} bytes.`;
+
+/** `application/json` and `application/<anything>+json`, parameters ignored. */
+export function isJsonType(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
 /**
- * Reads the body of `req` and parses it as JSON: undefined when empty; 413 past `limit` bytes
- * (announced by Content-Length or counted); 415 when a non-empty body is not declared JSON;
- * 400 when it does not parse.
+ * Parses `bytes` as the body of a request declared `contentType`.
+ * @example
+ * ```ts
+ * parseJsonBody(Buffer.from('{"a":1}'), 'application/json'); // → { a: 1 }
+ * parseJsonBody(Buffer.alloc(0), undefined);                // → undefined
+ * ```
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyError(413, `The request body exceeds ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyError(413, `The request body exceeds ${limit} bytes.`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && !type.endsWith('+json')) throw new BodyError(415, 'The request body must be JSON (Content-Type: application/json).');
-  const text = Buffer.concat(chunks).toString('utf8');
+export function parseJsonBody(bytes: Buffer, contentType: string | undefined): unknown {
+  if (bytes.length === 0) return undefined;
+  if (!isJsonType(contentType)) throw new BodyError(415, 'The request body must be JSON (Content-Type: application/json).');
+  const text = bytes.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new BodyError(400, `The request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** Replaces Fastify's parsers with {@link parseJsonBody} for every content type. */
+export function useJsonBodies(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { RestRouter } from './router.js';
+import { listenRouter, type RouterServer } from '../../../../test/support/rest-router.js';
 
 describe('RestRouter rate limit', () => {
-  let server: Server;
+  let server: RouterServer;
   let base: string;
   let now = 0;
   before(async () => {
-    const router = new RestRouter({
+    server = await listenRouter({
       authenticate: ({ headers }) => {
         const header = headers['authorization'];
         if (header === undefined) return undefined;
@@ -24,17 +22,16 @@ describe('RestRouter rate limit', () => {
       rateLimit: { perSecond: 1, burst: 2 },
       trustedProxies: ['loopback'],
       now: () => now,
-    });
+    }, (router) => {
     router.add('GET', '/api/open', ({ user }) => ({ status: 200, body: { user: user?.userIdentifier ?? null } }));
     router.add('GET', '/api/private', ({ user }) => ({ status: 200, body: { user: user?.userIdentifier } }), 'user');
     router.addRaw('GET', '/page', (_req, res) => {
       res.writeHead(200).end('page');
     });
-    server = createServer((req, res) => void router.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    base = server.base;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => server.close());
 
   const call = async (path: string, headers: Record<string, string> = {}) => {
     const response = await fetch(base + path, { headers, signal: AbortSignal.timeout(5000) });
@@ -72,15 +69,13 @@ describe('RestRouter rate limit', () => {
   });
 
   test('perSecond 0 switches the limit off', async () => {
-    const router = new RestRouter({ authenticate: () => undefined, maxBodyBytes: 1024, corsOrigins: [], logger: pino({ level: 'silent' }), rateLimit: { perSecond: 0, burst: 1 } });
-    router.add('GET', '/api/x', () => ({ status: 200, body: {} }));
-    const plain = createServer((req, res) => void router.handle(req, res));
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plain = await listenRouter({ authenticate: () => undefined, maxBodyBytes: 1024, corsOrigins: [], logger: pino({ level: 'silent' }), rateLimit: { perSecond: 0, burst: 1 } }, (router) =>
+      router.add('GET', '/api/x', () => ({ status: 200, body: {} })),
+    );
     try {
-      const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/api/x`;
-      for (let i = 0; i < 5; i++) assert.equal((await fetch(url, { signal: AbortSignal.timeout(5000) })).status, 200);
+      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${plain.base}/api/x`, { signal: AbortSignal.timeout(5000) })).status, 200);
     } finally {
-      await new Promise<void>((resolve) => plain.close(() => resolve()));
+      await plain.close();
     }
   });
 });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { listenRouter, type RouterServer } from '../../../../test/support/rest-router.js';
 import { BadRequest, NotFound } from '../app-context.js';
-import { RestRouter } from './router.js';
 
 const TOKENS: Record<string, { userIdentifier: string; roles: string[]; claims: Record<string, unknown> }> = {
   'admin-token': { userIdentifier: 'root', roles: ['admin'], claims: {} },
@@ -12,10 +11,10 @@ const TOKENS: Record<string, { userIdentifier: string; roles: string[]; claims: 
 };
 
 describe('RestRouter', () => {
-  let server: Server;
+  let server: RouterServer;
   let base: string;
   before(async () => {
-    const router = new RestRouter({
+    server = await listenRouter({
       authenticate: ({ headers }) => {
         const header = headers['authorization'];
         if (header === undefined) return undefined;
@@ -26,7 +25,7 @@ describe('RestRouter', () => {
       maxBodyBytes: 1024,
       corsOrigins: ['https://app.example'],
       logger: pino({ level: 'silent' }),
-    });
+    }, (router) => {
     router.add('GET', '/api/items/:id', ({ params, query }) => {
       if (params['id'] === 'missing') throw new NotFound(`No item '${params['id']}'.`);
       return { status: 200, body: { id: params['id'], q: query.get('q') } };
@@ -49,18 +48,10 @@ describe('RestRouter', () => {
       res.end(`asset:${params['*']}`);
     });
     assert.throws(() => router.add('GET', '/api/items/:other', () => ({ status: 200 })), /clashes/);
-    server = createServer((req, res) => {
-      void router.handle(req, res).then((handled) => {
-        if (!handled) {
-          res.writeHead(404);
-          res.end('unrouted');
-        }
-      });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.base;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => server.close());
 
   const call = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
     const response = await fetch(base + path, { method, body: init.body, headers: init.headers, signal: AbortSignal.timeout(5000) });
@@ -83,7 +74,8 @@ describe('RestRouter', () => {
     const wrong = await call('PUT', '/api/items/1');
     assert.equal(wrong.status, 405);
     assert.equal(wrong.headers.get('allow'), 'GET, DELETE');
-    assert.equal((await call('GET', '/nowhere')).text, 'unrouted');
+    assert.equal((await call('GET', '/nowhere')).text, 'Not Found');
+    assert.deepEqual((await call('GET', '/api/nowhere')).json, { error: 'No endpoint GET /api/nowhere.' });
   });
 
   test('auth: user routes need a user (401), role routes the role (403), a bad token 401', async () => {
@@ -121,7 +113,7 @@ describe('RestRouter', () => {
         });
         request.on('error', reject).on('timeout', () => request.destroy(new Error('timeout')));
       });
-      assert.equal(answer, 'unrouted', path);
+      assert.equal(answer, 'Not Found', path);
     }
     const head = await call('HEAD', '/');
     assert.deepEqual([head.status, head.text], [200, '']);

@@ -1,20 +1,40 @@
 /**
- * The REST router: routes with `:name` parameters (and a trailing `/*`), CORS, bearer-token
- * auth, size-limited JSON bodies, and the mapping of handler errors to JSON answers.
+ * The app's HTTP layer on Fastify, behind the modules' registration facade ({@link RestRoutes}):
+ * routes with `:name` parameters (and a trailing `/*`), CORS (`@fastify/cors`), bearer-token or
+ * per-route auth, rate limits, size-limited JSON bodies, JSON Schemas checked by Fastify, and
+ * the mapping of errors to the app's JSON answers. Fastify is bound to the app's own
+ * `node:http` server, whose request listener hands it what Hubwire does not serve.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientAddressResolver, redactUrl, requestInfo, TokenBuckets, type Authenticator, type ClientAddressResolver, type Principal } from 'hubwire';
 import type { Logger } from 'pino';
-import { BadRequest, NotFound, type RawHandler, type RawMethod, type RestHandler, type RestRoutes, type RouteAuth } from '../app-context.js';
-import { BodyError, readJsonBody } from './body.js';
-import { applyRestCors } from './cors.js';
-import { sendError, sendJson } from './respond.js';
-
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+import {
+  BadRequest,
+  Forbidden,
+  NotFound,
+  Unauthorized,
+  type RawHandler,
+  type RawMethod,
+  type RestFailure,
+  type RestHandler,
+  type RestMethod,
+  type RestRoutes,
+  type RouteAuth,
+  type RouteOptions,
+} from '../app-context.js';
+import { BodyError, tooLarge, useJsonBodies } from './body.js';
+import { registerCors } from './cors.js';
+import { sendError } from './respond.js';
+import { RouteTable, safeWildcard } from './route-table.js';
+import { compileSchema, fieldError, OPTIONAL_BODY, type HttpPart } from './schema-validation.js';
 
 /** What the router needs. */
 export interface RestRouterOptions {
+  /** The `node:http` server Fastify is bound to; its request listener calls {@link RestRouter.handle}. */
+  readonly server: Server;
   /** Establishes the caller from the bearer token (throws for a bad token). */
   readonly authenticate: Authenticator;
   /** Largest accepted body in bytes (413 beyond). */
@@ -33,30 +53,39 @@ export interface RestRouterOptions {
   readonly now?: () => number;
   /** Told the pattern of the route that answers a request (`/api/campaigns/:id`), for metrics. */
   readonly onRoute?: (req: IncomingMessage, route: string) => void;
+  /** Answers the server's `clientError`s (malformed requests, timeouts). Default: Fastify's. */
+  readonly onClientError?: (error: NodeJS.ErrnoException, socket: Duplex) => void;
 }
 
-interface Segment {
-  readonly literal?: string;
-  readonly param?: string;
-}
-
-interface Route {
-  readonly method: Method;
+/** One registered route, as the OpenAPI document describes it. */
+export interface RouteDefinition {
+  readonly method: string;
   readonly path: string;
-  readonly segments: readonly Segment[];
-  readonly wildcard: boolean;
-  readonly target: { readonly kind: 'json'; readonly handler: RestHandler; readonly auth: RouteAuth } | { readonly kind: 'raw'; readonly handler: RawHandler };
+  readonly kind: 'json' | 'raw';
+  readonly auth: RouteAuth;
+  readonly options: RouteOptions;
 }
 
-const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer' };
+/** What a route keeps in Fastify's route config. */
+interface RouteConfig {
+  readonly path?: string;
+  readonly errorBody?: RouteOptions['errorBody'];
+}
 
-/** Implements {@link RestRoutes}; `handle` serves a request if a route matches its path. */
+const BEARER = 'Bearer';
+
+/** Implements {@link RestRoutes} on Fastify; `handle` serves a request Hubwire did not take. */
 export class RestRouter implements RestRoutes {
   readonly #options: RestRouterOptions;
-  readonly #routes: Route[] = [];
+  readonly #fastify: FastifyInstance;
+  readonly #table = new RouteTable();
+  readonly #definitions: RouteDefinition[] = [];
   readonly #buckets: TokenBuckets | undefined;
   readonly #clientAddress: ClientAddressResolver;
   readonly #now: () => number;
+  /** The caller each request was authenticated as (set before the body is read). */
+  readonly #users = new WeakMap<IncomingMessage, Principal | undefined>();
+  #handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
   constructor(options: RestRouterOptions) {
     this.#options = options;
@@ -64,189 +93,231 @@ export class RestRouter implements RestRoutes {
     this.#buckets = limit === undefined || limit.perSecond === 0 ? undefined : new TokenBuckets(limit);
     this.#clientAddress = clientAddressResolver(options.trustedProxies);
     this.#now = options.now ?? Date.now;
+    this.#fastify = Fastify({
+      serverFactory: (handler) => {
+        this.#handler = handler;
+        return options.server;
+      },
+      // As the hand-written router did: literal segments ignore case, slashes are forgiving, and
+      // a parameter may be as long as a URL (group names are up to 1024 characters).
+      routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 8192 },
+      // A JSON GET route answers HEAD only when the module adds one (raw GET routes do).
+      exposeHeadRoutes: false,
+      bodyLimit: options.maxBodyBytes,
+      logger: false,
+      return503OnClosing: false,
+      ...(options.onClientError === undefined ? {} : { clientErrorHandler: options.onClientError }),
+      frameworkErrors: (error, request, reply) => {
+        if (error.code === 'FST_ERR_BAD_URL') this.#fail(request, reply, { status: 400, message: 'The request path is not valid.' });
+        else this.#fail(request, reply, { status: error.statusCode ?? 400, message: error.message });
+      },
+    });
+    const fastify = this.#fastify;
+    useJsonBodies(fastify);
+    fastify.setValidatorCompiler(compileSchema);
+    fastify.setErrorHandler((error, request, reply) => this.#onError(error as FastifyError, request, reply));
+    fastify.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+    // First: the metrics name the route even when a later hook answers (preflight, 429, 401).
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      const route = (request.routeOptions.config as RouteConfig | undefined)?.path ?? this.#table.mostSpecific(request.url)?.path;
+      if (route !== undefined) this.#options.onRoute?.(request.raw, route);
+      done();
+    });
+    registerCors(fastify, options.corsOrigins, (url) => this.#table.methodsOf(url), (request, reply) => this.#notFound(request, reply));
   }
 
-  add(method: Method, path: string, handler: RestHandler, auth: RouteAuth = 'anonymous'): void {
-    this.#register(method, path, { kind: 'json', handler, auth });
+  add(method: RestMethod, path: string, handler: RestHandler, auth: RouteAuth = 'anonymous', options: RouteOptions = {}): void {
+    this.#table.add(method, path);
+    this.#definitions.push({ method, path, kind: 'json', auth, options });
+    // Response schemas are the OpenAPI document's alone (see RouteSchema).
+    const { response: _documented, bodyOptional, ...checked } = options.schema ?? {};
+    if (checked.body !== undefined && bodyOptional === true) checked.body = { ...checked.body, [OPTIONAL_BODY]: true };
+    const config: RouteConfig = { path, errorBody: options.errorBody };
+    this.#fastify.route({
+      method,
+      url: path,
+      config,
+      schema: checked,
+      onRequest: (request, reply) => this.#guard(request, reply, auth),
+      handler: async (request, reply) => {
+        const url = request.raw.url ?? '/';
+        const question = url.indexOf('?');
+        const result = await handler({
+          req: request.raw,
+          params: request.params as Record<string, string>,
+          query: new URLSearchParams(question === -1 ? '' : url.slice(question + 1)),
+          queryValues: (request.query ?? {}) as Record<string, unknown>,
+          body: request.body,
+          user: this.#users.get(request.raw),
+        });
+        return this.#send(reply, result.status, result.body, result.headers);
+      },
+    });
   }
 
-  addRaw(method: RawMethod, path: string, handler: RawHandler): void {
-    this.#register(method, path, { kind: 'raw', handler });
+  addRaw(method: RawMethod, path: string, handler: RawHandler, options: Pick<RouteOptions, 'summary' | 'tags'> = {}): void {
+    const entry = this.#table.add(method, path);
+    this.#definitions.push({ method, path, kind: 'raw', auth: 'anonymous', options });
+    const config: RouteConfig = { path };
+    this.#fastify.route({
+      method: method === 'GET' ? ['GET', 'HEAD'] : method,
+      url: path,
+      config,
+      // Served from onRequest, before Fastify would read the body: raw handlers read it themselves.
+      onRequest: async (request, reply) => {
+        const params = request.params as Record<string, string>;
+        if (entry.wildcard && !safeWildcard(params['*'] ?? '')) return this.#notFound(request, reply, false);
+        if (this.#limited(request, reply, undefined)) return reply;
+        await this.#raw(handler, request, reply, params);
+        return reply;
+      },
+      handler: () => undefined,
+    });
   }
 
   /** The registered routes, as `METHOD path` (for the start-up log and docs checks). */
   get routes(): string[] {
-    return this.#routes.map((route) => `${route.method} ${route.path}`);
+    return this.#definitions.map((route) => `${route.method} ${route.path}`);
   }
 
-  #register(method: Method, path: string, target: Route['target']): void {
-    if (!path.startsWith('/')) throw new Error(`A route path must start with '/'; got '${path}'.`);
-    const parts = splitPath(path);
-    const wildcard = parts[parts.length - 1] === '*';
-    if (wildcard) parts.pop();
-    const segments = parts.map((part): Segment => (part.startsWith(':') ? { param: part.slice(1) } : { literal: part.toLowerCase() }));
-    for (const segment of segments) if (segment.literal?.includes('*')) throw new Error(`'*' may only end a route path: '${path}'.`);
-    const clash = this.#routes.find((route) => route.method === method && route.wildcard === wildcard && sameShape(route.segments, segments));
-    if (clash !== undefined) throw new Error(`Route ${method} ${path} clashes with ${clash.method} ${clash.path}.`);
-    this.#routes.push({ method, path, segments, wildcard, target });
+  /** The registered routes with their auth and options (for the OpenAPI document). */
+  get definitions(): readonly RouteDefinition[] {
+    return this.#definitions;
   }
 
-  /**
-   * Serves `req` when a route matches its path and returns true; returns false (nothing
-   * written) when none does.
-   */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = req.url ?? '/';
-    const question = url.indexOf('?');
-    const rawPath = question === -1 ? url : url.slice(0, question);
-    let parts: string[];
+  /** Compiles the routes and schemas; call once every module has registered, before serving. */
+  async ready(): Promise<void> {
+    await this.#fastify.ready();
+  }
+
+  /** Serves a request (from the server's request listener). */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#handler === undefined) throw new Error('The Fastify handler is not bound.');
+    this.#handler(req, res);
+  }
+
+  /** Runs Fastify's onClose hooks (the server itself is closed by its owner). */
+  async close(): Promise<void> {
+    await this.#fastify.close();
+  }
+
+  /** Auth and rate limit of a JSON route, before its body is read. */
+  async #guard(request: FastifyRequest, reply: FastifyReply, auth: RouteAuth): Promise<FastifyReply | undefined> {
+    const { logger } = this.#options;
+    const req = request.raw;
+    let user: Principal | undefined;
+    let failure: { readonly error: unknown } | undefined;
     try {
-      parts = splitPath(rawPath).map((part) => decodeURIComponent(part));
-    } catch {
-      sendError(res, 400, 'The request path is not valid.');
-      return true;
+      if (typeof auth === 'object' && 'custom' in auth) {
+        const url = req.url ?? '/';
+        const question = url.indexOf('?');
+        user = await auth.custom({ req, params: request.params as Record<string, string>, query: new URLSearchParams(question === -1 ? '' : url.slice(question + 1)) });
+      } else {
+        user = await this.#options.authenticate(requestInfo(req));
+      }
+    } catch (error) {
+      failure = { error };
     }
-    const matches = this.#routes.flatMap((route) => {
-      const params = match(route, parts);
-      return params === undefined ? [] : [{ route, params }];
-    });
-    if (matches.length === 0) return false;
-    const methods = [...new Set(matches.map(({ route }) => route.method))];
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
-    // The most specific route wins: exact paths before parameters before wildcards.
-    const found = matches.filter(({ route }) => route.method === method && (req.method !== 'HEAD' || route.target.kind === 'raw')).sort((a, b) => specificity(b.route) - specificity(a.route))[0];
-    this.#options.onRoute?.(req, (found ?? matches.sort((a, b) => specificity(b.route) - specificity(a.route))[0]!).route.path);
-    if (applyRestCors(this.#options.corsOrigins, req, res, methods) === 'answered') return true;
-    if (found === undefined) {
-      sendError(res, 405, `Method ${req.method} is not allowed here.`, {}, { Allow: methods.join(', ') });
-      return true;
+    // Counted before the 401s, so a flood of bad tokens is limited by its address.
+    if (this.#limited(request, reply, user)) return reply;
+    if (typeof auth === 'object' && 'custom' in auth) {
+      if (failure !== undefined) {
+        const { error } = failure;
+        if (error instanceof Unauthorized) return this.#fail(request, reply, { status: 401, message: error.message }, { 'WWW-Authenticate': error.challenge });
+        if (error instanceof Forbidden) return this.#fail(request, reply, { status: 403, message: error.message });
+        throw error;
+      }
+    } else if (auth !== 'anonymous') {
+      if (failure !== undefined) {
+        const { error } = failure;
+        logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
+        return this.#fail(request, reply, { status: 401, message: 'The bearer token is invalid or expired.' }, { 'WWW-Authenticate': BEARER });
+      }
+      if (user === undefined) return this.#fail(request, reply, { status: 401, message: 'A bearer token is required.' }, { 'WWW-Authenticate': BEARER });
+      if (typeof auth === 'object' && !auth.roles.some((role) => user!.roles?.includes(role))) {
+        logger.info({ url: redactUrl(req.url), user: user.userIdentifier }, 'REST authorization refused');
+        return this.#fail(request, reply, { status: 403, message: `This endpoint needs the role ${auth.roles.join(' or ')}.` });
+      }
     }
-    const query = new URLSearchParams(question === -1 ? '' : url.slice(question + 1));
-    if (found.route.target.kind === 'raw') {
-      if (this.#limited(req, res, undefined)) return true;
-      await this.#raw(found.route.target.handler, req, res, found.params);
-    }
-    else await this.#json(found.route.target.handler, found.route.target.auth, req, res, found.params, query);
-    return true;
+    this.#users.set(req, user);
+    return undefined;
   }
 
   /** Takes one request from the caller's bucket; answers 429 and returns true when it is empty. */
-  #limited(req: IncomingMessage, res: ServerResponse, user: Principal | undefined): boolean {
+  #limited(request: FastifyRequest, reply: FastifyReply, user: Principal | undefined): boolean {
     if (this.#buckets === undefined) return false;
+    const req = request.raw;
     const address = this.#clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     const key = user?.userIdentifier !== undefined ? `user:${user.userIdentifier}` : `address:${address}`;
     const outcome = this.#buckets.take(key, this.#now());
     if (outcome.allowed) return false;
     const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
     this.#options.logger.debug({ url: redactUrl(req.url), user: user?.userIdentifier, clientAddress: address }, 'REST rate limited');
-    discard(req);
-    sendError(res, 429, 'Too many requests.', { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+    this.#fail(request, reply, { status: 429, message: 'Too many requests.' }, { 'Retry-After': String(retryAfterSeconds) }, { retryAfterSeconds });
     return true;
   }
 
-  async #raw(handler: RawHandler, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> {
+  async #raw(handler: RawHandler, request: FastifyRequest, reply: FastifyReply, params: Record<string, string>): Promise<void> {
+    const res = reply.raw;
+    // Headers set by the hooks before (CORS) go out with what the handler writes.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
+    reply.hijack();
     try {
-      await handler(req, res, params);
+      await handler(request.raw, res, params);
     } catch (error) {
-      this.#options.logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'route failed');
+      this.#options.logger.error({ err: error, method: request.method, url: redactUrl(request.raw.url) }, 'route failed');
       if (!res.headersSent) sendError(res, 500, 'Internal server error.');
       else res.destroy();
     }
   }
 
-  async #json(handler: RestHandler, auth: RouteAuth, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams): Promise<void> {
-    const { logger } = this.#options;
-    let user: Principal | undefined;
-    let failure: { readonly error: unknown } | undefined;
-    try {
-      user = await this.#options.authenticate(requestInfo(req));
-    } catch (error) {
-      failure = { error };
-    }
-    // Counted before the 401s, so a flood of bad tokens is limited by its address.
-    if (this.#limited(req, res, user)) return;
-    if (failure !== undefined && auth !== 'anonymous') {
-      const { error } = failure;
-      logger.info({ url: redactUrl(req.url), error: error instanceof Error ? error.message : String(error) }, 'REST authentication refused');
-      discard(req);
-      sendError(res, 401, 'The bearer token is invalid or expired.', {}, WWW_AUTHENTICATE);
-      return;
-    }
-    if (auth !== 'anonymous') {
-      if (user === undefined) {
-        discard(req);
-        sendError(res, 401, 'A bearer token is required.', {}, WWW_AUTHENTICATE);
-        return;
-      }
-      if (typeof auth === 'object' && !auth.roles.some((role) => user.roles?.includes(role))) {
-        logger.info({ url: redactUrl(req.url), user: user.userIdentifier }, 'REST authorization refused');
-        discard(req);
-        sendError(res, 403, `This endpoint needs the role ${auth.roles.join(' or ')}.`);
-        return;
-      }
-    }
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, this.#options.maxBodyBytes);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      if (error.status === 413) {
-        // Stop reading whatever is left; the connection cannot be reused.
-        res.once('finish', () => req.destroy());
-        sendError(res, 413, error.message, {}, { Connection: 'close' });
-      } else {
-        sendError(res, error.status, error.message, error.status === 400 ? { field: 'body' } : {});
-      }
-      return;
-    }
-    try {
-      const result = await handler({ req, params, query, body, user });
-      sendJson(res, result.status, result.body, result.headers);
-    } catch (error) {
-      if (error instanceof BadRequest) sendError(res, 400, error.message, { field: error.field });
-      else if (error instanceof NotFound) sendError(res, 404, error.message);
-      else {
-        logger.error({ err: error, method: req.method, url: redactUrl(req.url) }, 'REST handler failed');
-        sendError(res, 500, 'Internal server error.');
-      }
-    }
+  #send(reply: FastifyReply, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): FastifyReply {
+    void reply.code(status).header('Cache-Control', 'no-store').headers(headers);
+    if (status === 204 || status === 304 || body === undefined) return reply.send();
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
   }
-}
 
-/** `/a/b/` → `['a', 'b']`; `/` → `[]`. */
-function splitPath(path: string): string[] {
-  return path.split('/').filter((part) => part.length > 0);
-}
+  /** Answers a failure with the route's error body (default `{error, field?}`) and `extra` fields. */
+  #fail(request: FastifyRequest, reply: FastifyReply, failure: RestFailure, headers: Readonly<Record<string, string>> = {}, extra: Readonly<Record<string, unknown>> = {}): FastifyReply {
+    const errorBody = (request.routeOptions.config as RouteConfig | undefined)?.errorBody;
+    const body = errorBody !== undefined ? errorBody(failure) : { error: failure.message, ...(failure.field === undefined ? {} : { field: failure.field }), ...extra };
+    return this.#send(reply, failure.status, body, headers);
+  }
 
-function sameShape(a: readonly Segment[], b: readonly Segment[]): boolean {
-  return a.length === b.length && a.every((segment, index) => (segment.literal === undefined) === (b[index]!.literal === undefined) && segment.literal === b[index]!.literal);
-}
-
-function specificity(route: Route): number {
-  return route.segments.filter((segment) => segment.literal !== undefined).length * 2 + (route.wildcard ? 0 : 1);
-}
-
-function match(route: Route, parts: readonly string[]): Record<string, string> | undefined {
-  if (route.wildcard ? parts.length < route.segments.length : parts.length !== route.segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let index = 0; index < route.segments.length; index++) {
-    const segment = route.segments[index]!;
-    const part = parts[index]!;
-    if (segment.literal !== undefined) {
-      if (segment.literal !== part.toLowerCase()) return undefined;
-    } else {
-      params[segment.param!] = part;
+  #onError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const fastifyError = error as FastifyError & { validationContext?: string };
+    if (fastifyError.validation !== undefined) {
+      const part = (fastifyError.validationContext ?? 'body') as HttpPart;
+      const value = part === 'body' ? request.body : part === 'params' ? request.params : request.query;
+      const { field, message } = fieldError(part, fastifyError.validation as never, value);
+      return this.#fail(request, reply, { status: 400, message, field });
     }
+    if (error instanceof BadRequest) return this.#fail(request, reply, { status: 400, message: error.message, field: error.field });
+    if (error instanceof NotFound) return this.#fail(request, reply, { status: 404, message: error.message });
+    if (error instanceof Unauthorized) return this.#fail(request, reply, { status: 401, message: error.message }, { 'WWW-Authenticate': error.challenge });
+    if (error instanceof Forbidden) return this.#fail(request, reply, { status: 403, message: error.message });
+    if (error instanceof BodyError) return this.#fail(request, reply, { status: error.status, message: error.message, ...(error.status === 400 ? { field: 'body' } : {}) });
+    switch (fastifyError.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        // The rest of the body is not read: the connection cannot be reused.
+        return this.#fail(request, reply, { status: 413, message: tooLarge(this.#options.maxBodyBytes) }, { Connection: 'close' });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return this.#fail(request, reply, { status: 415, message: 'The request body must be JSON (Content-Type: application/json).' });
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return this.#fail(request, reply, { status: 400, message: 'The request body does not match its Content-Length.', field: 'body' });
+    }
+    const status = fastifyError.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) return this.#fail(request, reply, { status, message: error.message });
+    this.#options.logger.error({ err: error, method: request.method, url: redactUrl(request.raw.url) }, 'REST handler failed');
+    return this.#fail(request, reply, { status: 500, message: 'Internal server error.' });
   }
-  if (route.wildcard) {
-    const rest = parts.slice(route.segments.length);
-    if (rest.some((part) => part === '..' || part === '.' || part.includes('/') || part.includes('\\') || part.includes('\0'))) return undefined;
-    params['*'] = rest.join('/');
-  }
-  return params;
-}
 
-/** Lets the rest of a refused request's body go without buffering it. */
-function discard(req: IncomingMessage): void {
-  req.resume();
+  /** 405 with `Allow` when the path has routes for other methods (and `allow`); else 404 (JSON under `/api/`). */
+  #notFound(request: FastifyRequest, reply: FastifyReply, allow = true): FastifyReply {
+    const methods = allow ? this.#table.methodsOf(request.url) : [];
+    if (methods.length > 0) return this.#fail(request, reply, { status: 405, message: `Method ${request.method} is not allowed here.` }, { Allow: methods.join(', ') });
+    const path = (request.raw.url ?? '/').split('?')[0]!;
+    if (path.startsWith('/api/') || path === '/api') return this.#send(reply, 404, { error: `No endpoint ${request.method} ${path}.` });
+    return reply.code(404).type('text/plain; charset=utf-8').send('Not Found');
+  }
 }
