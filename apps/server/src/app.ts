@@ -151,9 +151,21 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   });
 
 
-  router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
-  router.add('GET', '/readyz', () =>
-    state === 'ready' ? { status: 200, body: { status: 'ready', connections: hubwire.connectionCount() } } : { status: 503, body: { status: state } },
+  router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }), 'anonymous', {
+    summary: 'Liveness.',
+    tags: ['health'],
+    schema: { response: { 200: { type: 'object', properties: { status: { const: 'ok' } } } } },
+  });
+  router.add(
+    'GET',
+    '/readyz',
+    () => (state === 'ready' ? { status: 200, body: { status: 'ready', connections: hubwire.connectionCount() } } : { status: 503, body: { status: state } }),
+    'anonymous',
+    {
+      summary: 'Readiness: 503 while starting or shutting down.',
+      tags: ['health'],
+      schema: { response: { 200: { type: 'object', properties: { status: { const: 'ready' }, connections: { type: 'integer' } } }, 503: { type: 'object', properties: { status: { type: 'string' } } } } },
+    },
   );
   observability.registerRoutes(router);
   // Tokens are checked against real time, so they are issued on the system clock, not the simulators' one.

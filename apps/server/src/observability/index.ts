@@ -62,7 +62,7 @@ export function startObservability(config: ServerConfig, logger: Logger, instanc
     tracing: telemetry.tracing,
     prometheusText: text,
     registerRoutes(routes) {
-      if (config.metrics.enabled) routes.addRaw('GET', '/metrics', metricsHandler({ token: config.metrics.token, text }));
+      if (config.metrics.enabled) routes.addRaw('GET', '/metrics', metricsHandler({ token: config.metrics.token, text }), { summary: 'Prometheus text format of every metric (bearer METRICS_TOKEN when set).', tags: ['observability'] });
     },
     async shutdown(ms) {
       await telemetry.shutdown(ms);

@@ -29,7 +29,8 @@ export function compileSchema({ schema, httpPart }: { schema: JsonSchema; httpPa
   const validate = (httpPart === 'body' || httpPart === undefined ? bodies : strings).compile(schema);
   if (schema[OPTIONAL_BODY] !== true) return validate;
   const check: Check = (data) => {
-    if (data === undefined) return true;
+    // Fastify hands an absent body over as null.
+    if (data === undefined || data === null) return true;
     const valid = validate(data);
     check.errors = validate.errors;
     return valid;

@@ -4,13 +4,28 @@
  * @module
  */
 import type { Clock } from 'hubwire';
-import type { RestRoutes, RouteAuth } from '../../app-context.js';
+import type { RestRoutes, RouteAuth, RouteOptions } from '../../app-context.js';
 import type { AdminBroadcaster, Delivery, DeliveryKind } from './broadcaster.js';
 import { parse, type AlertSeverity } from './payloads.js';
 import type { PlatformStats } from './stats.js';
 
 const BASE = '/api/admin/realtime';
 const ADMIN: RouteAuth = { roles: ['admin'] };
+const TAGS = ['admin'];
+
+/**
+ * A broadcast's options: its body must be an object (400 naming `body`); its fields are checked
+ * by the kind's parser in payloads.ts, which the hub methods share (trimming, defaults, rules
+ * across fields such as `active` ≤ `total`).
+ */
+const broadcast = (summary: string): RouteOptions => ({
+  summary,
+  tags: TAGS,
+  schema: {
+    body: { type: 'object', description: 'The fields of docs/rest-api.md "Broadcasts, alerts and notifications".' },
+    response: { 200: { type: 'object', required: ['delivered', 'method', 'group', 'payload'], properties: { delivered: { const: true }, method: { type: 'string' }, group: { type: 'string' }, payload: { type: 'object' } } } },
+  },
+});
 
 /** What the routes need. */
 export interface AdminRouteServices {
@@ -27,7 +42,7 @@ export function registerAdminRoutes(routes: RestRoutes, services: AdminRouteServ
   const now = () => new Date(clock.now()).toISOString();
   const answer = <P>(delivery: Delivery<P>) => ({ status: 200, body: { delivered: true, ...delivery } });
   const post = (path: string, kind: DeliveryKind, build: (body: unknown, user: string | undefined) => unknown) =>
-    routes.add('POST', `${BASE}/${path}`, async ({ body, user }) => answer(await broadcaster.send(kind, build(body, user?.userIdentifier))), ADMIN);
+    routes.add('POST', `${BASE}/${path}`, async ({ body, user }) => answer(await broadcaster.send(kind, build(body, user?.userIdentifier))), ADMIN, broadcast(`Send ${kind} to the admin hub's group.`));
 
   // health and status are open: their per-node breakdown names nodes and counts, not addresses or pids.
   routes.add('GET', `${BASE}/health`, async () => {
@@ -44,7 +59,7 @@ export function registerAdminRoutes(routes: RestRoutes, services: AdminRouteServ
         partial: stats.partial,
       },
     };
-  });
+  }, 'anonymous', { summary: 'Admin connections over the cluster and per node.', tags: TAGS });
   routes.add('GET', `${BASE}/status`, async () => {
     const stats = await services.stats();
     return {
@@ -60,8 +75,8 @@ export function registerAdminRoutes(routes: RestRoutes, services: AdminRouteServ
         partial: stats.partial,
       },
     };
-  });
-  routes.add('GET', `${BASE}/platform-snapshot`, async () => ({ status: 200, body: await services.stats() }), ADMIN);
+  }, 'anonymous', { summary: 'Uptime, connections and hubs of the cluster and per node.', tags: TAGS });
+  routes.add('GET', `${BASE}/platform-snapshot`, async () => ({ status: 200, body: await services.stats() }), ADMIN, { summary: 'Real figures of every node (the hub\'s GetPlatformStats).', tags: TAGS });
 
   post('broadcast/platform-update', 'platformStatus', (body) => parse.platformStatus(body, now()));
   post('broadcast/user-count', 'userCount', (body) => parse.userCount(body, now()));

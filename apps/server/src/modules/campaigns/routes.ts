@@ -4,7 +4,7 @@
  */
 import type { Principal } from 'hubwire';
 import type { Logger } from 'pino';
-import { BadRequest, NotFound, type RestRequest, type RestResult, type RestRoutes } from '../../app-context.js';
+import { NotFound, type RestRequest, type RestResult, type RestRoutes, type RouteOptions } from '../../app-context.js';
 import { CampaignRefused, type CampaignOrchestrator } from './orchestrator.js';
 import { CampaignStoreUnavailable } from './store.js';
 
@@ -12,6 +12,41 @@ export const MAX_NAME_LENGTH = 120;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_ARTIFACTS = 12;
 export const DEFAULT_ARTIFACTS = 5;
+
+/** `CampaignDetails` (model.ts), its main fields. */
+const CAMPAIGN = {
+  type: 'object',
+  required: ['campaignId', 'name', 'currentState', 'createdBy', 'createdAt'],
+  properties: { campaignId: { type: 'string' }, name: { type: 'string' }, currentState: { type: 'string' }, createdBy: { type: 'string' }, createdAt: { type: 'string' }, endedAt: { type: ['string', 'null'] } },
+} as const;
+const ERRORS = { 404: {}, 503: {} } as const;
+
+const CREATE: RouteOptions = {
+  summary: 'Create a campaign: starts a simulated run, streamed on the campaigns hub.',
+  tags: ['campaigns'],
+  schema: {
+    body: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        // Trimmed by the handler; blank is refused here.
+        name: { type: 'string', pattern: '\\S', maxLength: MAX_NAME_LENGTH },
+        artifactCount: { type: 'integer', minimum: 1, maximum: MAX_ARTIFACTS, default: DEFAULT_ARTIFACTS },
+      },
+    },
+    response: { 201: CAMPAIGN, 429: {}, 503: {} },
+  },
+};
+
+const CANCEL: RouteOptions = {
+  summary: 'Cancel a running campaign (its creator or an admin).',
+  tags: ['campaigns'],
+  schema: {
+    body: { type: 'object', properties: { reason: { type: ['string', 'null'], maxLength: MAX_REASON_LENGTH } } },
+    bodyOptional: true,
+    response: { 200: { type: 'object' }, 403: {}, 409: {}, ...ERRORS },
+  },
+};
 
 /**
  * `POST /api/campaigns` (user), `GET /api/campaigns` (user: their own; admin: all),
@@ -23,14 +58,8 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
     'POST',
     '/api/campaigns',
     async ({ body, user }) => {
-      const input = objectBody(body);
-      const name = input['name'];
-      if (typeof name !== 'string' || name.trim().length === 0) throw new BadRequest('name', 'name is required: a non-empty string.');
-      if (name.trim().length > MAX_NAME_LENGTH) throw new BadRequest('name', `name may have at most ${MAX_NAME_LENGTH} characters.`);
-      const count = input['artifactCount'] ?? DEFAULT_ARTIFACTS;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_ARTIFACTS) {
-        throw new BadRequest('artifactCount', `artifactCount must be an integer from 1 to ${MAX_ARTIFACTS}.`);
-      }
+      // Checked by CREATE's schema (artifactCount defaulted).
+      const { name, artifactCount: count } = body as { readonly name: string; readonly artifactCount: number };
       try {
         const campaign = await campaigns.create({ name: name.trim(), artifactCount: count, createdBy: userName(user) });
         logger.info({ campaignId: campaign.campaignId, createdBy: campaign.createdBy, artifactCount: count }, 'campaign created');
@@ -41,6 +70,7 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
       }
     },
     'user',
+    CREATE,
   );
 
   // Ids are the capability to follow a campaign: the list shows a user its own (an admin, all).
@@ -54,25 +84,29 @@ export function registerCampaignRoutes(routes: RestRoutes, campaigns: CampaignOr
         return { status: 200, body: { campaigns: (await campaigns.list()).filter((campaign) => all || campaign.createdBy === name) } };
       }),
     'user',
+    { summary: "The caller's campaigns (an admin's: all).", tags: ['campaigns'], schema: { response: { 200: { type: 'object', required: ['campaigns'], properties: { campaigns: { type: 'array', items: CAMPAIGN } } }, 503: {} } } },
   );
 
-  routes.add('GET', '/api/campaigns/:id', ({ params }) => unavailableAs503(async () => ({ status: 200, body: await found(campaigns, params['id']) })), 'anonymous');
+  routes.add('GET', '/api/campaigns/:id', ({ params }) => unavailableAs503(async () => ({ status: 200, body: await found(campaigns, params['id']) })), 'anonymous', {
+    summary: 'One campaign, for anyone who knows its id.',
+    tags: ['campaigns'],
+    schema: { response: { 200: CAMPAIGN, ...ERRORS } },
+  });
 
   routes.add(
     'POST',
     '/api/campaigns/:id/cancel',
     ({ params, body, user }: RestRequest): Promise<RestResult> => unavailableAs503(() => cancel(campaigns, params, body, user, logger)),
     'user',
+    CANCEL,
   );
 }
 
 /** `POST /api/campaigns/:id/cancel`, from any node. */
 async function cancel(campaigns: CampaignOrchestrator, params: RestRequest['params'], body: unknown, user: Principal | undefined, logger: Logger): Promise<RestResult> {
   const campaign = await found(campaigns, params['id']);
-  const input = body === undefined ? {} : objectBody(body);
-  const reason = input['reason'] ?? null;
-  if (reason !== null && typeof reason !== 'string') throw new BadRequest('reason', 'reason must be a string.');
-  if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new BadRequest('reason', `reason may have at most ${MAX_REASON_LENGTH} characters.`);
+  // Checked by CANCEL's schema: absent, or an object whose reason is a string, null or absent.
+  const reason = (body as { readonly reason?: string | null } | undefined)?.reason ?? null;
   const requestedBy = userName(user);
   if (campaign.createdBy !== requestedBy && !(user?.roles ?? []).includes('admin')) {
     return { status: 403, body: { error: 'Only the user who created the campaign or an admin may cancel it.' } };
@@ -99,11 +133,6 @@ async function unavailableAs503(handle: () => Promise<RestResult>): Promise<Rest
     if (error instanceof CampaignStoreUnavailable) return { status: 503, body: { error: 'Campaigns are unavailable right now (their store cannot be reached); try again shortly.' }, headers: RETRY };
     throw error;
   }
-}
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('body', 'The body must be a JSON object.');
-  return body as Record<string, unknown>;
 }
 
 async function found(campaigns: CampaignOrchestrator, id: string | undefined) {

@@ -3,9 +3,9 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { BadRequest, type RestRoutes } from '../../app-context.js';
+import type { RestRoutes, RouteOptions } from '../../app-context.js';
 import { isBackplaneError } from '../client-positions.js';
-import { ORGANIZATION_ID, parseNotificationRequest } from './model.js';
+import { NOTIFICATION_TYPES, ORGANIZATION_ID, parseNotificationRequest } from './model.js';
 import type { OrganizationMembers } from './memberships.js';
 import type { SynaxisNotifier } from './notifier.js';
 
@@ -15,13 +15,23 @@ import type { SynaxisNotifier } from './notifier.js';
  * organization), or 503 while the organization's history (Redis) cannot be reached: a
  * notification is delivered only with its place in the history.
  */
+const NOTIFY: RouteOptions = {
+  summary: 'Send one organization notification by hand.',
+  tags: ['synaxis'],
+  schema: {
+    params: { type: 'object', properties: { id: { type: 'string', pattern: ORGANIZATION_ID.source, description: '1 to 64 lowercase letters, digits, ., - or _.' } } },
+    // The payload's fields are checked per type by parseNotificationRequest, shared with the hub.
+    body: { type: 'object', required: ['type', 'payload'], properties: { type: { type: 'string', enum: [...NOTIFICATION_TYPES] }, payload: { type: 'object' } } },
+    response: { 202: { type: 'object', required: ['notification', 'members'], properties: { notification: { type: 'object' }, members: { type: 'integer' } } }, 503: {} },
+  },
+};
+
 export function registerSynaxisRoutes(routes: RestRoutes, notifier: SynaxisNotifier, members: OrganizationMembers, logger: Logger): void {
   routes.add(
     'POST',
     '/api/synaxis/organizations/:id/notifications',
     async ({ params, body, user }) => {
-      const organizationId = params['id'] ?? '';
-      if (!ORGANIZATION_ID.test(organizationId)) throw new BadRequest('id', 'The organization id is 1 to 64 lowercase letters, digits, ., - or _.');
+      const organizationId = params['id']!;
       const { type, payload } = parseNotificationRequest(body);
       const count = await members.memberCount(organizationId);
       let notification;
@@ -35,5 +45,6 @@ export function registerSynaxisRoutes(routes: RestRoutes, notifier: SynaxisNotif
       return { status: 202, body: { notification, members: count } };
     },
     { roles: ['admin'] },
+    NOTIFY,
   );
 }
