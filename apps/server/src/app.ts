@@ -25,6 +25,7 @@ import { openCluster, redisEndpoint, type ClusterContext } from './cluster/clust
 import { createAuthenticator, createTokenIssuer, DEMO_PASSWORD, DEMO_USERS, registerAuthRoutes } from './auth/index.js';
 import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logging.js';
+import { createDataPlane, registerDataPlaneRoutes } from './modules/data-plane/index.js';
 import { modules as defaultModules } from './modules/index.js';
 import { startObservability } from './observability/index.js';
 import { registerOpenApiRoute } from './rest/openapi.js';
@@ -81,7 +82,10 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   if (cluster !== undefined) await readyWithin(cluster, logger, 5000);
   // Before the hubs: the tracer provider must be registered before the first connection.
   const observability = startObservability(config, logger, cluster?.nodeId);
+  // Its hub filter records every connection, so the data plane must exist before the hubs.
+  const dataPlane = createDataPlane({ accessKeys: config.dataPlane.accessKeys, ...(cluster === undefined ? {} : { cluster }), logger });
   const hubwire = createHubServer({
+    filters: [dataPlane.filter],
     logger,
     // Every hub on the backplane, publishing with the app's connection under the same prefix and
     // node id, so presence answers and the app's per-node figures name the same nodes.
@@ -195,8 +199,10 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await module.register(context);
   }
 
+  registerDataPlaneRoutes(router, dataPlane);
   registerOpenApiRoute(router, { title: 'Hubwire server', version: '0.1.0' });
   await router.ready();
+  await dataPlane.start(hubwire);
 
   const runStops = async (deadline: number) => {
     for (const { name, stop } of [...stops].reverse()) {
@@ -219,6 +225,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     });
   } catch (error) {
     await runStops(Date.now() + 1000);
+    await dataPlane.close();
     await router.close();
     await hubwire.close();
     await cluster?.close();
@@ -261,6 +268,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     logger.info({ connections: hubwire.connectionCount(), timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const deadline = started + config.shutdownTimeoutMs;
     await runStops(deadline);
+    await dataPlane.close();
     await hubwire.close();
     // Last: the hubs' backplane publishes with this connection until they are closed.
     await cluster?.close();

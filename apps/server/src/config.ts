@@ -122,7 +122,7 @@ export interface ServerConfig {
     /** Never start the SDK, whatever the endpoints say. */
     readonly sdkDisabled: boolean;
   };
-  /** The Azure SignalR-compatible data-plane API (issue 11; its HTTP routes are not served yet). */
+  /** The Azure SignalR-compatible data-plane API (issue 11; served under /api/hubs/). */
   readonly dataPlane: {
     /**
      * The access keys callers sign their tokens with (or send as is); two at once while one is

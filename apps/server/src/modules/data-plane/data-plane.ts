@@ -4,7 +4,7 @@
  * {@link DataPlane.run}, which takes a request through api-version, authentication and hub
  * resolution to one operation and turns every failure into its Azure answer.
  *
- * The HTTP routes (not served yet) do only HTTP: read path, query, headers and body, call `run`
+ * The HTTP routes (routes.ts) do only HTTP: read path, query, headers and body, call `run`
  * with the matching operation, write the result.
  * @module
  */

@@ -2,14 +2,15 @@
  * The Azure SignalR-compatible data plane (issue 11), HTTP-agnostic: every operation of Azure's
  * data-plane REST API (2022-06-01 and 2024-12-01) as a function over a hub, its authentication
  * (access-key JWTs with `aud` = the request URL, or the key itself) and the services they need
- * across nodes. The HTTP routes that call these are not wired yet; docs/rest-api.md says what
- * each will answer.
+ * across nodes, and the HTTP routes that serve them ({@link registerDataPlaneRoutes});
+ * docs/rest-api.md says what each answers.
  *
  * @example
  * ```ts
  * const dataPlane = createDataPlane({ accessKeys: config.dataPlane.accessKeys, cluster, logger });
  * const hubwire = createHubServer({ filters: [dataPlane.filter] });
  * hubwire.mapHub('/hubs/chat', ChatHub);
+ * registerDataPlaneRoutes(router, dataPlane);
  * await dataPlane.start(hubwire);
  * const { status } = await dataPlane.run({ url, authorization }, { hub: 'chat' }, (hub) => sendToHub(hub, { target: 'news', arguments: ['hi'] }));
  * ```
@@ -49,3 +50,4 @@ export {
 } from './connection-operations.js';
 export { execute, parseCommands, type SignalRCommand } from './execute.js';
 export { parseFilter, type ConnectionFilter } from './odata-filter.js';
+export { registerDataPlaneRoutes, requestUrl } from './routes.js';
