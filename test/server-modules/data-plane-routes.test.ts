@@ -239,6 +239,17 @@ describe('data-plane routes on one app', () => {
     assert.equal((await call(server, 'POST', path, { authorization: `Bearer ${DEMO_ACCESS_KEY}`, body })).status, 202);
   });
 
+  test('a caller without a credential is refused before its body is read; with one, a bad body is 400 InvalidArgument', async () => {
+    const path = '/api/hubs/probe/:send?api-version=2022-06-01';
+    const headers = { 'content-type': 'application/json' };
+    const anonymous = await server.request('POST', path, { rawBody: '{not json', headers });
+    assert.deepEqual([anonymous.status, anonymous.body.code], [401, 'Unauthorized']);
+    const known = await server.request('POST', path, { rawBody: '{not json', headers: { ...headers, authorization: `Bearer ${DEMO_ACCESS_KEY}` } });
+    assert.deepEqual([known.status, known.body.code, known.body.target], [400, 'InvalidArgument', 'body']);
+    const noTarget = await call(server, 'POST', '/api/hubs/probe/:send', { body: { arguments: [] } });
+    assert.deepEqual([noTarget.status, noTarget.body.target, noTarget.headers.get('x-ms-error-code')], [400, 'payload.target', 'InvalidArgument']);
+  });
+
   test('a retried send with the same Idempotency-Key is delivered once; another body with it is 422', async () => {
     const client = await connect(server);
     const [news, marks] = [inbox(client, 'once'), inbox(client, 'mark')];
