@@ -202,7 +202,11 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   registerDataPlaneRoutes(router, dataPlane);
   registerOpenApiRoute(router, { title: 'Hubwire server', version: '0.1.0' });
   await router.ready();
-  await dataPlane.start(hubwire);
+  // On a cluster the data plane subscribes on Redis. A server whose Redis is down starts anyway,
+  // as readyWithin lets it: the data plane answers for this node meanwhile, the mesh joins later.
+  await withTimeout(dataPlane.start(hubwire), 5000).catch((error: unknown) => {
+    logger.warn({ err: error }, 'data-plane node mesh not joined yet (Redis); connections on other nodes are not found until it is');
+  });
 
   const runStops = async (deadline: number) => {
     for (const { name, stop } of [...stops].reverse()) {
