@@ -6,24 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LogLevel } from '@microsoft/signalr';
-import { connectHub, type GroupPosition, type HubClient, type JoinInfo } from '@hubwire/client';
-import type { ArtifactUpdate, CampaignDetails, CampaignRecovery, CampaignSnapshot, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
+import type { HubClient } from '@hubwire/client';
+import type { CampaignDetails } from '../../apps/server/src/modules/campaigns/model.js';
 import { createCampaignsModule, type CampaignsModule } from '../../apps/server/src/modules/campaigns/index.js';
 import { Deferred } from '../support/deferred.js';
 import { UpgradedSockets } from '../support/e2e.js';
 import { until, within } from '../support/wait.js';
+import { followCampaign } from './campaign-follower.js';
 import { demoTokens, startHarness, type Harness } from '../server-modules/harness.js';
-
-/** The hub as a browser app declares it (docs/hubs.md). */
-interface CampaignsServer {
-  SubscribeToCampaign(campaignId: string, fromSequence: number | null): Promise<CampaignSnapshot | CampaignRecovery>;
-}
-interface CampaignsClient {
-  ReceiveOrchestrationEvent(event: OrchestrationEvent, position?: GroupPosition): void;
-  ReceiveArtifactUpdate(update: ArtifactUpdate, position?: GroupPosition): void;
-  ReceiveCampaignSnapshot(snapshot: CampaignSnapshot): void;
-}
 
 function campaignsApp(history?: { maxCount: number }) {
   const state: { harness?: Harness; module?: CampaignsModule; jane?: string; sockets?: UpgradedSockets } = {};
@@ -56,35 +46,9 @@ function campaignsApp(history?: { maxCount: number }) {
     async follow(campaignId: string) {
       let gate = Promise.resolve('');
       let open = (): void => undefined;
-      const hub = connectHub<CampaignsServer, CampaignsClient>(state.harness!.url('/hubs/campaigns'), {
-        logger: LogLevel.None,
-        reconnect: { delays: [0], then: 20, jitter: 0 },
-        accessTokenFactory: () => gate,
-      });
+      const follower = followCampaign(state.harness!.url('/hubs/campaigns'), campaignId, { accessTokenFactory: () => gate, retryEvery: 20 });
+      const { hub, log, sequences, joins, missed, subscription } = follower;
       hubs.push(hub);
-      const log: string[] = [];
-      const sequences: number[] = [];
-      hub.on.ReceiveOrchestrationEvent((event) => {
-        sequences.push(event.sequence);
-        log.push(`event ${event.sequence}`);
-      });
-      hub.on.ReceiveArtifactUpdate((update) => {
-        sequences.push(update.sequence);
-        log.push(`artifact ${update.sequence}`);
-      });
-      hub.on.ReceiveCampaignSnapshot((snapshot) => void log.push(`snapshot ${snapshot.lastEventSequence}`));
-      const joins: JoinInfo[] = [];
-      const missed: JoinInfo[] = [];
-      const subscription = hub.subscribe({
-        group: `campaign:${campaignId}`,
-        // The default positionOf reads both answers: a snapshot's lastEventSequence, a recovery's position.
-        join: (since) => hub.invoke.SubscribeToCampaign(campaignId, since?.offset ?? null),
-        onJoined: (_answer, info) => joins.push(info),
-        onMissed: (_answer, info) => {
-          missed.push(info);
-          log.push('onMissed');
-        },
-      });
       await within(subscription.joined, 5000, 'subscribe');
       return {
         hub,

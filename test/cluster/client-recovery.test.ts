@@ -18,9 +18,8 @@ import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { LogLevel } from '@microsoft/signalr';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { connectHub, type GroupPosition, type HubClient, type JoinInfo, type StreamPosition } from '@hubwire/client';
-import type { ArtifactUpdate, CampaignDetails, CampaignRecovery, CampaignSnapshot, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
+import type { CampaignDetails, CampaignSnapshot } from '../../apps/server/src/modules/campaigns/model.js';
 import { createCampaignsModule, type CampaignsModule } from '../../apps/server/src/modules/campaigns/index.js';
 import type { ChatClient, MessageAck, WorkflowJoin } from '../../apps/server/src/modules/chat/chat-hub.js';
 import { RealtimeService, type JoinAnswer } from '../../packages/client/examples/realtime-service.js';
@@ -29,6 +28,7 @@ import { Deferred } from '../support/deferred.js';
 import { eventually, ServerCluster } from '../support/server-cluster.js';
 import { until, within } from '../support/wait.js';
 import { dropPrefix } from './campaigns-support.js';
+import { followCampaign } from '../client/campaign-follower.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 /** A run of 8 artifacts sends 31 numbered messages over 23 steps: about 3.5 s. */
@@ -119,50 +119,9 @@ function tokenGate(token: string) {
   };
 }
 
-interface CampaignsServer {
-  SubscribeToCampaign(campaignId: string, fromSequence: number | null): Promise<CampaignSnapshot | CampaignRecovery>;
-}
-interface CampaignsClient {
-  ReceiveOrchestrationEvent(event: OrchestrationEvent, position?: GroupPosition): void;
-  ReceiveArtifactUpdate(update: ArtifactUpdate, position?: GroupPosition): void;
-  ReceiveCampaignSnapshot(snapshot: CampaignSnapshot): void;
-}
 interface ChatServer {
   JoinWorkflow(workflowId: string, fromPosition: StreamPosition | null): Promise<WorkflowJoin>;
   SendMessage(text: string): Promise<MessageAck>;
-}
-
-/** A campaign follower on @hubwire/client at `url`, tracking the sequence as its position. */
-function followCampaign(url: string, campaignId: string, accessTokenFactory: () => Promise<string>, options: { messagePack?: boolean } = {}) {
-  const hub = connectHub<CampaignsServer, CampaignsClient>(url, {
-    logger: LogLevel.None,
-    reconnect: { delays: [0], then: 50, jitter: 0 },
-    accessTokenFactory,
-    ...(options.messagePack === true ? { protocol: new MessagePackHubProtocol() } : {}),
-  });
-  const log: string[] = [];
-  const sequences: number[] = [];
-  hub.on.ReceiveOrchestrationEvent((event) => {
-    sequences.push(event.sequence);
-    log.push(`event ${event.sequence}`);
-  });
-  hub.on.ReceiveArtifactUpdate((update) => {
-    sequences.push(update.sequence);
-    log.push(`artifact ${update.sequence}`);
-  });
-  hub.on.ReceiveCampaignSnapshot((snapshot) => void log.push(`snapshot ${snapshot.lastEventSequence}`));
-  const joins: JoinInfo[] = [];
-  const missed: JoinInfo[] = [];
-  const subscription = hub.subscribe({
-    group: `campaign:${campaignId}`,
-    join: (since) => hub.invoke.SubscribeToCampaign(campaignId, since?.offset ?? null),
-    onJoined: (_answer, info) => void joins.push(info),
-    onMissed: (_answer, info) => {
-      missed.push(info);
-      log.push('onMissed');
-    },
-  });
-  return { hub, log, sequences, joins, missed, subscription };
 }
 
 const portOf = (app: TestApp): number => Number(new URL(app.url('/')).port);
@@ -198,7 +157,7 @@ describe('@hubwire/client recovering on another server process', () => {
     // The run stays on node 0 (where it was created); the follower is on node 1.
     relay.pointTo(cluster.node(1).port);
     const gate = tokenGate(token);
-    const follower = followCampaign(relay.url('/hubs/campaigns'), id, gate.factory, { messagePack: true });
+    const follower = followCampaign(relay.url('/hubs/campaigns'), id, { accessTokenFactory: gate.factory, messagePack: true, retryEvery: 50 });
     hubs.push(follower.hub);
     const first = (await within(follower.subscription.joined, 10_000, 'subscribe')) as CampaignSnapshot;
     await until(() => follower.sequences.length >= 3, 10_000, 'three messages on node 1');
@@ -370,7 +329,7 @@ describe('@hubwire/client: the campaign snapshot fallback on another node (3-ent
       for (let i = 0; i < times; i++) await a.campaigns.orchestrator!.step(id);
     };
     const gate = tokenGate(token);
-    const follower = followCampaign(relay.url('/hubs/campaigns'), id, gate.factory);
+    const follower = followCampaign(relay.url('/hubs/campaigns'), id, { accessTokenFactory: gate.factory, retryEvery: 50 });
     hub = follower.hub;
     await within(follower.subscription.joined, 5000, 'subscribe on A');
     await step(1);
