@@ -6,47 +6,23 @@
  * see every number once the run is over.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ArtifactUpdate, CampaignDetails, CampaignSnapshot, CancellationAcknowledgement, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
-import { createCampaignsModule, type CampaignsModule } from '../../apps/server/src/modules/campaigns/index.js';
-import { startTestApp, type TestApp } from '../server/support.js';
 import { CampaignView, withoutTimestamp, type CampaignMessage } from '../server-modules/campaign-view.js';
 import { until, within } from '../support/wait.js';
-import { dropPrefix } from './campaigns-support.js';
+import { campaignNodes, type CampaignNode } from './campaigns-support.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const CLAIM_TTL_MS = 800;
 const UPKEEP_MS = 100;
 
-interface Node {
-  readonly app: TestApp;
-  readonly campaigns: CampaignsModule;
-}
+type Node = CampaignNode;
 
-const prefixes = new Set<string>();
-let running: Node[] = [];
-
-afterEach(async () => {
-  for (const node of running) await node.app.stop();
-  running = [];
-});
-after(async () => {
-  for (const prefix of prefixes) await dropPrefix(REDIS_URL, prefix);
-});
+const startNodes = campaignNodes(REDIS_URL);
 
 async function nodes(count: number, options: { autoRun?: boolean; stepMs?: number } = {}): Promise<Node[]> {
-  const prefix = `hubwire-test-${randomUUID()}`;
-  prefixes.add(prefix);
-  const started: Node[] = [];
-  for (let i = 0; i < count; i++) {
-    const campaigns = createCampaignsModule({ autoRun: options.autoRun, claimTtlMs: CLAIM_TTL_MS, claimUpkeepMs: UPKEEP_MS });
-    const app = await startTestApp({ REDIS_URL, REDIS_PREFIX: prefix, CAMPAIGN_STEP_MS: String(options.stepMs ?? 1000) }, { modules: [campaigns] });
-    const node = { app, campaigns };
-    started.push(node);
-    running.push(node);
-  }
-  return started;
+  const started = await startNodes(count, { autoRun: options.autoRun, claimTtlMs: CLAIM_TTL_MS, claimUpkeepMs: UPKEEP_MS }, { CAMPAIGN_STEP_MS: String(options.stepMs ?? 1000) });
+  return started.nodes;
 }
 
 /** A client of /hubs/campaigns on `node` that records what it receives. */

@@ -6,48 +6,24 @@
  * than a small window, or a history Redis lost, gets the snapshot first and `recovered: false`.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createClient } from '@redis/client';
 import type { GroupPosition } from 'hubwire';
 import type { CampaignDetails, CampaignRecovery, CampaignSnapshot } from '../../apps/server/src/modules/campaigns/model.js';
-import { createCampaignsModule, type CampaignsModule } from '../../apps/server/src/modules/campaigns/index.js';
-import { startTestApp, type TestApp } from '../server/support.js';
 import { CampaignView, withoutTimestamp, type CampaignMessage } from '../server-modules/campaign-view.js';
 import { until, within } from '../support/wait.js';
-import { dropPrefix } from './campaigns-support.js';
+import { campaignNodes, type CampaignNode } from './campaigns-support.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
-interface Node {
-  readonly app: TestApp;
-  readonly campaigns: CampaignsModule;
-}
+type Node = CampaignNode;
 
-const prefixes = new Set<string>();
-let running: Node[] = [];
-
-afterEach(async () => {
-  for (const node of running) await node.app.stop();
-  running = [];
-});
-after(async () => {
-  for (const prefix of prefixes) await dropPrefix(REDIS_URL, prefix);
-});
+const startNodes = campaignNodes(REDIS_URL);
 
 /** Two nodes of a new cluster, runs stepped by the test. */
 async function twoNodes(history?: { maxCount: number }): Promise<{ a: Node; b: Node; prefix: string }> {
-  const prefix = `hubwire-test-${randomUUID()}`;
-  prefixes.add(prefix);
-  const started: Node[] = [];
-  for (let i = 0; i < 2; i++) {
-    const campaigns = createCampaignsModule({ autoRun: false, history });
-    const app = await startTestApp({ REDIS_URL, REDIS_PREFIX: prefix }, { modules: [campaigns] });
-    const node = { app, campaigns };
-    started.push(node);
-    running.push(node);
-  }
-  return { a: started[0]!, b: started[1]!, prefix };
+  const { nodes, prefix } = await startNodes(2, { autoRun: false, history });
+  return { a: nodes[0]!, b: nodes[1]!, prefix };
 }
 
 /** An official client on `node` logging campaign events (and their trailing arguments) in arrival order. */

@@ -4,10 +4,14 @@
  * @module
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, afterEach } from 'node:test';
 import { createClient } from '@redis/client';
+import { createCampaignsModule, type CampaignsModule, type CampaignsModuleOptions } from '../../apps/server/src/modules/campaigns/index.js';
 import type { ArtifactUpdate, CancellationAcknowledgement, OrchestrationEvent } from '../../apps/server/src/modules/campaigns/model.js';
 import type { CampaignPublisher } from '../../apps/server/src/modules/campaigns/publishing.js';
 import type { CampaignMessage } from '../../apps/server/src/modules/campaigns/run.js';
+import { startTestApp, type TestApp } from '../server/support.js';
 import { within } from '../support/wait.js';
 
 export type Numbered = OrchestrationEvent | ArtifactUpdate;
@@ -64,4 +68,39 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
   } finally {
     client.destroy();
   }
+}
+
+/** One in-process server app of a campaigns cluster test, and its campaigns module. */
+export interface CampaignNode {
+  readonly app: TestApp;
+  readonly campaigns: CampaignsModule;
+}
+
+/**
+ * Starts in-process app nodes on a fresh Redis prefix per call: `start(count, module, env)`.
+ * The calling file's nodes are stopped after each test and their keys dropped after the file.
+ */
+export function campaignNodes(redisUrl: string): (count: number, module?: CampaignsModuleOptions, env?: Record<string, string>) => Promise<{ nodes: CampaignNode[]; prefix: string }> {
+  const prefixes = new Set<string>();
+  let running: CampaignNode[] = [];
+  afterEach(async () => {
+    for (const node of running) await node.app.stop();
+    running = [];
+  });
+  after(async () => {
+    for (const prefix of prefixes) await dropPrefix(redisUrl, prefix);
+  });
+  return async (count, module = {}, env = {}) => {
+    const prefix = `hubwire-test-${randomUUID()}`;
+    prefixes.add(prefix);
+    const nodes: CampaignNode[] = [];
+    for (let i = 0; i < count; i++) {
+      const campaigns = createCampaignsModule(module);
+      const app = await startTestApp({ REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ...env }, { modules: [campaigns] });
+      const node = { app, campaigns };
+      nodes.push(node);
+      running.push(node);
+    }
+    return { nodes, prefix };
+  };
 }
