@@ -30,6 +30,12 @@ export class PositionedMessage extends SerializedMessage {
   readonly #written = new Map<HubProtocol, Buffer>();
   /** The parsed invocation without its position; null once parsing failed. */
   #parsed: InvocationMessage | null | undefined;
+  /**
+   * The invocation as the publisher gave it, when this node published it: nothing is parsed back
+   * then. Its arguments are read again when a protocol is first written (as a send's are), so a
+   * caller must not change them after the send.
+   */
+  readonly #published: InvocationMessage | undefined;
   /** The key of a keep-latest policy, computed at most once per node. */
   #key: string | undefined;
 
@@ -38,10 +44,13 @@ export class PositionedMessage extends SerializedMessage {
     /** The entry's position, or undefined when members get the message without it. */
     readonly position: GroupPosition | undefined,
     known: readonly HubProtocol[],
+    published?: InvocationMessage,
   ) {
     super(undefined as unknown as InvocationMessage);
     this.#bytes = bytes;
     this.#known = known;
+    this.#published = published;
+    if (published !== undefined) this.#parsed = published;
   }
 
   override get(protocol: HubProtocol): Buffer {
@@ -52,7 +61,7 @@ export class PositionedMessage extends SerializedMessage {
     if (this.position === undefined && own !== undefined) {
       bytes = own;
     } else {
-      const message = own === undefined ? this.invocation() : parseInvocation(protocol, own);
+      const message = this.#published ?? (own === undefined ? this.invocation() : parseInvocation(protocol, own));
       if (message === null) {
         throw new HubwireError('HUB_ERR_BACKPLANE', `A recoverable group message could not be read to write it in '${protocol.name}'.`);
       }

@@ -90,7 +90,8 @@ export class RecoverableGroups implements GroupRecovery {
     if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 1)) {
       throw new HubwireError('HUB_ERR_RECOVERY', `publish(): offset must be an integer of at least 1; got ${String(offset)}.`);
     }
-    const entryMessages = messages.map((message) => this.#serialize(message));
+    const invocations = messages.map((message) => toInvocation(message));
+    const entryMessages = invocations.map((invocation) => this.#serialize(invocation));
     const payload = encodeEntry({ messages: entryMessages, except });
     let appended: AppendResult;
     try {
@@ -99,6 +100,8 @@ export class RecoverableGroups implements GroupRecovery {
       throw backplaneError(`Appending to the history of '${group}' failed`, error);
     }
     if (appended.kind === 'duplicate') return { position: appended.position, duplicate: true };
+    // This node's members get the entry from the invocations it has, not from its bytes parsed back.
+    this.#remember(group, appended.position, entryMessages, invocations, except);
     if (!this.#host.appendsComeBack) this.receive(group, appended.position.epoch, { offset: appended.position.offset, payload });
     return { position: appended.position, duplicate: false };
   }
@@ -220,11 +223,7 @@ export class RecoverableGroups implements GroupRecovery {
     return spec;
   }
 
-  #serialize(message: PublishedMessage): EntryMessage {
-    if (message === null || typeof message !== 'object' || typeof message.target !== 'string' || !Array.isArray(message.arguments)) {
-      throw new HubwireError('HUB_ERR_RECOVERY', 'publish(): each message needs a string target and an arguments array.');
-    }
-    const invocation: InvocationMessage = { type: MessageType.Invocation, target: message.target, arguments: message.arguments };
+  #serialize(invocation: InvocationMessage): EntryMessage {
     const bytes = new Map<string, Buffer>();
     for (const protocol of this.#host.protocols) {
       const written = serialize(protocol, invocation);
@@ -367,6 +366,24 @@ export class RecoverableGroups implements GroupRecovery {
     return delivered;
   }
 
+  /**
+   * Puts an entry this node published among the recent ones (unless it was heard already), built
+   * from its invocations, so delivering or replaying it here parses nothing back.
+   */
+  #remember(group: string, position: StreamPosition, messages: readonly EntryMessage[], invocations: readonly InvocationMessage[], except: readonly string[]): void {
+    const state = this.#groups.get(group);
+    if (state === undefined || state.recent.get(position.offset)?.epoch === position.epoch) return;
+    const positioned = state.spec.positionArgument ? { group, ...position } : undefined;
+    state.recent.delete(position.offset);
+    state.recent.set(position.offset, {
+      epoch: position.epoch,
+      offset: position.offset,
+      messages: messages.map((message, i) => new PositionedMessage(message.bytes, positioned, this.#host.protocols, invocations[i])),
+      except: except.length === 0 ? undefined : new Set(except),
+    });
+    if (state.recent.size > RECENT_ENTRIES) state.recent.delete(state.recent.keys().next().value!);
+  }
+
   /** Decodes an entry and positions its messages (once for every member of this node). */
   #decode(group: string, epoch: string, offset: number, payload: Buffer, spec: ResolvedGroupSpec): DeliveredEntry | undefined {
     let decoded;
@@ -384,6 +401,13 @@ export class RecoverableGroups implements GroupRecovery {
       except: decoded.except.length === 0 ? undefined : new Set(decoded.except),
     };
   }
+}
+
+function toInvocation(message: PublishedMessage): InvocationMessage {
+  if (message === null || typeof message !== 'object' || typeof message.target !== 'string' || !Array.isArray(message.arguments)) {
+    throw new HubwireError('HUB_ERR_RECOVERY', 'publish(): each message needs a string target and an arguments array.');
+  }
+  return { type: MessageType.Invocation, target: message.target, arguments: message.arguments };
 }
 
 function backplaneError(what: string, error: unknown): HubwireError {
