@@ -325,6 +325,8 @@ export function recoverySuite(harness: RecoveryHarness): void {
       const b = await member(node!, 'b', 'feed:1');
       const c = await member(node!, 'c', 'feed:1');
       await send(node!, 'feed:1', 'm', 1);
+      // On Redis a send resolves once appended; its delivery comes back on the channel after.
+      await Promise.all([a.received('m', 1), b.received('m', 1), c.received('m', 1)]);
       await node!.manager.removeFromGroup('a', 'feed:1');
       await node!.manager.onDisconnected(b);
       await send(node!, 'feed:1', 'm', 2);
