@@ -135,6 +135,64 @@ export const accessKeys: Parser = {
   },
 };
 
+/** Names of hubs served without hub code: letters, digits and `_`, starting with a letter. */
+export const hubNames: Parser = {
+  accepts: 'a list of hub names of letters, digits and _ starting with a letter (comma-separated in the environment)',
+  fromEnv: (raw) => hubNames.fromFile(commaList(raw)),
+  fromFile(value) {
+    if (!Array.isArray(value) || !value.every((name) => typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,127}$/.test(name))) throw new Invalid(hubNames.accepts);
+    const lower = value.map((name: string) => name.toLowerCase());
+    if (new Set(lower).size !== lower.length) throw new Invalid(`${hubNames.accepts}, each once (names are case-insensitive)`);
+    return value as string[];
+  },
+};
+
+/**
+ * Upstream settings as Azure SignalR orders them: a list of `{ urlTemplate, hubPattern?,
+ * categoryPattern?, eventPattern? }` (the first whose patterns match an event gets it). The
+ * environment takes that list as JSON, or one URL template alone (every event goes there).
+ * A template is an http(s) URL that may hold `{hub}`, `{category}` and `{event}`; a pattern is
+ * `*`, a name, or a comma-separated list of names.
+ */
+export const upstreams: Parser = {
+  accepts: 'an http(s) URL template with {hub}, {category}, {event}, or a JSON list of {"urlTemplate", "hubPattern", "categoryPattern", "eventPattern"}',
+  fromEnv(raw) {
+    const trimmed = raw.trim();
+    if (!trimmed.startsWith('[')) return upstreams.fromFile([{ urlTemplate: trimmed }]);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new Invalid(upstreams.accepts);
+    }
+    return upstreams.fromFile(parsed);
+  },
+  fromFile(value) {
+    if (!Array.isArray(value)) throw new Invalid(upstreams.accepts);
+    return value.map((item: unknown) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Invalid(upstreams.accepts);
+      const { urlTemplate, hubPattern = '*', categoryPattern = '*', eventPattern = '*', ...rest } = item as Record<string, unknown>;
+      if (Object.keys(rest).length > 0) throw new Invalid(upstreams.accepts);
+      if (typeof urlTemplate !== 'string' || !isUrlTemplate(urlTemplate)) throw new Invalid(upstreams.accepts);
+      for (const pattern of [hubPattern, categoryPattern, eventPattern]) {
+        if (typeof pattern !== 'string' || !/^\s*(\*|[^,\s]+(\s*,\s*[^,\s]+)*)\s*$/.test(pattern)) throw new Invalid(upstreams.accepts);
+      }
+      return { urlTemplate, hubPattern, categoryPattern, eventPattern };
+    });
+  },
+};
+
+/** An http(s) URL once its `{hub}`, `{category}` and `{event}` are filled in. */
+function isUrlTemplate(template: string): boolean {
+  const filled = template.replace(/\{(hub|category|event)\}/g, 'x');
+  if (/[{}]/.test(filled)) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(filled).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function isProxy(entry: string): boolean {
   if (entry === 'loopback') return true;
   const [address, prefix, ...rest] = entry.split('/');

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { accessKeys, boolean, httpUrl, integer, Invalid, oneOf, origins, proxies, redisUrl, text, type Parser } from './config-parsers.js';
+import { accessKeys, boolean, httpUrl, hubNames, integer, Invalid, oneOf, origins, proxies, redisUrl, text, upstreams, type Parser } from './config-parsers.js';
 
 /** Everything the server process needs to start. */
 export interface ServerConfig {
@@ -130,8 +130,37 @@ export interface ServerConfig {
      */
     readonly accessKeys: readonly string[];
   };
+  /**
+   * Azure SignalR's serverless mode and upstream (issue 11): hubs without hub code, whose
+   * clients' invocations and connection events are POSTed to the upstream, and lifecycle
+   * webhooks for every hub.
+   */
+  readonly serverless: {
+    /** Hub names served without code, at `/client/?hub={name}` and `/hubs/{name}`. */
+    readonly hubs: readonly string[];
+    /** Where events go: the first item whose patterns match (empty: nowhere). */
+    readonly upstreams: readonly UpstreamSetting[];
+    /** Attempts of a webhook delivery before it is dead-lettered (the first one included). */
+    readonly webhookMaxAttempts: number;
+    /** How long one upstream request may take (ms). */
+    readonly upstreamTimeoutMs: number;
+    /** Webhook deliveries this process holds waiting; past it a new one is dead-lettered at once. */
+    readonly webhookQueueLimit: number;
+  };
   /** Where the values came from (for the start-up log). */
   readonly source: ConfigSource;
+}
+
+/** One upstream item, as Azure SignalR's upstream settings hold it. */
+export interface UpstreamSetting {
+  /** An http(s) URL that may hold `{hub}`, `{category}` and `{event}`. */
+  readonly urlTemplate: string;
+  /** `*`, a hub name, or names separated by commas (case-insensitive). */
+  readonly hubPattern: string;
+  /** `*`, `connections`, `messages`, `groups`, or several separated by commas. */
+  readonly categoryPattern: string;
+  /** `*`, an event (`connected`, a method name, …), or several separated by commas. */
+  readonly eventPattern: string;
 }
 
 /** Where a configuration came from. */
@@ -243,6 +272,17 @@ export const SETTINGS: readonly Setting[] = [
     parser: accessKeys,
     description: 'access keys of the Azure SignalR-compatible data-plane API, comma-separated, two while rotating (demo mode: a built-in one; none: refused)',
   },
+  { key: 'serverless.hubs', env: 'SERVERLESS_HUBS', default: [], parser: hubNames, description: 'hubs served without hub code (Azure serverless mode), comma-separated' },
+  {
+    key: 'serverless.upstreams',
+    env: 'UPSTREAM',
+    default: [],
+    parser: upstreams,
+    description: 'upstream URL template, or a JSON list of Azure upstream items: where invocations of serverless hubs and connection and group events go',
+  },
+  { key: 'serverless.webhookMaxAttempts', env: 'WEBHOOK_MAX_ATTEMPTS', default: 5, parser: integer(1, 20), description: 'attempts of a webhook delivery before it is dead-lettered' },
+  { key: 'serverless.upstreamTimeoutMs', env: 'UPSTREAM_TIMEOUT_MS', default: 10_000, parser: integer(100, MAX_DELAY), description: 'how long one upstream request may take (ms)' },
+  { key: 'serverless.webhookQueueLimit', env: 'WEBHOOK_QUEUE_LIMIT', default: 10_000, parser: integer(1, 1_000_000), description: 'webhook deliveries held waiting before new ones are dead-lettered' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', default: 5000, parser: integer(0, 10 * 60 * 1000), description: 'how long shutdown waits for in-flight invocations, then for clients' },
 ];
 
@@ -344,7 +384,8 @@ function readConfigFile(path: string, read: (path: string) => string): Map<strin
   return flat;
 }
 
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'REDIS_URL', 'METRICS_TOKEN', 'ACCESS_KEYS']);
+// UPSTREAM: a template may carry a function key (`?code=…`), as Azure Functions URLs do.
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'REDIS_URL', 'METRICS_TOKEN', 'ACCESS_KEYS', 'UPSTREAM']);
 
 function parseWith(setting: Setting, parse: () => unknown, subject: string, shown: string): unknown {
   try {
