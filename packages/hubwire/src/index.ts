@@ -33,6 +33,8 @@ export { UploadStreamError } from './hubs/upload-stream.js';
 export { createJwtAuthenticator } from './auth/jwt-authenticator.js';
 export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
 export { bearerToken } from './auth/bearer-token.js';
+export { clientAccessToken, serviceNegotiation, clientUrl, AZURE_USER_ID_CLAIM, NAME_ID_CLAIM, DEFAULT_CLIENT_TOKEN_LIFETIME_SECONDS } from './auth/service-tokens.js';
+export type { ClientAccessTokenOptions, ServiceNegotiationOptions, ServiceNegotiation } from './auth/service-tokens.js';
 export { authorize } from './auth/authorization.js';
 export type { AuthorizationRequirement, AuthorizationOutcome } from './auth/authorization.js';
 export type { HubCallerContext } from './hubs/hub-caller-context.js';
