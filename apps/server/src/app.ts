@@ -27,6 +27,7 @@ import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js'
 import { createLogger } from './logging.js';
 import { createDataPlane, registerDataPlaneRoutes } from './modules/data-plane/index.js';
 import { modules as defaultModules } from './modules/index.js';
+import { checkServerlessHubNames, routeClientEndpoint } from './modules/serverless/index.js';
 import { startObservability } from './observability/index.js';
 import { registerOpenApiRoute } from './rest/openapi.js';
 import { sendError } from './rest/respond.js';
@@ -74,6 +75,8 @@ export interface App {
 /** Starts the server described by `config`. Throws ConfigError for a configuration it cannot use. */
 export async function startApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
   validateConfig(config);
+  // Before anything is opened: a serverless hub named like a code hub is a configuration error.
+  checkServerlessHubNames(config.serverless.hubs);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
@@ -117,6 +120,11 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   };
   // One node:http server: Hubwire takes its hubs' requests and upgrades, Fastify (the router) the rest.
   const http = createServer(serverOptions, (req, res) => {
+    // Azure's client URL (/client/?hub=…, /client/negotiate?hub=…) names a hub; Hubwire sees its path.
+    if (routeClientEndpoint(req, hubPaths()) === 'not-found') {
+      sendError(res, 404, 'No hub of that name is served here.');
+      return;
+    }
     if (state !== 'ready' && isNegotiate(req, hubPaths())) {
       sendError(res, 503, 'The server is shutting down.', {}, { 'Retry-After': '1' });
       return;
@@ -125,6 +133,10 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     observability.requests.run(req, res, () => router.handle(req, res));
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (routeClientEndpoint(req, hubPaths()) === 'not-found') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (state !== 'ready') {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
