@@ -62,6 +62,7 @@ export {
   CONNECTION_DURATION_BUCKETS,
   TransportAttribute,
   UNKNOWN_METHOD,
+  FALLBACK_METHOD,
   InvocationErrorCode,
   prometheusName,
   prometheusLabel,

@@ -14,6 +14,7 @@ import type { AuthorizationRequirement } from './auth/authorization.js';
 import type { CorsOptions } from './http/cors.js';
 import { HubRouter } from './http/hub-router.js';
 import { httpServerOptions, type HttpServerLimits } from './http/server-options.js';
+import type { FallbackMethod } from './hubs/fallback-method.js';
 import { HubEndpoint } from './hubs/hub-endpoint.js';
 import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
@@ -137,6 +138,28 @@ export interface MapHubOptions<H extends Hub<any>> extends HubOptions {
    * ```
    */
   recovery?: RecoveryOptions;
+  /**
+   * Serves Invocations (blocking or fire-and-forget) of methods the hub class does not declare:
+   * it gets the target as the client sent it and all the arguments, on a hub instance bound like
+   * any method's (`this.context`, `this.clients`, `this.groups`, `this.invocation`), through the
+   * hub filters (`methodName` is the target), and its outcome is answered as a method's: a result
+   * (awaited when a promise) in the Completion, a throw as ASP.NET's error text. A declared
+   * method always wins; a `stream()` or an invocation with upload streams of an unknown name is
+   * still refused. Metrics and spans name every such call `(fallback)` (`FALLBACK_METHOD`), so
+   * names chosen by clients never become label values.
+   *
+   * @example
+   * ```ts
+   * class ServerlessHub extends Hub {}
+   * hubwire.mapHub('/hubs/chat', ServerlessHub, {
+   *   async fallbackMethod(method, args) {
+   *     return forwardUpstream(this.context.connectionId, method, args);
+   *   },
+   * });
+   * // connection.invoke('SendMessage', 'hi') resolves with what forwardUpstream returned.
+   * ```
+   */
+  fallbackMethod?: (this: H, method: string, args: unknown[]) => unknown;
 }
 
 /** The client interface of a hub class. */
@@ -196,7 +219,10 @@ export class HubServer {
    */
   mapHub<H extends Hub<any>>(path: string, hubClass: HubClass<H>, options: MapHubOptions<H> = {}): this {
     if (!path.startsWith('/')) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub path must start with '/'; got '${path}'.`);
-    const { create, authorizeMethods, streamingMethods, optionalParameters, recovery, ...hubOptions } = options;
+    const { create, authorizeMethods, streamingMethods, optionalParameters, recovery, fallbackMethod, ...hubOptions } = options;
+    if (fallbackMethod !== undefined && typeof fallbackMethod !== 'function') {
+      throw new HubwireError('HUB_ERR_INVALID_OPTION', `mapHub('${path}'): fallbackMethod must be a function.`);
+    }
     // Filters add up: the server's run first, then the hub's (ASP.NET's order).
     const filters = [...(this.#options.filters ?? []), ...(hubOptions.filters ?? [])];
     const resolved = resolveHubOptions(this.#options, hubOptions, { filters });
@@ -219,6 +245,7 @@ export class HubServer {
       authorizeMethods,
       streamingMethods,
       optionalParameters,
+      fallbackMethod: fallbackMethod as FallbackMethod | undefined,
       lifetime: mapped?.[0]!.lifetime ?? this.#lifetimeManager(path, hubClass, protocols, recovery),
       clock: this.#clock,
       logger: this.#logger,

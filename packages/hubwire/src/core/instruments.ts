@@ -195,6 +195,12 @@ export const TransportAttribute = {
 /** The `method` label for an invocation of a method the hub does not have (so the label stays bounded). */
 export const UNKNOWN_METHOD = 'unknown';
 
+/**
+ * The `method` label (and span method) of every call a hub's `fallbackMethod` serves: the names
+ * clients send are theirs to choose, so they never become label values or span names.
+ */
+export const FALLBACK_METHOD = '(fallback)';
+
 /** The `code` label of an invocation error: the code of a HubwireError the method threw, or one of these. */
 export const InvocationErrorCode = {
   /** The method threw a HubError (its message reached the client). */

@@ -5,13 +5,14 @@
  */
 import { authorize, type AuthorizationRequirement } from '../auth/authorization.js';
 import { HubError, HubwireError } from '../core/errors.js';
-import { InvocationErrorCode, UNKNOWN_METHOD } from '../core/instruments.js';
+import { FALLBACK_METHOD, InvocationErrorCode, UNKNOWN_METHOD } from '../core/instruments.js';
 import type { Logger } from '../core/logger.js';
 import { labelsWith, type MetricLabels, type Metrics } from '../core/metrics.js';
 import { HubTracer, type TracedCall } from '../core/tracing.js';
 import type { Presence } from '../lifetime/presence.js';
 import { MessageType, type HubMessage, type InvocationMessage, type StreamInvocationMessage } from '../protocol/messages.js';
 import * as texts from './error-messages.js';
+import { fallbackHubMethod, isFallback, type FallbackMethod } from './fallback-method.js';
 import type { GroupManager } from './group-manager.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
@@ -57,6 +58,8 @@ export interface HubDispatcherInit {
   /** The hub class's name, for span names and `rpc.service`; default: the hub path. */
   readonly hubName?: string;
   readonly methods: ReadonlyMap<string, HubMethod>;
+  /** Runs Invocations of methods not in `methods` (mapHub's `fallbackMethod`). */
+  readonly fallback?: FallbackMethod | undefined;
   readonly createHub: () => Hub<unknown>;
   /** Whether the hub class overrides the lifecycle hooks (when neither it nor a filter does, they are skipped). */
   readonly hooks: { readonly onConnected: boolean; readonly onDisconnected: boolean };
@@ -119,6 +122,8 @@ export class HubDispatcher {
   /** `{ hub, method }` per method (by lower-cased name), and for names the hub does not have. */
   readonly #methodLabels = new Map<string, MethodLabels>();
   readonly #unknownLabels: MethodLabels;
+  /** One label for every call the fallback serves, whatever name the client sent. */
+  readonly #fallbackLabels: MethodLabels;
   /** Durations are measured only when the metrics take histograms. */
   readonly #timed: boolean;
   readonly #tracer: HubTracer;
@@ -130,14 +135,17 @@ export class HubDispatcher {
     this.#runsOnDisconnected = init.hooks.onDisconnected || init.filters.some((filter) => filter.onDisconnected !== undefined);
     for (const [key, method] of init.methods) this.#methodLabels.set(key, labelsWith(init.labels, 'method', method.name));
     this.#unknownLabels = labelsWith(init.labels, 'method', UNKNOWN_METHOD);
+    this.#fallbackLabels = labelsWith(init.labels, 'method', FALLBACK_METHOD);
     this.#timed = init.metrics.record !== undefined;
-    this.#tracer = new HubTracer(init.hubName || init.hubPath, [...init.methods.values()].map((method) => method.name));
+    const traced = [...init.methods.values()].map((method) => method.name);
+    this.#tracer = new HubTracer(init.hubName || init.hubPath, init.fallback === undefined ? traced : [...traced, FALLBACK_METHOD]);
     // Filters are composed once here, not per call.
     const { filters } = init;
     // The innermost step: the hub method itself, looked up by the context's method name so a
     // filter may hand `next` a context object of its own.
     const callMethod: InvokeStep = async (context) => {
       const method = init.methods.get(context.methodName.toLowerCase());
+      if (method === undefined && init.fallback !== undefined) return init.fallback.call(context.hub, context.methodName, context.arguments);
       if (method === undefined) throw new Error(`Hub method '${context.methodName}' does not exist.`);
       return method.fn.apply(context.hub, context.arguments);
     };
@@ -319,8 +327,12 @@ export class HubDispatcher {
 
   async #invokeFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
     const key = message.target.toLowerCase();
-    const method = this.#init.methods.get(key);
-    const labels = method === undefined ? this.#unknownLabels : this.#methodLabels.get(key)!;
+    const declared = this.#init.methods.get(key);
+    // Only a plain Invocation falls back: a stream or an upload needs a declared method's shape.
+    const { fallback } = this.#init;
+    const fallsBack = declared === undefined && fallback !== undefined && message.type === MessageType.Invocation && (message.streamIds === undefined || message.streamIds.length === 0);
+    const method = fallsBack ? fallbackHubMethod(fallback, message.target, message.arguments.length) : declared;
+    const labels = method === undefined ? this.#unknownLabels : fallsBack ? this.#fallbackLabels : this.#methodLabels.get(key)!;
     this.#init.metrics.increment('invocations', labels);
     if (method === undefined) return this.#fail(target, message.invocationId, texts.methodDoesNotExist(message.target), labels, InvocationErrorCode.unknownMethod);
     if (!this.#timed) return this.#runFull(target, message, method, labels, releaseSlot);
@@ -375,7 +387,7 @@ export class HubDispatcher {
     }
     // The span covers what ASP.NET's does: the method (through the filters) and its stream, once
     // the call has been checked and authorized.
-    const call = this.#tracer.invocation(key, message.headers);
+    const call = this.#tracer.invocation(isFallback(method) ? FALLBACK_METHOD.toLowerCase() : key, message.headers);
     if (call === undefined) return this.#execute(target, message, method, labels, releaseSlot, args, cancellation, undefined);
     return call.run(() => this.#execute(target, message, method, labels, releaseSlot, args, cancellation, call));
   }

@@ -18,6 +18,7 @@ import { createHubClients } from './hub-clients.js';
 import { HubConnection, type HubConnectionHost } from './hub-connection.js';
 import type { HubContext } from './hub-context.js';
 import { HubDispatcher } from './hub-dispatcher.js';
+import type { FallbackMethod } from './fallback-method.js';
 import { HubMeter } from './hub-meter.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import { Hub, type HubClass } from './hub.js';
@@ -37,6 +38,8 @@ export interface HubEndpointInit {
   readonly streamingMethods?: readonly string[];
   /** Trailing parameters each method may be invoked without (mapHub's `optionalParameters`). */
   readonly optionalParameters?: Readonly<Record<string, number | undefined>>;
+  /** Runs invocations of methods the class does not declare (mapHub's `fallbackMethod`). */
+  readonly fallbackMethod?: FallbackMethod | undefined;
   readonly lifetime: HubLifetimeManager;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -89,6 +92,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
         onDisconnected: init.hubClass.prototype.onDisconnected !== Hub.prototype.onDisconnected,
       },
       methods,
+      fallback: init.fallbackMethod,
       createHub: init.createHub,
       groups: this.groups,
       presence: init.lifetime.presence,
