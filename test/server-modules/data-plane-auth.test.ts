@@ -88,13 +88,28 @@ describe('data-plane authentication', () => {
   test('api-version: missing and unknown are 400 in Azure shape; 2024-12-01 works; a 2024-12-01 operation refuses 2022-06-01', async () => {
     const missing = await node.call('/api/hubs/chat/:send?api-version=', (hub) => sendToHub(hub, hello));
     assert.equal(missing.status, 400);
-    assert.deepEqual(missing.body, { code: 'ApiVersionUnspecified', message: 'An API version is required, but was not specified.', target: 'api-version' });
+    // Azure's ServiceResponse and ErrorDetail fields in one body.
+    assert.deepEqual(missing.body, {
+      code: 'ApiVersionUnspecified',
+      level: 'Error',
+      scope: 'Request',
+      errorKind: 'Invalid',
+      message: 'An API version is required, but was not specified.',
+      isSuccess: false,
+      statusCode: 400,
+      target: 'api-version',
+    });
     assert.equal(missing.headers?.['x-ms-error-code'], 'ApiVersionUnspecified');
     const unknown = await node.call('/api/hubs/chat/:send?api-version=2021-01-01', (hub) => sendToHub(hub, hello));
     assert.equal(unknown.status, 400);
     assert.deepEqual(unknown.body, {
       code: 'UnsupportedApiVersion',
+      level: 'Error',
+      scope: 'Request',
+      errorKind: 'Invalid',
       message: "The HTTP resource that matches the request URI '/api/hubs/chat/:send' does not support the API version '2021-01-01'.",
+      isSuccess: false,
+      statusCode: 400,
       target: 'api-version',
     });
     assert.equal((await node.call('/api/hubs/chat/:send?api-version=2024-12-01', (hub) => sendToHub(hub, hello))).status, 202);
@@ -112,7 +127,7 @@ describe('data-plane authentication', () => {
     assert.equal(resolveHubPath(['/hubs/acme_chat'], 'chat', 'acme'), '/hubs/acme_chat');
     const unknown = await node.call('/api/hubs/nope/:send', (hub) => sendToHub(hub, hello), { hub: 'nope' });
     assert.equal(unknown.status, 404);
-    assert.deepEqual(unknown.body, { code: 'Error.Hub.NotExisted', level: 'Error', scope: 'Request', errorKind: 'NotExisted', message: "No hub named 'nope' is served here.", isSuccess: false });
+    assert.deepEqual(unknown.body, { code: 'Error.Hub.NotExisted', level: 'Error', scope: 'Request', errorKind: 'NotExisted', message: "No hub named 'nope' is served here.", isSuccess: false, statusCode: 404 });
     const malformed = await node.call('/api/hubs/9x/:send', (hub) => sendToHub(hub, hello), { hub: '9x' });
     assert.equal(malformed.status, 400);
     assert.equal((malformed.body as { target: string }).target, 'hub');

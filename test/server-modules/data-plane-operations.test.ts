@@ -71,7 +71,10 @@ describe('data-plane operations on one node', () => {
   test('a bad payload or group name is 400 InvalidArgument naming the field; nothing is sent', async () => {
     const jane = await client('jane');
     const noTarget = await call('', (hub) => sendToHub(hub, { arguments: [1] }));
-    assert.deepEqual([noTarget.status, noTarget.body], [400, { code: 'InvalidArgument', message: 'The payload needs a non-empty string "target" (the client method).', target: 'payload.target' }]);
+    assert.deepEqual([noTarget.status, noTarget.body], [
+      400,
+      { code: 'InvalidArgument', level: 'Error', scope: 'Request', errorKind: 'Invalid', message: 'The payload needs a non-empty string "target" (the client method).', isSuccess: false, statusCode: 400, target: 'payload.target' },
+    ]);
     assert.equal((await call('', (hub) => sendToHub(hub, { target: 'news', arguments: 'x' }))).status, 400);
     assert.equal(((await call('', (hub) => sendToGroup(hub, '   ', message('x')))).body as { target: string }).target, 'group');
     assert.equal(((await call('', (hub) => sendToGroup(hub, 'g'.repeat(1025), message('x')))).body as { target: string }).target, 'group');
@@ -102,6 +105,7 @@ describe('data-plane operations on one node', () => {
       errorKind: 'NotExisted',
       message: "Connection 'no-such-connection' does not exist.",
       isSuccess: false,
+      statusCode: 404,
     });
     const remove = await call('', (hub) => removeConnectionFromGroup(hub, group, 'no-such-connection'));
     assert.deepEqual([remove.status, remove.headers?.['x-ms-error-code']], [404, 'Warning.Connection.NotExisted']);

@@ -100,6 +100,8 @@ export interface RouteOptions {
    * APIs with their own error shape (Azure's `{code, message, errorKind}`). Statuses and headers stay.
    */
   readonly errorBody?: (failure: RestFailure) => unknown;
+  /** Headers the errors the HTTP layer answers on this route carry too (Azure's `x-ms-error-code`). */
+  readonly errorHeaders?: (failure: RestFailure) => Readonly<Record<string, string>>;
 }
 
 /** Methods a JSON route answers. A `GET` route does not answer `HEAD` unless one is added. */

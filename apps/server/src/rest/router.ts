@@ -70,6 +70,7 @@ export interface RouteDefinition {
 interface RouteConfig {
   readonly path?: string;
   readonly errorBody?: RouteOptions['errorBody'];
+  readonly errorHeaders?: RouteOptions['errorHeaders'];
 }
 
 const BEARER = 'Bearer';
@@ -132,7 +133,7 @@ export class RestRouter implements RestRoutes {
     // Response schemas are the OpenAPI document's alone (see RouteSchema).
     const { response: _documented, bodyOptional, ...checked } = options.schema ?? {};
     if (checked.body !== undefined && bodyOptional === true) checked.body = { ...checked.body, [OPTIONAL_BODY]: true };
-    const config: RouteConfig = { path, errorBody: options.errorBody };
+    const config: RouteConfig = { path, errorBody: options.errorBody, errorHeaders: options.errorHeaders };
     this.#fastify.route({
       method,
       url: path,
@@ -279,9 +280,9 @@ export class RestRouter implements RestRoutes {
 
   /** Answers a failure with the route's error body (default `{error, field?}`) and `extra` fields. */
   #fail(request: FastifyRequest, reply: FastifyReply, failure: RestFailure, headers: Readonly<Record<string, string>> = {}, extra: Readonly<Record<string, unknown>> = {}): FastifyReply {
-    const errorBody = (request.routeOptions.config as RouteConfig | undefined)?.errorBody;
+    const { errorBody, errorHeaders } = (request.routeOptions.config as RouteConfig | undefined) ?? {};
     const body = errorBody !== undefined ? errorBody(failure) : { error: failure.message, ...(failure.field === undefined ? {} : { field: failure.field }), ...extra };
-    return this.#send(reply, failure.status, body, headers);
+    return this.#send(reply, failure.status, body, errorHeaders === undefined ? headers : { ...headers, ...errorHeaders(failure) });
   }
 
   #onError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -5,7 +5,7 @@
  * the whole list.
  * @module
  */
-import type { CloseTarget, ConnectionDirectory, LocalConnection } from './connection-directory.js';
+import type { CloseTarget, ConnectionDirectory, ConnectionFacts, LocalConnection } from './connection-directory.js';
 import type { NodeMesh } from './node-mesh.js';
 import { DataPlaneError } from './results.js';
 
@@ -40,6 +40,28 @@ export class ClusterConnections {
     if (this.#directory.has(hub, connectionId)) return true;
     const answers = await this.#mesh.ask({ op: 'has', hub, ids: [connectionId] }, (heard) => heard.some((ids) => ids.length > 0));
     return answers.some((ids) => ids.length > 0);
+  }
+
+  /** The protocol and groups of a connection wherever it is; undefined when no node has it. */
+  async describe(hub: string, connectionId: string): Promise<ConnectionFacts | undefined> {
+    const here = this.#directory.facts(hub, connectionId);
+    if (here !== undefined) return here;
+    const answers = await this.#mesh.ask({ op: 'describe', hub, id: connectionId }, (heard) => heard.some((facts) => facts !== null));
+    return answers.find((facts) => facts !== null) ?? undefined;
+  }
+
+  /**
+   * Records that connections joined or left `group` on the nodes that have them (they keep each
+   * connection's groups; see connection-directory.ts). Ids this node has are recorded here and
+   * the others are told; resolves once they answered.
+   */
+  async track(hub: string, connectionIds: readonly string[], group: string, joined: boolean): Promise<void> {
+    const local = new Set(this.#directory.present(hub, connectionIds));
+    this.#directory.noteGroup(hub, [...local], group, joined);
+    const remote = [...new Set(connectionIds)].filter((id) => !local.has(id));
+    for (let start = 0; start < remote.length; start += IDS_PER_QUESTION) {
+      await this.#mesh.ask({ op: 'track', hub, ids: remote.slice(start, start + IDS_PER_QUESTION), group, joined });
+    }
   }
 
   /** Closes connections wherever they are; answers how many were found. */

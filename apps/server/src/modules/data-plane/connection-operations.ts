@@ -14,6 +14,9 @@ import { pageLimits, withNextLink, type ListOptions } from './group-operations.j
 import { DataPlaneError, NO_CONTENT, OK, type DataPlaneResult } from './results.js';
 import { checkExcluded, checkGroup, checkId, checkReason, parsePayload } from './validation.js';
 
+/** The protocols whose results `:invoke` answers without naming the protocol (Azure's rule). */
+const STANDARD_PROTOCOLS: ReadonlySet<string> = new Set(['json', 'messagepack']);
+
 /** What a close may carry. */
 export interface CloseOptions {
   readonly excluded?: readonly string[];
@@ -77,7 +80,9 @@ export async function closeUserConnections(hub: HubTarget, user: string, options
 
 /**
  * `POST /api/hubs/{hub}/connections/{connectionId}/:invoke` (2024-12-01): invokes the client
- * method of the payload and answers `200 { "result": … }` with what the client returned. A
+ * method of the payload and answers Azure's `ClientInvocationResponse`, `200 { "result": … }`
+ * with what the client returned, plus `"protocol"` (the client's hub protocol) when it is
+ * neither `json` nor `messagepack`, as Azure's swagger says. A
  * missing connection is 404 `Warning.Connection.NotExisted`, a client error 502
  * `ClientInvocationFailed` (its text as the message), no answer within the timeout 504.
  *
@@ -91,9 +96,12 @@ export async function invokeConnection(hub: HubTarget, connectionId: string, bod
   const payload = parsePayload(body);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), hub.invokeTimeoutMs);
+  // Asked beside the invocation, so a connection on another node costs no extra round trip.
+  const facts = hub.connections.describe(hub.path, id).catch(() => undefined);
   try {
     const result = await hub.context.clients.client(id).invoke(payload.target, ...payload.arguments, timeout.signal);
-    return { status: 200, body: { result: result ?? null } };
+    const protocol = (await facts)?.protocol;
+    return { status: 200, body: { result: result ?? null, ...(protocol === undefined || STANDARD_PROTOCOLS.has(protocol) ? {} : { protocol }) } };
   } catch (error) {
     if (timeout.signal.aborted) throw new DataPlaneError('ClientInvocationTimeout', `The client did not answer within ${hub.invokeTimeoutMs} ms.`);
     if (error instanceof HubError) throw new DataPlaneError('ClientInvocationFailed', error.message);

@@ -103,6 +103,13 @@ export class DataPlane {
         ...(meshTimeoutMs === undefined ? {} : { timeoutMs: meshTimeoutMs }),
       });
       this.#connections = new ClusterConnections(this.#directory, this.#mesh);
+      const connections = this.#connections;
+      // A hub method's group change on a connection of another node: that node keeps its groups.
+      this.#directory.onRemoteGroupChange = (hub, connectionId, group, joined) => {
+        connections.track(hub, [connectionId], group, joined).catch((error: unknown) => {
+          logger?.warn({ hub, err: { message: (error as Error).message } }, "could not tell another node of a connection's group change");
+        });
+      };
     }
   }
 
@@ -131,6 +138,8 @@ export class DataPlane {
         idempotency: this.#idempotency,
         requestUrl: request.url,
         invokeTimeoutMs: this.#options.invokeTimeoutMs ?? 10_000,
+        accessKey: this.#options.accessKeys[0],
+        now: this.#options.now ?? Date.now,
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
       });
     } catch (error) {

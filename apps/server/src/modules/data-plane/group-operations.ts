@@ -15,6 +15,7 @@ export async function addConnectionToGroup(hub: HubTarget, group: string, connec
   const [name, id] = [checkGroup(group), checkId(connectionId, 'connectionId')];
   if (!(await hub.connections.exists(hub.path, id))) throw new DataPlaneError('Error.Connection.NotExisted', `Connection '${id}' does not exist.`);
   await hub.context.groups.add(id, name);
+  await hub.connections.track(hub.path, [id], name, true);
   return OK;
 }
 
@@ -23,6 +24,26 @@ export async function removeConnectionFromGroup(hub: HubTarget, group: string, c
   const [name, id] = [checkGroup(group), checkId(connectionId, 'connectionId')];
   if (!(await hub.connections.exists(hub.path, id))) throw new DataPlaneError('Warning.Connection.NotExisted', `Connection '${id}' does not exist.`);
   await hub.context.groups.remove(id, name);
+  await hub.connections.track(hub.path, [id], name, false);
+  return OK;
+}
+
+/**
+ * `DELETE /api/hubs/{hub}/connections/{connectionId}/groups`: 200, or 404
+ * `Warning.Connection.NotExisted`. The connection leaves every group its node saw it join (hub
+ * methods, the data plane, its user's groups; see connection-directory.ts), wherever it is.
+ *
+ * @example
+ * ```ts
+ * await removeConnectionFromAllGroups(hub, connectionId); // { status: 200 }
+ * ```
+ */
+export async function removeConnectionFromAllGroups(hub: HubTarget, connectionId: string): Promise<DataPlaneResult> {
+  const id = checkId(connectionId, 'connectionId');
+  const facts = await hub.connections.describe(hub.path, id);
+  if (facts === undefined) throw new DataPlaneError('Warning.Connection.NotExisted', `Connection '${id}' does not exist.`);
+  await Promise.all(facts.groups.map((group) => hub.context.groups.remove(id, group)));
+  await Promise.all(facts.groups.map((group) => hub.connections.track(hub.path, [id], group, false)));
   return OK;
 }
 
@@ -48,8 +69,9 @@ export async function addUserToGroup(hub: HubTarget, user: string, group: string
   // The store first, presence second: a connection that opens meanwhile reads the store after
   // presence has it (connection-directory.ts), so it joins one way or the other.
   if (seconds !== 0) await hub.userGroups.add(hub.path, id, name, seconds);
-  const connections = await hub.context.presence.userConnections(id);
-  await Promise.all(connections.map((connection) => hub.context.groups.add(connection.connectionId, name)));
+  const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
+  await Promise.all(ids.map((connectionId) => hub.context.groups.add(connectionId, name)));
+  await hub.connections.track(hub.path, ids, name, true);
   return OK;
 }
 
@@ -57,8 +79,9 @@ export async function addUserToGroup(hub: HubTarget, user: string, group: string
 export async function removeUserFromGroup(hub: HubTarget, user: string, group: string): Promise<DataPlaneResult> {
   const [id, name] = [checkId(user, 'user'), checkGroup(group)];
   await hub.userGroups.remove(hub.path, id, name);
-  const connections = await hub.context.presence.userConnections(id);
-  await Promise.all(connections.map((connection) => hub.context.groups.remove(connection.connectionId, name)));
+  const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
+  await Promise.all(ids.map((connectionId) => hub.context.groups.remove(connectionId, name)));
+  await hub.connections.track(hub.path, ids, name, false);
   return NO_CONTENT;
 }
 
@@ -71,8 +94,9 @@ export async function removeUserFromAllGroups(hub: HubTarget, user: string): Pro
   const id = checkId(user, 'user');
   const groups = await hub.userGroups.removeAll(hub.path, id);
   if (groups.length > 0) {
-    const connections = await hub.context.presence.userConnections(id);
-    await Promise.all(connections.flatMap((connection) => groups.map((group) => hub.context.groups.remove(connection.connectionId, group))));
+    const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
+    await Promise.all(ids.flatMap((connectionId) => groups.map((group) => hub.context.groups.remove(connectionId, group))));
+    await Promise.all(groups.map((group) => hub.connections.track(hub.path, ids, group, false)));
   }
   return NO_CONTENT;
 }

@@ -22,5 +22,9 @@ export interface HubTarget {
   readonly requestUrl: string;
   /** How long `:invoke` waits for the client's answer. */
   readonly invokeTimeoutMs: number;
+  /** The first access key: what `:generateToken` signs with (never logged). */
+  readonly accessKey: string | undefined;
+  /** The clock of tokens (epoch ms). */
+  readonly now: () => number;
   readonly logger?: Logger;
 }

@@ -20,12 +20,13 @@ export { createDataPlane, DataPlane, type DataPlaneOptions, type DataPlaneReques
 export { API_VERSIONS, checkApiVersion, type ApiVersion } from './api-version.js';
 export { AccessKeys, audienceMatches, type Credential } from './access-keys.js';
 export { resolveHubPath, hubNameOf } from './hub-names.js';
-export { DataPlaneError, FAILURES, type DataPlaneResult, type FailureCode } from './results.js';
+export { DataPlaneError, FAILURES, errorBody, type DataPlaneResult, type FailureCode, type ErrorKind } from './results.js';
 export type { HubTarget } from './hub-target.js';
 export { sendToHub, sendToConnection, sendToGroup, sendToUser, type SendOptions } from './send-operations.js';
 export {
   addConnectionToGroup,
   removeConnectionFromGroup,
+  removeConnectionFromAllGroups,
   groupExists,
   addUserToGroup,
   removeUserFromGroup,
@@ -49,5 +50,6 @@ export {
   type CloseOptions,
 } from './connection-operations.js';
 export { execute, parseCommands, type SignalRCommand } from './execute.js';
+export { generateClientToken, clientAudience, USER_ID_CLAIM, DEFAULT_MINUTES_TO_EXPIRE, type ClientTokenOptions } from './client-tokens.js';
 export { parseFilter, type ConnectionFilter } from './odata-filter.js';
 export { registerDataPlaneRoutes, requestUrl } from './routes.js';

@@ -1,6 +1,7 @@
 /**
  * Questions to the data plane of every other node of a cluster: which of these connections are
- * yours, close these (or all but these), list your connections or users of a hub. Group and user
+ * yours, close these (or all but these), list your connections or users of a hub, what protocol
+ * and groups has this one, these joined or left a group (so the node that has them knows). Group and user
  * audiences need none of this (the backplane and presence span the nodes); a bare connection id
  * does, since presence cannot tell which node has it.
  *
@@ -13,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import type { AppRedisClient, ClusterContext } from '../../cluster/cluster-context.js';
-import type { CloseTarget, ConnectionDirectory, LocalConnection } from './connection-directory.js';
+import type { CloseTarget, ConnectionDirectory, ConnectionFacts, LocalConnection } from './connection-directory.js';
 import { DataPlaneError } from './results.js';
 
 /** A question about one hub's connections on a node. */
@@ -21,7 +22,9 @@ export type MeshQuestion =
   | { readonly op: 'has'; readonly hub: string; readonly ids: readonly string[] }
   | { readonly op: 'close'; readonly hub: string; readonly target: CloseTarget; readonly reason?: string }
   | { readonly op: 'list'; readonly hub: string; readonly after?: string; readonly limit: number }
-  | { readonly op: 'users'; readonly hub: string; readonly after?: string; readonly limit: number };
+  | { readonly op: 'users'; readonly hub: string; readonly after?: string; readonly limit: number }
+  | { readonly op: 'describe'; readonly hub: string; readonly id: string }
+  | { readonly op: 'track'; readonly hub: string; readonly ids: readonly string[]; readonly group: string; readonly joined: boolean };
 
 /** What a node answers to each kind of question. */
 export interface MeshAnswers {
@@ -29,6 +32,9 @@ export interface MeshAnswers {
   readonly close: number;
   readonly list: LocalConnection[];
   readonly users: string[];
+  /** The connection's protocol and groups, or null from a node that does not have it. */
+  readonly describe: ConnectionFacts | null;
+  readonly track: null;
 }
 
 /** The other nodes, as one asks them. */
@@ -53,6 +59,11 @@ export function answerLocally<Q extends MeshQuestion>(directory: ConnectionDirec
         return directory.list(question.hub, question.after, question.limit);
       case 'users':
         return directory.users(question.hub, question.after, question.limit);
+      case 'describe':
+        return directory.facts(question.hub, question.id) ?? null;
+      case 'track':
+        directory.noteGroup(question.hub, question.ids, question.group, question.joined);
+        return null;
     }
   };
   return answer() as MeshAnswers[Q['op']];

@@ -3,11 +3,12 @@
  * and headers. Failures are {@link DataPlaneError}s built from one table ({@link FAILURES}), so
  * every error code the data plane can answer is listed in one place.
  *
- * Two body shapes, as Azure documents them: a `ServiceResponse` (`code`, `level`, `scope`,
- * `errorKind`, `message`, `isSuccess`) for something that does not exist, and an `ErrorDetail`
- * (`code`, `message`, `target`) for everything else. Both carry the code in `x-ms-error-code` too:
- * Azure's management SDK tells an expected 404 (e.g. `Warning.Connection.NotExisted` on a close)
- * from a real failure by that header alone.
+ * One body shape for every error, the union of the two Azure documents: the `ServiceResponse`
+ * its service answers (`code`, `level`, `scope`, `errorKind`, `message`, `isSuccess: false`,
+ * `statusCode`) and the `ErrorDetail` its 2024-12-01 swagger names as the default error body
+ * (`code`, `message`, `target`). A client of either reads the fields it knows; the others are
+ * extra. The code is in `x-ms-error-code` too: Azure's management SDK tells an expected 404
+ * (e.g. `Warning.Connection.NotExisted` on a close) from a real failure by that header alone.
  * @module
  */
 
@@ -22,11 +23,16 @@ export interface DataPlaneResult {
 /** Azure's `ServiceResponse.scope` values. */
 export type ServiceScope = 'Unknown' | 'Request' | 'Connection' | 'User' | 'Group';
 
+/** Azure's `ServiceResponse.errorKind` values. */
+export type ErrorKind = 'Unknown' | 'NotExisted' | 'NotInGroup' | 'Invalid';
+
 interface Failure {
   readonly status: number;
-  /** `service`: a ServiceResponse body (something is missing); `detail`: an ErrorDetail body. */
-  readonly shape: 'service' | 'detail';
+  /** What `errorKind` says; default `Invalid` for a 400, else `Unknown`. */
+  readonly kind?: ErrorKind;
+  /** Default `Request`. */
   readonly scope?: ServiceScope;
+  /** Default `Error`. */
   readonly level?: 'Info' | 'Warning' | 'Error';
   readonly description: string;
 }
@@ -37,21 +43,23 @@ interface Failure {
  * Azure documents only as "Error response".
  */
 export const FAILURES = {
-  'Warning.Connection.NotExisted': { status: 404, shape: 'service', scope: 'Connection', level: 'Warning', description: 'No connection of the hub has that id (an existence check, a close, a removal, an invoke).' },
-  'Error.Connection.NotExisted': { status: 404, shape: 'service', scope: 'Connection', level: 'Error', description: 'A connection to add to a group does not exist.' },
-  'Warning.User.NotExisted': { status: 404, shape: 'service', scope: 'User', level: 'Warning', description: 'The user has no connection to the hub.' },
-  'Warning.Group.NotExisted': { status: 404, shape: 'service', scope: 'Group', level: 'Warning', description: 'The group has no connection.' },
-  'Info.User.NotInGroup': { status: 404, shape: 'service', scope: 'User', level: 'Info', description: 'The user is not in the group (not added through the data plane, or its ttl ran out).' },
-  'Error.Hub.NotExisted': { status: 404, shape: 'service', scope: 'Request', level: 'Error', description: 'No hub of this server has that name (the last segment of its path).' },
-  ApiVersionUnspecified: { status: 400, shape: 'detail', description: 'The request has no api-version query parameter.' },
-  UnsupportedApiVersion: { status: 400, shape: 'detail', description: 'The api-version is not one the operation is served in (2022-06-01, 2024-12-01).' },
-  InvalidArgument: { status: 400, shape: 'detail', description: 'A path, query or body value is invalid; `target` names it.' },
-  Unauthorized: { status: 401, shape: 'detail', description: 'No credential, or one that no configured access key verifies (bad signature, wrong audience, expired).' },
-  IdempotencyKeyReused: { status: 422, shape: 'detail', description: 'An Idempotency-Key came back with another request than the one it was first used with.' },
-  ClientInvocationFailed: { status: 502, shape: 'detail', description: 'The client answered an :invoke with an error (its text is the message).' },
-  ClientInvocationTimeout: { status: 504, shape: 'detail', description: 'The client did not answer an :invoke in time.' },
-  ServiceUnavailable: { status: 503, shape: 'detail', description: "The cluster's Redis cannot be reached (other nodes' connections, user groups and idempotency keys live there)." },
-  InternalServerError: { status: 500, shape: 'detail', description: 'An unexpected failure; the server log has it.' },
+  'Warning.Connection.NotExisted': { status: 404, kind: 'NotExisted', scope: 'Connection', level: 'Warning', description: 'No connection of the hub has that id (an existence check, a close, a removal, an invoke).' },
+  'Error.Connection.NotExisted': { status: 404, kind: 'NotExisted', scope: 'Connection', level: 'Error', description: 'A connection to add to a group does not exist.' },
+  'Warning.User.NotExisted': { status: 404, kind: 'NotExisted', scope: 'User', level: 'Warning', description: 'The user has no connection to the hub.' },
+  'Warning.Group.NotExisted': { status: 404, kind: 'NotExisted', scope: 'Group', level: 'Warning', description: 'The group has no connection.' },
+  'Info.User.NotInGroup': { status: 404, kind: 'NotInGroup', scope: 'User', level: 'Info', description: 'The user is not in the group (not added through the data plane, or its ttl ran out).' },
+  'Error.Hub.NotExisted': { status: 404, kind: 'NotExisted', scope: 'Request', level: 'Error', description: 'No hub of this server has that name (the last segment of its path).' },
+  ApiVersionUnspecified: { status: 400, description: 'The request has no api-version query parameter.' },
+  UnsupportedApiVersion: { status: 400, description: 'The api-version is not one the operation is served in (2022-06-01, 2024-12-01).' },
+  InvalidArgument: { status: 400, description: 'A path, query or body value is invalid; `target` names it.' },
+  Unauthorized: { status: 401, description: 'No credential, or one that no configured access key verifies (bad signature, wrong audience, expired).' },
+  Forbidden: { status: 403, description: 'A credential that may not call this operation.' },
+  TooManyRequests: { status: 429, description: "The app's per-address rate limit (REST_RATE_LIMIT_PER_SECOND) was reached." },
+  IdempotencyKeyReused: { status: 422, description: 'An Idempotency-Key came back with another request than the one it was first used with.' },
+  ClientInvocationFailed: { status: 502, description: 'The client answered an :invoke with an error (its text is the message).' },
+  ClientInvocationTimeout: { status: 504, description: 'The client did not answer an :invoke in time.' },
+  ServiceUnavailable: { status: 503, description: "The cluster's Redis cannot be reached (other nodes' connections, user groups and idempotency keys live there)." },
+  InternalServerError: { status: 500, description: 'An unexpected failure; the server log has it.' },
 } as const satisfies Record<string, Failure>;
 
 /** A code of {@link FAILURES}. */
@@ -82,21 +90,36 @@ export class DataPlaneError extends Error {
     return FAILURES[this.code].status;
   }
 
-  /** The HTTP answer: the body shape of its code, with `x-ms-error-code`. */
+  /** The HTTP answer: {@link errorBody} with `x-ms-error-code` (and a challenge for a 401). */
   result(): DataPlaneResult {
     const failure: Failure = FAILURES[this.code];
     const headers: Record<string, string> = { 'x-ms-error-code': this.code };
     if (this.code === 'Unauthorized') headers['www-authenticate'] = 'Bearer';
-    if (failure.shape === 'service') {
-      const errorKind = this.code === 'Info.User.NotInGroup' ? 'NotInGroup' : 'NotExisted';
-      return {
-        status: failure.status,
-        headers,
-        body: { code: this.code, level: failure.level, scope: failure.scope, errorKind, message: this.message, isSuccess: false },
-      };
-    }
-    return { status: failure.status, headers, body: { code: this.code, message: this.message, ...(this.target === undefined ? {} : { target: this.target }) } };
+    return { status: failure.status, headers, body: errorBody(this.code, this.message, this.target) };
   }
+}
+
+/**
+ * Azure's error body for `code`: ServiceResponse and ErrorDetail fields in one object.
+ *
+ * @example
+ * ```ts
+ * errorBody('InvalidArgument', 'A group name has 1 to 1024 characters.', 'group');
+ * // { code: 'InvalidArgument', level: 'Error', scope: 'Request', errorKind: 'Invalid', message: '…', isSuccess: false, statusCode: 400, target: 'group' }
+ * ```
+ */
+export function errorBody(code: FailureCode, message: string, target?: string): Readonly<Record<string, unknown>> {
+  const failure: Failure = FAILURES[code];
+  return {
+    code,
+    level: failure.level ?? 'Error',
+    scope: failure.scope ?? 'Request',
+    errorKind: failure.kind ?? (failure.status === 400 ? 'Invalid' : 'Unknown'),
+    message,
+    isSuccess: false,
+    statusCode: failure.status,
+    ...(target === undefined ? {} : { target }),
+  };
 }
 
 /** `202 Accepted` without a body: what every send answers. */

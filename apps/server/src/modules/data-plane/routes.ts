@@ -19,9 +19,10 @@ import { checkApiVersion } from './api-version.js';
 import { closeAllConnections, closeConnection, closeGroupConnections, closeUserConnections, connectionExists, invokeConnection, listHubConnections, listHubUsers, listUserConnections, listUserGroups, userExists } from './connection-operations.js';
 import type { DataPlane } from './data-plane.js';
 import { execute } from './execute.js';
-import { addConnectionToGroup, addUserToGroup, groupExists, listGroupConnections, removeConnectionFromGroup, removeUserFromAllGroups, removeUserFromGroup, userInGroup, type ListOptions } from './group-operations.js';
+import { generateClientToken } from './client-tokens.js';
+import { addConnectionToGroup, addUserToGroup, groupExists, listGroupConnections, removeConnectionFromAllGroups, removeConnectionFromGroup, removeUserFromAllGroups, removeUserFromGroup, userInGroup, type ListOptions } from './group-operations.js';
 import type { HubTarget } from './hub-target.js';
-import { DataPlaneError, type DataPlaneResult } from './results.js';
+import { DataPlaneError, errorBody, type DataPlaneResult, type FailureCode } from './results.js';
 import { sendToConnection, sendToGroup, sendToHub, sendToUser, type SendOptions } from './send-operations.js';
 
 /** What an operation gets from the HTTP request. */
@@ -63,6 +64,10 @@ const QUERY_DOCS: Readonly<Record<string, string>> = {
   continuationToken: "The token of the previous page's nextLink.",
   filter: 'An OData filter over userId, connectionId and groups.',
   application: 'The application prefix of the hub name.',
+  userId: 'The user id the token carries (asrs.s.uid and nameid).',
+  minutesToExpire: 'Minutes the token is valid: at least 1 (default 60).',
+  role: 'A role claim of the token (repeatable).',
+  group: 'A group claim of the token (repeatable).',
 };
 
 const p = (call: Call, name: string): string => call.params[name] ?? '';
@@ -85,6 +90,7 @@ const ROUTES: readonly DataPlaneRoute[] = [
   { method: 'POST', path: '/api/hubs/:hub/users/:user/::send', summary: 'Send to every connection of a user.', body: PAYLOAD, operation: (hub, call) => sendToUser(hub, p(call, 'user'), call.body, sendOptions(call)) },
   { method: 'PUT', path: '/api/hubs/:hub/groups/:group/connections/:connectionId', summary: 'Add a connection to a group.', operation: (hub, call) => addConnectionToGroup(hub, p(call, 'group'), p(call, 'connectionId')) },
   { method: 'DELETE', path: '/api/hubs/:hub/groups/:group/connections/:connectionId', summary: 'Remove a connection from a group.', operation: (hub, call) => removeConnectionFromGroup(hub, p(call, 'group'), p(call, 'connectionId')) },
+  { method: 'DELETE', path: '/api/hubs/:hub/connections/:connectionId/groups', summary: 'Remove a connection from all its groups.', operation: (hub, call) => removeConnectionFromAllGroups(hub, p(call, 'connectionId')) },
   { method: 'PUT', path: '/api/hubs/:hub/users/:user/groups/:group', summary: 'Add a user to a group (its later connections too, for ttl).', query: ['ttl'], operation: (hub, call) => addUserToGroup(hub, p(call, 'user'), p(call, 'group'), integer(call.query.get('ttl'))) },
   { method: 'DELETE', path: '/api/hubs/:hub/users/:user/groups/:group', summary: 'Remove a user from a group.', operation: (hub, call) => removeUserFromGroup(hub, p(call, 'user'), p(call, 'group')) },
   { method: 'HEAD', path: '/api/hubs/:hub/users/:user/groups/:group', summary: 'Is the user in the group?', operation: (hub, call) => userInGroup(hub, p(call, 'user'), p(call, 'group')) },
@@ -101,6 +107,20 @@ const ROUTES: readonly DataPlaneRoute[] = [
   { method: 'GET', path: '/api/hubs/:hub/groups/:group/connections', since: '2024-12-01', summary: "A group's connections, paged.", query: ['maxpagesize', 'top', 'continuationToken'], operation: (hub, call) => listGroupConnections(hub, p(call, 'group'), listOptions(call)) },
   { method: 'POST', path: '/api/hubs/:hub/connections/:connectionId/::invoke', since: '2024-12-01', summary: 'Invoke a client method on a connection and answer its result.', body: PAYLOAD, operation: (hub, call) => invokeConnection(hub, p(call, 'connectionId'), call.body) },
   { method: 'POST', path: '/api/hubs/:hub/::execute', since: '2024-12-01', summary: 'Apply commands to the connections a filter matches.', query: ['filter'], body: COMMANDS, operation: (hub, call) => execute(hub, call.body, call.query.get('filter') ?? undefined) },
+  {
+    method: 'POST',
+    path: '/api/hubs/:hub/::generateToken',
+    since: '2024-12-01',
+    summary: 'A client access token for the hub (Azure\'s client-token format).',
+    query: ['userId', 'minutesToExpire', 'role', 'group'],
+    operation: (hub, call) =>
+      generateClientToken(hub, {
+        ...optional('userId', call.query.get('userId')),
+        ...optional('minutesToExpire', integer(call.query.get('minutesToExpire'))),
+        roles: call.query.getAll('role'),
+        groups: call.query.getAll('group'),
+      }),
+  },
   { method: 'GET', path: '/api/hubs/:hub/connections', summary: "The hub's connections, paged (Hubwire).", query: ['maxpagesize', 'top', 'continuationToken'], operation: (hub, call) => listHubConnections(hub, listOptions(call)) },
   { method: 'GET', path: '/api/hubs/:hub/users', summary: 'The users with a connection, paged (Hubwire).', query: ['maxpagesize', 'top', 'continuationToken'], operation: (hub, call) => listHubUsers(hub, listOptions(call)) },
   { method: 'GET', path: '/api/hubs/:hub/users/:user/connections', summary: "A user's connections (Hubwire).", operation: (hub, call) => listUserConnections(hub, p(call, 'user')) },
@@ -122,6 +142,7 @@ export function registerDataPlaneRoutes(routes: RestRoutes, dataPlane: DataPlane
     tags: ['data plane'],
     schema: { querystring: querySchema([]) },
     errorBody: azureError,
+    errorHeaders: azureErrorHeaders,
   });
   for (const route of ROUTES) {
     const since = route.since ?? '2022-06-01';
@@ -133,6 +154,7 @@ export function registerDataPlaneRoutes(routes: RestRoutes, dataPlane: DataPlane
       tags: ['data plane'],
       schema: { querystring: querySchema(route.query ?? []), ...(route.body === undefined ? {} : { body: route.body, bodyOptional: true }) },
       errorBody: azureError,
+      errorHeaders: azureErrorHeaders,
     });
   }
 }
@@ -168,11 +190,23 @@ export function requestUrl(req: IncomingMessage): string {
   return `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
 }
 
-/** The HTTP layer's own failures (unreadable body, 401 before the body, 429) as Azure's ErrorDetail. */
+/** The Azure code of a failure the HTTP layer answers itself (unreadable body, 401 before the body, 429). */
+function failureCode(failure: RestFailure): FailureCode {
+  if (failure.status === 401) return 'Unauthorized';
+  if (failure.status === 403) return 'Forbidden';
+  if (failure.status === 429) return 'TooManyRequests';
+  return failure.status >= 500 ? 'InternalServerError' : 'InvalidArgument';
+}
+
+/** Those failures' body: the same Azure error body as the operations' own. */
 function azureError(failure: RestFailure): unknown {
-  const code = failure.status === 401 ? 'Unauthorized' : failure.status === 429 ? 'TooManyRequests' : failure.status >= 500 ? 'InternalServerError' : 'InvalidArgument';
   const target = failure.field ?? (failure.status === 413 || failure.status === 415 ? 'body' : undefined);
-  return { code, message: failure.message, ...(target === undefined ? {} : { target }) };
+  return { ...errorBody(failureCode(failure), failure.message, target), statusCode: failure.status };
+}
+
+/** …and their `x-ms-error-code`, as every other data-plane error has. */
+function azureErrorHeaders(failure: RestFailure): Readonly<Record<string, string>> {
+  return { 'x-ms-error-code': failureCode(failure) };
 }
 
 /** A query schema that documents; nothing in it can fail (the operations check every value). */
