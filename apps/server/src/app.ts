@@ -27,6 +27,7 @@ import { DEMO_JWT_SECRET, validateConfig, type ServerConfig } from './config.js'
 import { createLogger } from './logging.js';
 import { createDataPlane, registerDataPlaneRoutes } from './modules/data-plane/index.js';
 import { modules as defaultModules } from './modules/index.js';
+import { createUpstream, lifecycleWebhooks, registerWebhookRoutes } from './modules/upstream/index.js';
 import { checkServerlessHubNames, routeClientEndpoint } from './modules/serverless/index.js';
 import { startObservability } from './observability/index.js';
 import { registerOpenApiRoute } from './rest/openapi.js';
@@ -87,8 +88,10 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   const observability = startObservability(config, logger, cluster?.nodeId);
   // Its hub filter records every connection, so the data plane must exist before the hubs.
   const dataPlane = createDataPlane({ accessKeys: config.dataPlane.accessKeys, ...(cluster === undefined ? {} : { cluster }), logger });
+  // Lifecycle webhooks of every code hub; serverless hubs send their own connection events.
+  const upstream = createUpstream({ config, logger, clock });
   const hubwire = createHubServer({
-    filters: [dataPlane.filter],
+    filters: [dataPlane.filter, lifecycleWebhooks({ dispatcher: upstream.dispatcher, skipHubs: config.serverless.hubs })],
     logger,
     // Every hub on the backplane, publishing with the app's connection under the same prefix and
     // node id, so presence answers and the app's per-node figures name the same nodes.
@@ -212,6 +215,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   }
 
   registerDataPlaneRoutes(router, dataPlane);
+  registerWebhookRoutes(router, upstream.dispatcher, config.dataPlane.accessKeys);
   registerOpenApiRoute(router, { title: 'Hubwire server', version: '0.1.0' });
   await router.ready();
   // On a cluster the data plane subscribes on Redis. A server whose Redis is down starts anyway,
@@ -244,6 +248,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await dataPlane.close();
     await router.close();
     await hubwire.close();
+    await upstream.close(1000);
     await cluster?.close();
     await observability.shutdown(1000);
     throw error;
@@ -286,6 +291,8 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await runStops(deadline);
     await dataPlane.close();
     await hubwire.close();
+    // After the hubs: the disconnects of their closing are webhooks too, sent until the deadline.
+    await upstream.close(Math.max(250, deadline - Date.now()));
     // Last: the hubs' backplane publishes with this connection until they are closed.
     await cluster?.close();
     await new Promise<void>((resolve) => {
