@@ -28,7 +28,7 @@ export type { HubServerOptions, MapHubOptions, LifetimeManagerContext, ClientOf 
 
 export { Hub } from './hubs/hub.js';
 export type { HubClass, HubInvocation, HubMethodName } from './hubs/hub.js';
-export type { HubFilter, HubInvocationContext, HubLifetimeContext } from './hubs/hub-filter.js';
+export type { HubFilter, HubInvocationContext, HubLifetimeContext, GroupMembershipChange } from './hubs/hub-filter.js';
 export { UploadStreamError } from './hubs/upload-stream.js';
 export { createJwtAuthenticator } from './auth/jwt-authenticator.js';
 export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
@@ -94,7 +94,7 @@ export type { AnyRedisClient } from './lifetime/redis/redis-clients.js';
 export type { BackplaneLayoutName } from './lifetime/redis/backplane-layout.js';
 export type { AspNetLayoutOptions } from './lifetime/redis/aspnet-layout.js';
 export type { AnyRedisCluster, RedisClusterBackplaneOptions } from './lifetime/redis/redis-cluster-clients.js';
-export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions } from './lifetime/hub-lifetime-manager.js';
+export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions, LocalGroupChange, GroupChangeListener } from './lifetime/hub-lifetime-manager.js';
 export { DEFAULT_PAGE_LIMIT, disabledPresence, MAX_PAGE_LIMIT } from './lifetime/presence.js';
 export type { Presence, PresenceConnection, PresenceNode, Page, PageOptions } from './lifetime/presence.js';
 export type { RedisPresenceOptions } from './lifetime/redis/redis-presence.js';

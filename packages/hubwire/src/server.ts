@@ -19,7 +19,7 @@ import { HubEndpoint } from './hubs/hub-endpoint.js';
 import type { HubContext } from './hubs/hub-context.js';
 import { resolveHubOptions, type HubOptions } from './hubs/hub-options.js';
 import type { Hub, HubClass, HubMethodName } from './hubs/hub.js';
-import type { HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
+import type { GroupChangeListener, HubLifetimeManager } from './lifetime/hub-lifetime-manager.js';
 import type { RecoveryOptions } from './lifetime/recovery/recovery-types.js';
 import type { HubProtocol } from './protocol/hub-protocol.js';
 import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager.js';
@@ -50,6 +50,13 @@ export interface LifetimeManagerContext {
    * joins of those groups to it; `mapHub` refuses a manager that does not.
    */
   readonly recovery?: RecoveryOptions;
+  /**
+   * Call on every effective join and leave of a connection this manager holds locally (never for
+   * the removal at disconnect): it runs the hub filters' `onGroupChange` for the connection's
+   * path. `MemoryLifetimeManager` and the Redis backplane call it; a custom manager that does not
+   * means no group events.
+   */
+  readonly onGroupChange?: GroupChangeListener;
 }
 
 /**
@@ -331,7 +338,13 @@ export class HubServer {
 
   /** Builds the lifetime manager of a hub class at its first mapping. */
   #lifetimeManager(path: string, hubClass: HubClass, protocols: readonly HubProtocol[], recovery: RecoveryOptions | undefined): HubLifetimeManager {
-    const context: LifetimeManagerContext = { hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols, recovery };
+    // The manager is the class's, over all its paths: a change goes to the path holding the connection.
+    const onGroupChange: GroupChangeListener = (change) => {
+      for (const endpoint of this.#byClass.get(hubClass) ?? []) {
+        if (endpoint.holds(change.connection)) return endpoint.groupChanged(change);
+      }
+    };
+    const context: LifetimeManagerContext = { hubPath: path, hubName: hubClass.name, logger: this.#logger, metrics: this.#metrics, protocols, recovery, onGroupChange };
     const lifetime = (this.#options.lifetimeManager ?? defaultLifetimeManager)(context);
     if (recovery !== undefined && recovery.groups?.length > 0 && lifetime.recovery === undefined) {
       void lifetime.close?.();
@@ -491,6 +504,7 @@ function defaultLifetimeManager(context: LifetimeManagerContext): HubLifetimeMan
     protocols: context.protocols,
     hubName: context.hubName,
     logger: context.logger,
+    ...(context.onGroupChange === undefined ? {} : { onGroupChange: context.onGroupChange }),
   });
 }
 

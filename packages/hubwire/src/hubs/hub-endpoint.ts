@@ -11,7 +11,7 @@ import type { RateLimiter } from '../limits/rate-limits.js';
 import type { Endpoint } from '../connections/endpoint.js';
 import type { HttpConnection } from '../connections/http-connection.js';
 import type { TransportEvents } from '../transports/transport.js';
-import type { HubLifetimeManager } from '../lifetime/hub-lifetime-manager.js';
+import type { HubLifetimeManager, LocalGroupChange } from '../lifetime/hub-lifetime-manager.js';
 import { MessageType } from '../protocol/messages.js';
 import { createGroupManager, type GroupManager } from './group-manager.js';
 import { createHubClients } from './hub-clients.js';
@@ -19,6 +19,7 @@ import { HubConnection, type HubConnectionHost } from './hub-connection.js';
 import type { HubContext } from './hub-context.js';
 import { HubDispatcher } from './hub-dispatcher.js';
 import type { FallbackMethod } from './fallback-method.js';
+import type { GroupMembershipChange, HubFilter } from './hub-filter.js';
 import { HubMeter } from './hub-meter.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import { Hub, type HubClass } from './hub.js';
@@ -66,6 +67,13 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
   readonly #connectionMeter: ConnectionMeter;
   /** Unregisters the outbound-buffer gauges (at shutdown). */
   readonly #unobserve: (() => void)[] = [];
+  /**
+   * Every connection this endpoint opened, for as long as it lives: `live` forgets one before its
+   * `onDisconnected` runs, and a hook may still leave groups there.
+   */
+  readonly #opened = new WeakSet<HubConnection>();
+  /** The filters that want group changes, in filter order. */
+  readonly #groupWatchers: readonly HubFilter[];
 
   constructor(init: HubEndpointInit) {
     this.path = init.path;
@@ -79,6 +87,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     this.#connectionMeter = new ConnectionMeter(init.metrics, init.path, init.clock);
     this.#observeBacklogs(init.metrics);
     this.lifetime = init.lifetime;
+    this.#groupWatchers = init.options.filters.filter((filter) => filter.onGroupChange !== undefined);
     this.groups = createGroupManager(init.lifetime);
     this.connections = new ConnectionManager({ clock: init.clock, options: init.options, logger: init.logger, metrics: init.metrics, labels: this.labels, path: init.path });
     const methods = buildMethodTable(init.hubClass, init.streamingMethods, init.optionalParameters);
@@ -118,6 +127,7 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     http.state = 'active';
     const connection = new HubConnection(http, this);
     this.live.add(connection);
+    this.#opened.add(connection);
     this.#connectionMeter.opened(http);
     return connection.transportEvents();
   }
@@ -126,6 +136,36 @@ export class HubEndpoint implements HubConnectionHost, Endpoint {
     this.live.delete(connection);
     this.connections.remove(connection.http);
     this.#connectionMeter.ended(connection.http);
+  }
+
+  /** Whether `connection` is one of this endpoint's (a hub class's paths share one lifetime manager). */
+  holds(connection: LocalGroupChange['connection']): boolean {
+    return this.#opened.has(connection as HubConnection);
+  }
+
+  /** Tells the filters' `onGroupChange` of a change of one of this endpoint's connections; never throws. */
+  groupChanged({ connection, group, change }: LocalGroupChange): void {
+    if (this.#groupWatchers.length === 0) return;
+    const user = connection.userIdentifier;
+    const event: GroupMembershipChange = {
+      hubPath: this.path,
+      hubName: this.hubClass.name,
+      connectionId: connection.connectionId,
+      ...(user === undefined ? {} : { userIdentifier: user }),
+      group,
+      change,
+    };
+    for (const filter of this.#groupWatchers) {
+      const failed = (error: unknown) =>
+        this.logger.error({ hub: this.path, connectionId: event.connectionId, group, change, err: error }, 'onGroupChange threw');
+      try {
+        const result: unknown = filter.onGroupChange!(event);
+        // Typed void, but an async hook is easy to write: its rejection must not go unhandled.
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    }
   }
 
   /** Heartbeat: keep-alive and timeouts of live connections, and the sweep of unused tokens. */

@@ -35,6 +35,26 @@ export interface HubLifetimeContext {
 }
 
 /**
+ * A connection joined or left a group (see {@link HubFilter.onGroupChange}).
+ *
+ * @example
+ * ```ts
+ * const change: GroupMembershipChange = { hubPath: '/hubs/chat', hubName: 'ChatHub', connectionId: 'c1', userIdentifier: 'jane', group: 'room-1', change: 'joined' };
+ * ```
+ */
+export interface GroupMembershipChange {
+  /** The path the connection is on. */
+  readonly hubPath: string;
+  /** The hub class's name. */
+  readonly hubName?: string;
+  readonly connectionId: string;
+  /** The connection's user, when it has one. */
+  readonly userIdentifier?: string;
+  readonly group: string;
+  readonly change: 'joined' | 'left';
+}
+
+/**
  * Middleware around hub calls. Each hook gets the context and `next`; call `next` once to go on,
  * or return/throw without calling it to stop the call (a thrown `HubError` reaches the client).
  *
@@ -54,6 +74,25 @@ export interface HubFilter {
   invokeMethod?(context: HubInvocationContext, next: (context: HubInvocationContext) => Promise<unknown>): Promise<unknown>;
   onConnected?(context: HubLifetimeContext, next: (context: HubLifetimeContext) => Promise<void>): Promise<void>;
   onDisconnected?(context: HubLifetimeContext, error: Error | undefined, next: (context: HubLifetimeContext, error: Error | undefined) => Promise<void>): Promise<void>;
+  /**
+   * A connection's group membership changed: told once per effective change — `joined` when the
+   * connection was not yet a member, `left` when it was — on the node that holds the connection,
+   * whether a hub method, the hub context or (on a backplane) another node asked for it. Not told
+   * for the removal from every group when the connection ends: `onDisconnected` covers that. Not a
+   * middleware: it cannot stop the change, runs after it, and what it throws (or a promise it
+   * returns rejects with) is logged, never failing the join or leave. Only the lifetime managers
+   * Hubwire ships report changes (a custom one must call `LifetimeManagerContext.onGroupChange`).
+   *
+   * @example
+   * ```ts
+   * const webhooks: HubFilter = {
+   *   onGroupChange(change) {
+   *     queue.push({ event: change.change, group: change.group, connectionId: change.connectionId });
+   *   },
+   * };
+   * ```
+   */
+  onGroupChange?(change: GroupMembershipChange): void;
 }
 
 type Step<A extends unknown[], R> = (...args: A) => Promise<R>;

@@ -50,6 +50,25 @@ export interface LifetimeConnection extends BacklogAware {
   invokeClient(target: string, args: readonly unknown[], options: ClientResultOptions): Promise<unknown>;
 }
 
+/**
+ * A change of a local connection's group membership, as a lifetime manager reports it (see
+ * {@link GroupChangeListener}).
+ */
+export interface LocalGroupChange {
+  readonly connection: LifetimeConnection;
+  readonly group: string;
+  readonly change: 'joined' | 'left';
+}
+
+/**
+ * Told once per effective change of the local index: `joined` when the connection was not yet a
+ * member, `left` when it was; never for the removal from every group at disconnect. A manager
+ * over several nodes reports on the node that holds the connection only, whichever node or hub
+ * context asked. It is called synchronously, before the add or remove resolves; what it throws is
+ * the caller's to handle (the manager logs and swallows it).
+ */
+export type GroupChangeListener = (change: LocalGroupChange) => void;
+
 /** The contract every fan-out implementation fulfils. */
 export interface HubLifetimeManager {
   /** A connection finished its handshake. */

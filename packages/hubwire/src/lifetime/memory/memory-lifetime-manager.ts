@@ -10,7 +10,7 @@ import { jsonHubProtocol } from '../../protocol/json/json-hub-protocol.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { messagePackHubProtocol } from '../../protocol/msgpack/msgpack-hub-protocol.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
-import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
+import type { Audience, ClientResultOptions, GroupChangeListener, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import type { Presence } from '../presence.js';
 import { MemoryHistoryStore } from '../recovery/memory-history-store.js';
 import { RecoverableGroups } from '../recovery/recoverable-groups.js';
@@ -47,8 +47,13 @@ export interface MemoryLifetimeManagerOptions {
   readonly historyStore?: HistoryStore;
   /** The hub's name, for errors of recoverable groups. Default `hub`. */
   readonly hubName?: string;
-  /** Where recoverable groups report what they skipped or gave up (gaps, slow members). */
+  /** Where recoverable groups report what they skipped or gave up (gaps, slow members), and a group listener's throw. */
   readonly logger?: Logger;
+  /**
+   * Told of every effective join and leave of a local connection (not the removal from every
+   * group at disconnect); `createHubServer` passes the one that runs the hub filters' `onGroupChange`.
+   */
+  readonly onGroupChange?: GroupChangeListener;
 }
 
 /**
@@ -74,8 +79,12 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
   readonly #ownStore: HistoryStore | undefined;
   /** Unregisters the group and user gauges (at close). */
   readonly #unobserve: (() => void)[] = [];
+  readonly #onGroupChange: GroupChangeListener | undefined;
+  readonly #logger: Logger | undefined;
 
   constructor(options: MemoryLifetimeManagerOptions = {}) {
+    this.#onGroupChange = options.onGroupChange;
+    this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#labels = options.labels;
     this.presence = new MemoryPresence(options.nodeId ?? processNodeId, { connections: this.#connections, groups: this.#groups, users: this.#users });
@@ -170,6 +179,7 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     if (entry === undefined || entry.groups?.has(group)) return false;
     (entry.groups ??= new Set()).add(group);
     addTo(this.#groups, group, entry);
+    this.#groupChanged(entry, group, 'joined');
     return true;
   }
 
@@ -177,7 +187,18 @@ export class MemoryLifetimeManager implements HubLifetimeManager {
     const entry = this.#connections.get(connectionId);
     if (entry === undefined || !entry.groups?.delete(group)) return false;
     removeFrom(this.#groups, group, entry);
+    this.#groupChanged(entry, group, 'left');
     return true;
+  }
+
+  /** Reports a change of the index; a listener's failure never fails the join or the leave. */
+  #groupChanged(entry: Entry, group: string, change: 'joined' | 'left'): void {
+    if (this.#onGroupChange === undefined) return;
+    try {
+      this.#onGroupChange({ connection: entry.connection, group, change });
+    } catch (error) {
+      this.#logger?.error({ connectionId: entry.connection.connectionId, group, change, err: error }, 'group change listener threw');
+    }
   }
 
   /**

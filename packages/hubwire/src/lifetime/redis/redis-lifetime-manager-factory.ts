@@ -60,6 +60,7 @@ export function redisLifetimeManager(options: RedisLifetimeManagerOptions = {}):
       logger: context.logger,
       metrics: context.metrics,
       labels: { hub: context.hubPath },
+      ...(context.onGroupChange === undefined ? {} : { onGroupChange: context.onGroupChange }),
     });
     managers.push(manager);
     return manager;

@@ -14,7 +14,7 @@ import { labelsWith, type MetricLabels, type Metrics } from '../../core/metrics.
 import type { HubProtocol } from '../../protocol/hub-protocol.js';
 import type { InvocationMessage } from '../../protocol/messages.js';
 import { SerializedMessage } from '../../protocol/serialized-message.js';
-import type { Audience, ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
+import type { Audience, ClientResultOptions, GroupChangeListener, HubLifetimeManager, LifetimeConnection } from '../hub-lifetime-manager.js';
 import { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
 import type { GroupRecovery, RecoveryOptions } from '../recovery/recovery-types.js';
 import { AspNetLayout, type AspNetLayoutOptions } from './aspnet-layout.js';
@@ -87,6 +87,11 @@ export interface RedisLifetimeManagerContext extends RedisLifetimeManagerOptions
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly labels?: MetricLabels;
+  /**
+   * Told of every effective join and leave of a connection of this node, whichever node asked
+   * (a remote change is applied through the local index, so it is reported here once).
+   */
+  readonly onGroupChange?: GroupChangeListener;
 }
 
 interface Subscription {
@@ -139,7 +144,13 @@ export class RedisLifetimeManager implements HubLifetimeManager {
     this.#labels = context.labels;
     const aspnet = context.layout === 'aspnet';
     this.#channels = channelNames(aspnet ? (context.channelPrefix ?? ((hub: string) => hub))(context.hubName) : `${context.prefix ?? 'hubwire'}:${context.hubName}`);
-    this.#local = new MemoryLifetimeManager({ metrics: context.metrics, labels: context.labels, nodeId: this.nodeId });
+    this.#local = new MemoryLifetimeManager({
+      metrics: context.metrics,
+      labels: context.labels,
+      nodeId: this.nodeId,
+      ...(context.onGroupChange === undefined ? {} : { onGroupChange: context.onGroupChange }),
+      ...(context.logger === undefined ? {} : { logger: context.logger }),
+    });
     const host = this.#layoutHost(context.groupTimeout ?? 5000);
     this.#layout = aspnet ? new AspNetLayout(host) : new HubwireLayout(host);
     this.#redis = openConnections(
