@@ -28,7 +28,7 @@ import { createLogger } from './logging.js';
 import { createDataPlane, registerDataPlaneRoutes } from './modules/data-plane/index.js';
 import { modules as defaultModules } from './modules/index.js';
 import { createUpstream, lifecycleWebhooks, registerWebhookRoutes } from './modules/upstream/index.js';
-import { checkServerlessHubNames, routeClientEndpoint } from './modules/serverless/index.js';
+import { checkServerlessHubNames, mapServerlessHubs, routeClientEndpoint } from './modules/serverless/index.js';
 import { startObservability } from './observability/index.js';
 import { registerOpenApiRoute } from './rest/openapi.js';
 import { sendError } from './rest/respond.js';
@@ -214,6 +214,9 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     await module.register(context);
   }
 
+  // After the modules: a serverless hub may not take the name of a hub one of them mapped.
+  // Retries run on real time, not on the simulators' clock tests may step.
+  mapServerlessHubs({ hubwire, config, logger, clock: systemClock, settings: upstream.settings, dispatcher: upstream.dispatcher, keys: upstream.keys, userAuthenticator: authenticate });
   registerDataPlaneRoutes(router, dataPlane);
   registerWebhookRoutes(router, upstream.dispatcher, config.dataPlane.accessKeys);
   registerOpenApiRoute(router, { title: 'Hubwire server', version: '0.1.0' });

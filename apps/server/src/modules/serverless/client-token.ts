@@ -13,7 +13,7 @@
  * @module
  */
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { bearerToken, type Authenticator, type Principal } from 'hubwire';
+import { bearerToken, type Authenticator, type ConnectionRequestInfo, type Principal } from 'hubwire';
 
 /** Seconds of clock skew allowed on `exp` and `nbf`, as the data plane allows. */
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -54,7 +54,7 @@ export interface ClientTokenOptions {
  * });
  * ```
  */
-export function clientTokenAuthenticator(options: ClientTokenOptions): Authenticator {
+export function clientTokenAuthenticator(options: ClientTokenOptions): (request: ConnectionRequestInfo) => Promise<Principal | undefined> {
   const secrets = options.accessKeys.map((key) => new TextEncoder().encode(key));
   const hub = options.hub.toLowerCase();
   const now = options.now ?? Date.now;

@@ -39,8 +39,9 @@ export abstract class ServerlessHub extends Hub {
   }
 
   override onDisconnected(error?: Error): void {
-    // Azure's body: the error text of an abnormal end, null when the client or server closed on purpose.
-    this.#services.dispatcher.enqueue({ category: 'connections', event: 'disconnected', connection: connectionFacts(this.context, this.#services.hub) }, { Error: error?.message ?? null });
+    // Azure's body: the error text of an abnormal end, empty when the client or server closed on purpose
+    // (as the lifecycle webhooks of code hubs send it).
+    this.#services.dispatcher.enqueue({ category: 'connections', event: 'disconnected', connection: connectionFacts(this.context, this.#services.hub) }, { Error: error?.message ?? '' });
   }
 
   /**
