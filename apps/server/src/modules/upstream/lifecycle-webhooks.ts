@@ -9,20 +9,10 @@
  * their names are skipped here for those; their group changes are sent like any hub's.
  * @module
  */
-import type { HubFilter, HubLifetimeContext } from 'hubwire';
+import type { GroupMembershipChange, HubFilter, HubLifetimeContext } from 'hubwire';
 import { hubNameOf } from '../data-plane/hub-names.js';
 import { connectionFacts } from './upstream-headers.js';
 import type { ConnectionFacts, WebhookDispatcher } from './upstream-types.js';
-
-/** A group membership change, as the library reports it once per effective change. */
-export interface GroupChangeEvent {
-  readonly hubPath: string;
-  readonly hubName?: string;
-  readonly connectionId: string;
-  readonly userIdentifier?: string;
-  readonly group: string;
-  readonly change: 'joined' | 'left';
-}
 
 /** How the filter is built. */
 export interface LifecycleWebhookOptions {
@@ -31,8 +21,8 @@ export interface LifecycleWebhookOptions {
   readonly skipHubs?: readonly string[];
 }
 
-/** The filter, with the group hook the library calls on each join and leave. */
-export type LifecycleWebhookFilter = HubFilter & { onGroupChange(change: GroupChangeEvent): void };
+/** The filter, with the group hook the library calls on each effective join and leave. */
+export type LifecycleWebhookFilter = HubFilter & Required<Pick<HubFilter, 'onGroupChange'>>;
 
 /**
  * The webhook hub filter; give it to `createHubServer({ filters })`.
@@ -79,8 +69,9 @@ export function lifecycleWebhooks(options: LifecycleWebhookOptions): LifecycleWe
       }
     },
 
-    onGroupChange(change: GroupChangeEvent): void {
-      const hub = change.hubName?.toLowerCase() ?? hubNameOf(change.hubPath);
+    onGroupChange(change: GroupMembershipChange): void {
+      // `hubName` is the hub class's name; upstreams know a hub by its path's last segment.
+      const hub = hubNameOf(change.hubPath);
       if (!dispatcher.wants(hub, 'groups', change.change)) return;
       const connection = facts.get(key(change.hubPath, change.connectionId)) ?? {
         hub,
