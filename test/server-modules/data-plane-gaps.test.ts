@@ -11,13 +11,30 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { decodeJwt, jwtVerify } from 'jose';
-import { Hub } from 'hubwire';
+import { Hub, jsonHubProtocol, type HubProtocol } from 'hubwire';
+import { invokeConnection } from '../../apps/server/src/modules/data-plane/index.js';
 import type { AppModule } from '../../apps/server/src/app-context.js';
 import { DEMO_ACCESS_KEY } from '../../apps/server/src/config.js';
 import { startTestApp, type RestAnswer, type TestApp } from '../server/support.js';
-import type { signalR } from '../support/signalr-client.js';
+import { signalR } from '../support/signalr-client.js';
 import { until, within } from '../support/wait.js';
-import { deleteKeys, inbox, REDIS_URL, testPrefix } from './data-plane-harness.js';
+import { deleteKeys, inbox, REDIS_URL, startNode, testPrefix, type DataPlaneNode } from './data-plane-harness.js';
+
+/** JSON under another name: a protocol that is neither `json` nor `messagepack`. */
+const JSON2: HubProtocol = {
+  name: 'json2',
+  version: jsonHubProtocol.version,
+  transferFormat: jsonHubProtocol.transferFormat,
+  parse: (input, maxMessageSize, maxMessages) => jsonHubProtocol.parse(input, maxMessageSize, maxMessages),
+  write: (message) => jsonHubProtocol.write(message),
+};
+
+/** The official client's JSON protocol, asking for `json2` in the handshake. */
+function json2Client(builder: signalR.HubConnectionBuilder): signalR.HubConnectionBuilder {
+  const protocol = new signalR.JsonHubProtocol();
+  (protocol as { name: string }).name = 'json2';
+  return builder.withHubProtocol(protocol);
+}
 
 /** Clients join groups through a hub method too: the data plane must see those joins. */
 class GroupsHub extends Hub {
@@ -166,5 +183,32 @@ describe('data-plane remove-from-all-groups on two app instances on Redis', () =
     await flush(two!, client, marks);
     assert.deepEqual(news, []);
     await client.stop();
+  });
+});
+
+describe('data-plane :invoke names a protocol other than json and messagepack, from any node', () => {
+  const prefix = testPrefix();
+  let nodes: DataPlaneNode[] = [];
+  before(async () => {
+    nodes = [await startNode({ prefix, protocols: [jsonHubProtocol, JSON2] }), await startNode({ prefix, protocols: [jsonHubProtocol, JSON2] })];
+  });
+  after(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await deleteKeys(prefix);
+  });
+
+  test('a json2 client on node one, invoked through either node, answers { result, protocol: "json2" }; a json client has no protocol', async () => {
+    const [one, two] = nodes as [DataPlaneNode, DataPlaneNode];
+    const custom = await one.connect('jane', json2Client);
+    const plain = await one.connect('john');
+    custom.on('Where', () => 'custom');
+    plain.on('Where', () => 'plain');
+    const payload = { target: 'Where', arguments: [] };
+    for (const node of [one, two]) {
+      const answer = await node.call('/api/hubs/chat/connections/x/:invoke', (hub) => invokeConnection(hub, custom.connectionId!, payload), { since: '2024-12-01' });
+      assert.deepEqual([answer.status, answer.body], [200, { result: 'custom', protocol: 'json2' }], node.base);
+      const json = await node.call('/api/hubs/chat/connections/x/:invoke', (hub) => invokeConnection(hub, plain.connectionId!, payload), { since: '2024-12-01' });
+      assert.deepEqual([json.status, json.body], [200, { result: 'plain' }], node.base);
+    }
   });
 });

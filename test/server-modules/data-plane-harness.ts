@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@redis/client';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
-import { createHubServer, Hub, redisLifetimeManager, type HubServer } from 'hubwire';
+import { createHubServer, Hub, redisLifetimeManager, type HubProtocol, type HubServer } from 'hubwire';
 import { openCluster, type ClusterContext } from '../../apps/server/src/cluster/cluster-context.js';
 import { createDataPlane, sendToConnection, type DataPlane, type DataPlaneResult, type HubTarget } from '../../apps/server/src/modules/data-plane/index.js';
 import type { ApiVersion } from '../../apps/server/src/modules/data-plane/api-version.js';
@@ -41,7 +41,7 @@ export interface DataPlaneNode {
    * Starts an official client on /hubs/chat as `user` (anonymous without), once the server has
    * finished connecting it; stopped by `stop()`.
    */
-  connect(user?: string): Promise<signalR.HubConnection>;
+  connect(user?: string, configure?: (builder: signalR.HubConnectionBuilder) => signalR.HubConnectionBuilder): Promise<signalR.HubConnection>;
   /**
    * Runs `operation` on hub `hub` (default `chat`) through `DataPlane.run`, with the request URL
    * `base + path` (its `api-version` added unless `path` has one) and `Authorization: Bearer <key>`
@@ -58,6 +58,8 @@ export interface NodeOptions {
   readonly accessKeys?: readonly string[];
   readonly now?: () => number;
   readonly invokeTimeoutMs?: number;
+  /** The hub protocols the server speaks (default: JSON). */
+  readonly protocols?: readonly HubProtocol[];
 }
 
 /** Starts a node; stop it with `stop()`. */
@@ -76,6 +78,7 @@ export async function startNode(options: NodeOptions = {}): Promise<DataPlaneNod
   const hubwire = createHubServer({
     filters: [dataPlane.filter],
     lifetimeManager: backplane,
+    ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
     authenticate: (request) => {
       const user = request.query.get('user');
       return user === null ? undefined : { userIdentifier: user, claims: { sub: user } };
@@ -92,8 +95,8 @@ export async function startNode(options: NodeOptions = {}): Promise<DataPlaneNod
     dataPlane,
     base,
     nodeId: cluster?.nodeId,
-    async connect(user) {
-      const connection = clientFor(`${base}/hubs/chat${user === undefined ? '' : `?user=${encodeURIComponent(user)}`}`, { transport: signalR.HttpTransportType.WebSockets }).build();
+    async connect(user, configure = (builder) => builder) {
+      const connection = configure(clientFor(`${base}/hubs/chat${user === undefined ? '' : `?user=${encodeURIComponent(user)}`}`, { transport: signalR.HttpTransportType.WebSockets })).build();
       clients.push(connection);
       await within(connection.start(), 5000, 'client start');
       // The client's start resolves at the handshake; the server runs onConnected (where the data
