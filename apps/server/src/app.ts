@@ -89,9 +89,11 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
   // Its hub filter records every connection, so the data plane must exist before the hubs.
   const dataPlane = createDataPlane({ accessKeys: config.dataPlane.accessKeys, ...(cluster === undefined ? {} : { cluster }), logger });
   // Lifecycle webhooks of every code hub; serverless hubs send their own connection events.
+  // Without UPSTREAM the filter is left out, so hubs do not run its hooks for nothing.
   const upstream = createUpstream({ config, logger, clock });
+  const webhooks = upstream.settings.size === 0 ? [] : [lifecycleWebhooks({ dispatcher: upstream.dispatcher, skipHubs: config.serverless.hubs })];
   const hubwire = createHubServer({
-    filters: [dataPlane.filter, lifecycleWebhooks({ dispatcher: upstream.dispatcher, skipHubs: config.serverless.hubs })],
+    filters: [dataPlane.filter, ...webhooks],
     logger,
     // Every hub on the backplane, publishing with the app's connection under the same prefix and
     // node id, so presence answers and the app's per-node figures name the same nodes.
