@@ -1,7 +1,7 @@
 /**
  * The data plane's 2024-12-01 additions over HTTP, end to end on the server app: `:generateToken`
  * (an Azure-style client token, checked by decoding it), `DELETE …/connections/{id}/groups`
- * (a connection leaves the groups a hub method, the REST API and its user's groups put it in,
+ * (a connection leaves the groups a hub method, the REST API, its user's groups and app code put it in,
  * also from another node of a cluster), the error body (ServiceResponse and ErrorDetail fields)
  * with `x-ms-error-code` on the 401 answered before the body is read, and `:invoke`'s
  * ClientInvocationResponse.
@@ -78,12 +78,16 @@ async function flush(server: TestApp, connection: signalR.HubConnection, marks: 
   await until(() => marks.includes(marker), 5000, 'marker');
 }
 
-/** Puts the connection in three groups three ways: a hub method, the REST API, its user's groups. */
-async function joinThreeWays(server: TestApp, client: signalR.HubConnection, user: string, tag: string): Promise<string[]> {
-  const groups = [`hub-${tag}`, `rest-${tag}`, `user-${tag}`];
+/**
+ * Puts the connection in four groups four ways: a hub method, the REST API of `server`, its
+ * user's groups, and app code's hub context on `server` (outside any hub method).
+ */
+async function joinFourWays(server: TestApp, client: signalR.HubConnection, user: string, tag: string): Promise<string[]> {
+  const groups = [`hub-${tag}`, `rest-${tag}`, `user-${tag}`, `context-${tag}`];
   await within(client.invoke('Join', groups[0]), 5000, 'hub method join');
   assert.equal((await call(server, 'PUT', `/api/hubs/groups/groups/${groups[1]}/connections/${client.connectionId}`)).status, 200);
   assert.equal((await call(server, 'PUT', `/api/hubs/groups/users/${user}/groups/${groups[2]}?ttl=0`)).status, 200);
+  await server.app.hubwire.hubContext('/hubs/groups').groups.add(client.connectionId!, groups[3]!);
   for (const group of groups) assert.equal((await call(server, 'HEAD', `/api/hubs/groups/groups/${group}`)).status, 200, group);
   return groups;
 }
@@ -115,10 +119,10 @@ describe('data-plane 2024-12-01 additions on one app', () => {
     assert.equal((await call(server, 'POST', '/api/hubs/groups/:generateToken', { authorization: 'Bearer wrong-key' })).status, 401);
   });
 
-  test('DELETE …/connections/{id}/groups: the connection leaves groups joined by a hub method, REST and its user', async () => {
+  test('DELETE …/connections/{id}/groups: the connection leaves groups joined by a hub method, REST, its user and app code', async () => {
     const client = await connect(server, 'jane.smith');
     const [news, marks] = [inbox(client, 'news'), inbox(client, 'mark')];
-    const groups = await joinThreeWays(server, client, 'jane.smith', randomUUID());
+    const groups = await joinFourWays(server, client, 'jane.smith', randomUUID());
     const removed = await call(server, 'DELETE', `/api/hubs/groups/connections/${client.connectionId}/groups`);
     assert.equal(removed.status, 200);
     for (const group of groups) {
@@ -174,7 +178,7 @@ describe('data-plane remove-from-all-groups on two app instances on Redis', () =
     const client = await connect(one!, 'john.doe');
     const [news, marks] = [inbox(client, 'news'), inbox(client, 'mark')];
     // The REST joins reach node two, which does not have the connection.
-    const groups = await joinThreeWays(two!, client, 'john.doe', randomUUID());
+    const groups = await joinFourWays(two!, client, 'john.doe', randomUUID());
     assert.equal((await call(two!, 'DELETE', `/api/hubs/groups/connections/${client.connectionId}/groups`)).status, 200);
     for (const group of groups) {
       assert.equal((await call(one!, 'HEAD', `/api/hubs/groups/groups/${group}`)).status, 404, group);

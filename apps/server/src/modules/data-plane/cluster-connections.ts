@@ -50,20 +50,6 @@ export class ClusterConnections {
     return answers.find((facts) => facts !== null) ?? undefined;
   }
 
-  /**
-   * Records that connections joined or left `group` on the nodes that have them (they keep each
-   * connection's groups; see connection-directory.ts). Ids this node has are recorded here and
-   * the others are told; resolves once they answered.
-   */
-  async track(hub: string, connectionIds: readonly string[], group: string, joined: boolean): Promise<void> {
-    const local = new Set(this.#directory.present(hub, connectionIds));
-    this.#directory.noteGroup(hub, [...local], group, joined);
-    const remote = [...new Set(connectionIds)].filter((id) => !local.has(id));
-    for (let start = 0; start < remote.length; start += IDS_PER_QUESTION) {
-      await this.#mesh.ask({ op: 'track', hub, ids: remote.slice(start, start + IDS_PER_QUESTION), group, joined });
-    }
-  }
-
   /** Closes connections wherever they are; answers how many were found. */
   async close(hub: string, target: CloseTarget, reason: string | undefined): Promise<number> {
     if (!('ids' in target)) {

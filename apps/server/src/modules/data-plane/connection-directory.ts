@@ -7,16 +7,15 @@
  * new connection in the groups the data plane added the user to (Azure's user-group membership).
  *
  * It also keeps each connection's groups, for Azure's "remove a connection from all groups":
- * Hubwire's public API cannot list them. It sees the joins and leaves that go through a hub
- * method's `this.groups` (the filter hands the hub a GroupManager that tells it), the data
- * plane's own (told over the mesh when the connection is on another node) and the user-group
- * joins on connect; a `hubContext(…).groups.add` from app code outside a hub method is not seen.
+ * Hubwire's public API cannot list them, but the filter's `onGroupChange` is told every join and
+ * leave of a connection on the node that holds it (a hub method's, the hub context's, another
+ * node's through the backplane).
  *
  * Install {@link ConnectionDirectory.filter} in `createHubServer({ filters })`; connections of
  * hubs mapped before it is installed are not seen.
  * @module
  */
-import type { GroupManager, Hub, HubCallerContext, HubFilter, HubLifetimeContext } from 'hubwire';
+import type { HubCallerContext, HubFilter, HubLifetimeContext } from 'hubwire';
 import type { Logger } from 'pino';
 import type { UserGroupStore } from './user-groups.js';
 
@@ -28,7 +27,7 @@ export interface LocalConnection {
 
 interface Entry extends LocalConnection {
   readonly context: HubCallerContext;
-  /** The groups it joined (as far as this directory saw; see the module notes). */
+  /** The groups it is in, as `onGroupChange` told them. */
   readonly groups: Set<string>;
 }
 
@@ -38,9 +37,6 @@ export interface ConnectionFacts {
   readonly protocol: string;
   readonly groups: readonly string[];
 }
-
-/** A group change a hub method made on a connection this node does not have. */
-export type RemoteGroupChange = (hub: string, connectionId: string, group: string, joined: boolean) => void;
 
 /** What to close on a hub: some connections, or all but some. */
 export type CloseTarget = { readonly ids: readonly string[] } | { readonly allExcept: readonly string[] };
@@ -60,9 +56,6 @@ export class ConnectionDirectory {
   readonly #userGroups: UserGroupStore;
   readonly #logger: Logger | undefined;
   #joinsFailing = false;
-  readonly #watched = new WeakMap<GroupManager, GroupManager>();
-  /** Set by the data plane once it has a mesh: tells the other nodes a hub method's change. */
-  onRemoteGroupChange: RemoteGroupChange | undefined;
 
   /** The hub filter that records connections; install it server-wide. */
   readonly filter: HubFilter;
@@ -72,10 +65,7 @@ export class ConnectionDirectory {
     this.#logger = options.logger;
     this.filter = {
       onConnected: (context, next) => this.#connected(context, next),
-      invokeMethod: (context, next) => {
-        this.#watchGroups(context.hub, context.hubPath);
-        return next(context);
-      },
+      onGroupChange: (change) => this.noteGroup(change.hubPath, [change.connectionId], change.group, change.change === 'joined'),
     };
   }
 
@@ -157,10 +147,7 @@ export class ConnectionDirectory {
       // After the lifetime manager registered the connection: a concurrent add of the user reads
       // presence after writing the store, so one of the two sees the other.
       try {
-        for (const group of await this.#userGroups.groups(hubPath, user)) {
-          await lifetime.hub.groups.add(context.connectionId, group);
-          this.noteGroup(hubPath, [context.connectionId], group, true);
-        }
+        for (const group of await this.#userGroups.groups(hubPath, user)) await lifetime.hub.groups.add(context.connectionId, group);
         this.#joinsFailing = false;
       } catch (error) {
         // Once per outage: during a Redis outage every connecting user would log it.
@@ -168,51 +155,7 @@ export class ConnectionDirectory {
         this.#joinsFailing = true;
       }
     }
-    this.#watchGroups(lifetime.hub, hubPath);
     await next(lifetime);
-  }
-
-  /**
-   * Gives the hub instance (one per call) a `groups` that records the changes it makes: an own
-   * property in front of Hub's getter, delegating everything to the real GroupManager.
-   */
-  #watchGroups(hub: Hub<unknown>, hubPath: string): void {
-    const groups = hub.groups;
-    let watched = this.#watched.get(groups);
-    if (watched === undefined) this.#watched.set(groups, (watched = this.#watching(groups, hubPath)));
-    Object.defineProperty(hub, 'groups', { value: watched, configurable: true });
-  }
-
-  /** A GroupManager that records what `groups` (one hub's) changes; built once per hub. */
-  #watching(groups: GroupManager, hubPath: string): GroupManager {
-    const note = (connectionId: string, group: string, joined: boolean): void => {
-      if (this.has(hubPath, connectionId)) this.noteGroup(hubPath, [connectionId], group, joined);
-      else this.onRemoteGroupChange?.(hubPath, connectionId, group, joined);
-    };
-    const overrides: Partial<GroupManager> = {
-      add: async (connectionId, group) => {
-        await groups.add(connectionId, group);
-        note(connectionId, group, true);
-      },
-      remove: async (connectionId, group) => {
-        await groups.remove(connectionId, group);
-        note(connectionId, group, false);
-      },
-      recover: async (connectionId, group, options) => {
-        const result = await groups.recover(connectionId, group, options);
-        note(connectionId, group, true);
-        return result;
-      },
-    };
-    // Bound to the real manager: its methods may use private fields.
-    return new Proxy(groups, {
-      get: (target, property) => {
-        const override = overrides[property as keyof GroupManager];
-        if (override !== undefined) return override;
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
   }
 
   #forget(hub: string, connectionId: string): void {

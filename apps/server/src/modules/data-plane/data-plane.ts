@@ -103,13 +103,6 @@ export class DataPlane {
         ...(meshTimeoutMs === undefined ? {} : { timeoutMs: meshTimeoutMs }),
       });
       this.#connections = new ClusterConnections(this.#directory, this.#mesh);
-      const connections = this.#connections;
-      // A hub method's group change on a connection of another node: that node keeps its groups.
-      this.#directory.onRemoteGroupChange = (hub, connectionId, group, joined) => {
-        connections.track(hub, [connectionId], group, joined).catch((error: unknown) => {
-          logger?.warn({ hub, err: { message: (error as Error).message } }, "could not tell another node of a connection's group change");
-        });
-      };
     }
   }
 

@@ -49,7 +49,6 @@ export async function execute(hub: HubTarget, body: unknown, filter?: string): P
     } else {
       const change = command.type === 'JoinGroup' ? (id: string) => hub.context.groups.add(id, command.group) : (id: string) => hub.context.groups.remove(id, command.group);
       for (let start = 0; start < targets!.length; start += PARALLEL_CHANGES) await Promise.all(targets!.slice(start, start + PARALLEL_CHANGES).map(change));
-      await hub.connections.track(hub.path, targets!, command.group, command.type === 'JoinGroup');
     }
   }
   return ACCEPTED;

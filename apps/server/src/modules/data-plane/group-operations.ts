@@ -15,7 +15,6 @@ export async function addConnectionToGroup(hub: HubTarget, group: string, connec
   const [name, id] = [checkGroup(group), checkId(connectionId, 'connectionId')];
   if (!(await hub.connections.exists(hub.path, id))) throw new DataPlaneError('Error.Connection.NotExisted', `Connection '${id}' does not exist.`);
   await hub.context.groups.add(id, name);
-  await hub.connections.track(hub.path, [id], name, true);
   return OK;
 }
 
@@ -24,14 +23,13 @@ export async function removeConnectionFromGroup(hub: HubTarget, group: string, c
   const [name, id] = [checkGroup(group), checkId(connectionId, 'connectionId')];
   if (!(await hub.connections.exists(hub.path, id))) throw new DataPlaneError('Warning.Connection.NotExisted', `Connection '${id}' does not exist.`);
   await hub.context.groups.remove(id, name);
-  await hub.connections.track(hub.path, [id], name, false);
   return OK;
 }
 
 /**
  * `DELETE /api/hubs/{hub}/connections/{connectionId}/groups`: 200, or 404
- * `Warning.Connection.NotExisted`. The connection leaves every group its node saw it join (hub
- * methods, the data plane, its user's groups; see connection-directory.ts), wherever it is.
+ * `Warning.Connection.NotExisted`. The connection leaves every group it is in, wherever it is:
+ * its node keeps its groups (connection-directory.ts) and answers them over the mesh.
  *
  * @example
  * ```ts
@@ -43,7 +41,6 @@ export async function removeConnectionFromAllGroups(hub: HubTarget, connectionId
   const facts = await hub.connections.describe(hub.path, id);
   if (facts === undefined) throw new DataPlaneError('Warning.Connection.NotExisted', `Connection '${id}' does not exist.`);
   await Promise.all(facts.groups.map((group) => hub.context.groups.remove(id, group)));
-  await Promise.all(facts.groups.map((group) => hub.connections.track(hub.path, [id], group, false)));
   return OK;
 }
 
@@ -71,7 +68,6 @@ export async function addUserToGroup(hub: HubTarget, user: string, group: string
   if (seconds !== 0) await hub.userGroups.add(hub.path, id, name, seconds);
   const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
   await Promise.all(ids.map((connectionId) => hub.context.groups.add(connectionId, name)));
-  await hub.connections.track(hub.path, ids, name, true);
   return OK;
 }
 
@@ -81,7 +77,6 @@ export async function removeUserFromGroup(hub: HubTarget, user: string, group: s
   await hub.userGroups.remove(hub.path, id, name);
   const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
   await Promise.all(ids.map((connectionId) => hub.context.groups.remove(connectionId, name)));
-  await hub.connections.track(hub.path, ids, name, false);
   return NO_CONTENT;
 }
 
@@ -96,7 +91,6 @@ export async function removeUserFromAllGroups(hub: HubTarget, user: string): Pro
   if (groups.length > 0) {
     const ids = (await hub.context.presence.userConnections(id)).map((connection) => connection.connectionId);
     await Promise.all(ids.flatMap((connectionId) => groups.map((group) => hub.context.groups.remove(connectionId, group))));
-    await Promise.all(groups.map((group) => hub.connections.track(hub.path, ids, group, false)));
   }
   return NO_CONTENT;
 }

@@ -1,7 +1,7 @@
 /**
  * Questions to the data plane of every other node of a cluster: which of these connections are
  * yours, close these (or all but these), list your connections or users of a hub, what protocol
- * and groups has this one, these joined or left a group (so the node that has them knows). Group and user
+ * and groups has this one. Group and user
  * audiences need none of this (the backplane and presence span the nodes); a bare connection id
  * does, since presence cannot tell which node has it.
  *
@@ -23,8 +23,7 @@ export type MeshQuestion =
   | { readonly op: 'close'; readonly hub: string; readonly target: CloseTarget; readonly reason?: string }
   | { readonly op: 'list'; readonly hub: string; readonly after?: string; readonly limit: number }
   | { readonly op: 'users'; readonly hub: string; readonly after?: string; readonly limit: number }
-  | { readonly op: 'describe'; readonly hub: string; readonly id: string }
-  | { readonly op: 'track'; readonly hub: string; readonly ids: readonly string[]; readonly group: string; readonly joined: boolean };
+  | { readonly op: 'describe'; readonly hub: string; readonly id: string };
 
 /** What a node answers to each kind of question. */
 export interface MeshAnswers {
@@ -34,7 +33,6 @@ export interface MeshAnswers {
   readonly users: string[];
   /** The connection's protocol and groups, or null from a node that does not have it. */
   readonly describe: ConnectionFacts | null;
-  readonly track: null;
 }
 
 /** The other nodes, as one asks them. */
@@ -61,9 +59,6 @@ export function answerLocally<Q extends MeshQuestion>(directory: ConnectionDirec
         return directory.users(question.hub, question.after, question.limit);
       case 'describe':
         return directory.facts(question.hub, question.id) ?? null;
-      case 'track':
-        directory.noteGroup(question.hub, question.ids, question.group, question.joined);
-        return null;
     }
   };
   return answer() as MeshAnswers[Q['op']];
