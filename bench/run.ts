@@ -29,6 +29,8 @@ const RESULTS_JSON = new URL('./results/latest.json', import.meta.url);
 const DOCS_MARKDOWN = new URL('../docs/benchmarks.md', import.meta.url);
 
 const startedAt = performance.now();
+/** BENCH_METRICS_AA=1: `hubwire+metrics` runs without metrics (see scenarios/session.ts). */
+const aaCheck = process.env.BENCH_METRICS_AA === '1';
 const loadAtStart = loadAverage();
 
 function progress(message: string): void {
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
 
   const library = (kind: ServerKind): string => {
     if (kind === 'socketio') return `socket.io ${packageVersion('socket.io')}`;
+    if (kind === 'hubwire+metrics' && aaCheck) return `hubwire ${packageVersion('hubwire')} again, metrics off (A/A check: BENCH_METRICS_AA=1)`;
     if (kind === 'hubwire+metrics') return `hubwire ${packageVersion('hubwire')} with the app's metrics (prom-client ${packageVersion('prom-client')}, scraped every 15 s)`;
     return `${kind} ${packageVersion(kind)}`;
   };
@@ -206,7 +209,8 @@ async function main(): Promise<void> {
   // Full parameters only: the main part when echo, broadcast and memory all ran for every server,
   // the redis-broadcast section when that scenario ran; the rest of the file stays as it is.
   const main = config.complete ? markdown : undefined;
-  const sections = config.quick ? [] : [redisSection, metricsSection].filter((section): section is string => section !== undefined);
+  // An A/A check (the same code on both sides) prints its figures but does not replace the real comparison's.
+  const sections = config.quick ? [] : [redisSection, aaCheck ? undefined : metricsSection].filter((section): section is string => section !== undefined);
   if (main !== undefined || sections.length > 0) {
     const existing = existsSync(DOCS_MARKDOWN) ? readFileSync(DOCS_MARKDOWN, 'utf8') : '';
     writeFileSync(DOCS_MARKDOWN, spliceDocs(existing, main, sections));

@@ -42,6 +42,15 @@ export interface BenchConfig {
   connectTimeoutMs: number;
   /** `--cpu-prof`: where the server processes of echo and broadcast write V8 CPU profiles, else undefined. */
   cpuProfileDir: string | undefined;
+  /**
+   * `--slices=N`: each measured round of echo and broadcast is N short slices per server, the
+   * servers alternating slice by slice (A B B A A B …), so a burst of other load on the machine
+   * falls on both sides of a comparison alike; a round's figure is the sum over its slices.
+   * 1 (the default): a round is one stretch per server.
+   */
+  slices: number;
+  /** `--round-scale=K`: echo and broadcast rounds K times their default length (1: as they are). */
+  roundScale: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadcast,memory,redis-broadcast] [--servers=hubwire,ws,socketio] [--rounds=N] [--cpu-prof]
@@ -52,6 +61,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--scenario=echo,broadca
                    hubwire+metrics is Hubwire with the server app's metrics (cells + Prometheus registry, scraped):
                    --servers=hubwire,hubwire+metrics --scenario=echo,broadcast measures what metrics cost
   --rounds=N       measured rounds per server in echo and broadcast (default 3 for echo, 3 and 4 for broadcast)
+  --round-scale=K  echo and broadcast rounds K times as long (echo: K x 1.5 s; broadcast: K x the broadcasts)
+  --slices=N       each echo and broadcast round split into N slices, the servers alternating slice by slice
+                   (A B B A ...); what metrics cost is measured with --rounds=6 --round-scale=4 --slices=12
   --cpu-prof       the echo and broadcast server processes write V8 CPU profiles (.cpuprofile) to $TMPDIR/hubwire-bench-profiles/
 
   redis-broadcast needs Redis on REDIS_URL (default redis://127.0.0.1:6379, loopback).
@@ -74,6 +86,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
   let servers: ServerKind[] = [...SERVER_KINDS];
   let rounds: number | undefined;
   let cpuProfileDir: string | undefined;
+  let slices = 1;
+  let roundScale = 1;
   for (const arg of argv) {
     const [flag = '', value = ''] = arg.split('=', 2);
     if (flag === '--help' || flag === '-h') return 'help';
@@ -81,19 +95,37 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
     else if (flag === '--scenario' || flag === '--scenarios') scenarios = parseList(flag, value, SCENARIOS);
     else if (flag === '--servers' || flag === '--server') servers = parseList(flag, value, ALL_SERVER_KINDS);
     else if (flag === '--rounds') rounds = parseRounds(value);
+    else if (flag === '--slices') slices = parseCount(flag, value, 50);
+    else if (flag === '--round-scale') roundScale = parseCount(flag, value, 20);
     else if (flag === '--cpu-prof') cpuProfileDir = join(tmpdir(), 'hubwire-bench-profiles');
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
   const main: readonly ScenarioName[] = ['echo', 'broadcast', 'memory'];
   // The default servers exactly: the main tables compare those three.
   const defaultServers = servers.length === SERVER_KINDS.length && SERVER_KINDS.every((kind) => servers.includes(kind));
-  const complete = !quick && rounds === undefined && main.every((s) => scenarios.includes(s)) && defaultServers;
+  const complete = !quick && rounds === undefined && slices === 1 && roundScale === 1 && main.every((s) => scenarios.includes(s)) && defaultServers;
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000, cpuProfileDir };
-  return withRounds(quick ? quickConfig(common, url) : fullConfig(common, url), rounds);
+  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000, cpuProfileDir, slices, roundScale };
+  return withScale(withRounds(quick ? quickConfig(common, url) : fullConfig(common, url), rounds), roundScale);
 }
 
-type Common = Pick<BenchConfig, 'quick' | 'complete' | 'scenarios' | 'servers' | 'openBatchSize' | 'connectTimeoutMs' | 'cpuProfileDir'>;
+type Common = Pick<BenchConfig, 'quick' | 'complete' | 'scenarios' | 'servers' | 'openBatchSize' | 'connectTimeoutMs' | 'cpuProfileDir' | 'slices' | 'roundScale'>;
+
+function parseCount(flag: string, value: string, max: number): number {
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count < 1 || count > max) throw new Error(`${flag}: expected an integer from 1 to ${max}, got '${value}'`);
+  return count;
+}
+
+/** `--round-scale=K`: echo rounds and broadcast rounds (not redis-broadcast's) K times as long. */
+function withScale(config: BenchConfig, scale: number): BenchConfig {
+  if (scale === 1) return config;
+  return {
+    ...config,
+    echo: { ...config.echo, roundMs: config.echo.roundMs * scale },
+    broadcast: { ...config.broadcast, runs: config.broadcast.runs.map((run) => ({ ...run, broadcasts: run.broadcasts * scale })) },
+  };
+}
 
 function parseRounds(value: string): number {
   const rounds = Number(value);

@@ -76,12 +76,37 @@ function verdictOf(range: [number, number]): RowVerdict {
   return 'not shown';
 }
 
-function row(scenario: string, unit: MetricsCostRow['unit'], off: number[], on: number[], offMedian: number, onMedian: number, other: number[]): MetricsCostRow {
-  const pairs = Math.min(off.length, on.length);
-  const roundRatios = Array.from({ length: pairs }, (_, index) => on[index]! / off[index]!);
+/** One slice of a round: its server CPU (µs) and the operations it did (round trips or deliveries). */
+interface Slice {
+  round: number;
+  cpuUs: number;
+  ops: number;
+}
+
+/** Server CPU per operation of each round, its slices summed, in round order. */
+function perRound(slices: readonly Slice[]): Map<number, number> {
+  const sums = new Map<number, { cpuUs: number; ops: number }>();
+  for (const slice of slices) {
+    const sum = sums.get(slice.round) ?? { cpuUs: 0, ops: 0 };
+    sum.cpuUs += slice.cpuUs;
+    sum.ops += slice.ops;
+    sums.set(slice.round, sum);
+  }
+  return new Map([...sums].sort(([a], [b]) => a - b).map(([round, sum]) => [round, sum.cpuUs / sum.ops]));
+}
+
+function row(scenario: string, unit: MetricsCostRow['unit'], offSlices: Slice[], onSlices: Slice[], other: number[]): MetricsCostRow {
+  const off = perRound(offSlices);
+  const on = perRound(onSlices);
+  // Pairs of the same round: with slices, their turns alternated within it.
+  const rounds = [...on.keys()].filter((round) => off.has(round));
+  const roundRatios = rounds.map((round) => on.get(round)! / off.get(round)!);
+  const pairs = roundRatios.length;
   const range: [number, number] = pairs > 0 ? [Math.min(...roundRatios), Math.max(...roundRatios)] : [NaN, NaN];
   const sorted = Float64Array.from(roundRatios).sort();
   const quartiles: [number, number] = pairs > 0 ? [percentile(sorted, 0.25), percentile(sorted, 0.75)] : [NaN, NaN];
+  const offMedian = median([...off.values()]);
+  const onMedian = median([...on.values()]);
   return {
     scenario,
     unit,
@@ -106,17 +131,17 @@ export function evaluateMetricsCost(results: BenchResults, load: { start: string
     const off = ok(servers[OFF]);
     const on = ok(servers[ON]);
     if (!off || !on) continue;
-    const perRound = (m: typeof off) => m.perRound.map((r) => r.serverCpuUsPerRoundTrip);
+    const slices = (m: typeof off): Slice[] => m.perRound.map((r) => ({ round: r.round, cpuUs: r.serverCpuUs, ops: r.echo.roundTrips }));
     const other = [...off.perRound, ...on.perRound].map((r) => r.otherCpuPct);
-    rows.push(row(`echo, ${fmt(clients)} client${clients === 1 ? '' : 's'}`, 'round trip', perRound(off), perRound(on), off.serverCpuUsPerRoundTrip, on.serverCpuUsPerRoundTrip, other));
+    rows.push(row(`echo, ${fmt(clients)} client${clients === 1 ? '' : 's'}`, 'round trip', slices(off), slices(on), other));
   }
   for (const { connections, servers } of results.broadcast) {
     const off = ok(servers[OFF]);
     const on = ok(servers[ON]);
     if (!off || !on) continue;
-    const perRound = (m: typeof off) => m.perRound.map((r) => r.serverCpuUsPerDelivery);
+    const slices = (m: typeof off): Slice[] => m.perRound.map((r) => ({ round: r.round, cpuUs: r.serverCpuUs, ops: r.delivery.delivered }));
     const other = [...off.perRound, ...on.perRound].map((r) => r.otherCpuPct);
-    rows.push(row(`broadcast to ${fmt(connections)}`, 'delivery', perRound(off), perRound(on), off.median.serverCpuUsPerDelivery, on.median.serverCpuUsPerDelivery, other));
+    rows.push(row(`broadcast to ${fmt(connections)}`, 'delivery', slices(off), slices(on), other));
   }
   if (rows.length === 0) return { rows, loadAverage: load, idleCpuMsPerSec, holds: null, line: 'Bar "metrics on cost ≤ 5 % server CPU per round trip and per delivery": NOT EVALUATED (no scenario completed for both servers).' };
   const holds = rows.every((r) => r.verdict === 'within') ? true : rows.some((r) => r.verdict === 'over') ? false : null;
@@ -145,7 +170,16 @@ export function renderMetricsSection(cost: MetricsCost, results: BenchResults, m
   const rounds = [config.echo.rounds, ...config.broadcast.runs.map((run) => run.rounds)];
   const busy = cost.rows.some((r) => r.otherCpuPct > BUSY_PCT);
   // Rounds the same everywhere: set by --rounds (the defaults differ per scenario).
-  const roundsFlag = rounds.every((n) => n === rounds[0]) ? ` --rounds=${rounds[0]}` : '';
+  const roundsFlag =
+    (rounds.every((n) => n === rounds[0]) ? ` --rounds=${rounds[0]}` : '') +
+    (config.roundScale > 1 ? ` --round-scale=${config.roundScale}` : '') +
+    (config.slices > 1 ? ` --slices=${config.slices}` : '');
+  const turns =
+    config.slices > 1
+      ? `take turns slice by slice: each round is ${config.slices} slices per server (echo ${fmt(config.echo.roundMs / config.slices / 1000, 2)} s each; ` +
+        `broadcast ${config.broadcast.runs.map((run) => `${fmt(Math.ceil(run.broadcasts / config.slices))} broadcasts to ${fmt(run.connections)}`).join(', ')} each), ` +
+        'the order rotated every slice (on, off, off, on, on, off …), and a round\'s figure is its slices\' server CPU summed over their round trips or deliveries summed'
+      : 'take turns round by round (order rotated each round)'
   const lines = [
     METRICS_SECTION_HEADING,
     '',
@@ -155,8 +189,8 @@ export function renderMetricsSection(cost: MetricsCost, results: BenchResults, m
     '',
     `"Off" is plain Hubwire (${results.libraries[OFF]}, its default in-process counters); "on" is ${results.libraries[ON]}: the server app's ` +
       'metric cells as Hubwire\'s `metrics` and their prom-client registry with Node\'s process metrics, the way `apps/server` plugs them in. ' +
-      `Both servers are up side by side and take turns round by round (order rotated each round; ${[...new Set(rounds)].join('/')} rounds per server), ` +
-      'so each round of one has a round of the other right before or after it: the range is the smallest and largest on/off ratio of those pairs. ' +
+      `Both servers are up side by side and ${turns}; ${[...new Set(rounds)].join('/')} rounds per server. ` +
+      'Each round of one is paired with the same round of the other: the range is the smallest and largest on/off ratio of those pairs. ' +
       'Server CPU is `process.cpuUsage()` of the server process over the round.',
     '',
     `**${cost.line}**`,

@@ -49,11 +49,18 @@ export class Arena {
     }
   }
 
-  /** `count` rounds over the live servers, the order rotated by one each round. */
-  async rounds(count: number, step: (session: Session, round: number) => Promise<void>): Promise<void> {
+  /**
+   * `count` rounds over the live servers, each of `slices` turns per server; the order is rotated
+   * by one every turn, so two servers go A B, B A, A B … (a drift in the machine's load over a
+   * round then weighs on both alike). With one slice: the order rotated each round.
+   */
+  async rounds(count: number, step: (session: Session, round: number, slice: number) => Promise<void>, slices = 1): Promise<void> {
     for (let round = 0; round < count; round++) {
-      const order = this.kinds.map((_, i) => this.kinds[(i + round) % this.kinds.length] as ServerKind);
-      await this.each((session) => step(session, round), order);
+      for (let slice = 0; slice < slices; slice++) {
+        const turn = round * slices + slice;
+        const order = this.kinds.map((_, i) => this.kinds[(i + turn) % this.kinds.length] as ServerKind);
+        await this.each((session) => step(session, round, slice), order);
+      }
     }
   }
 

@@ -12,8 +12,11 @@ import { cpuPerDeliveryRange, deliveryProblems, deliveryTotals, sharedMedians, t
 import { clientProblems, measuredPhase } from './measure.js';
 import type { Outcome, Session } from './session.js';
 
-/** One measured round: a fixed number of paced broadcasts on the already-open connections. */
-export type BroadcastRound = SharedRoundFigures;
+/**
+ * One measured round (or, with `--slices`, one slice of round `round`): a fixed number of paced
+ * broadcasts on the already-open connections.
+ */
+export type BroadcastRound = SharedRoundFigures & { round: number };
 
 export interface BroadcastMetrics extends BroadcastRun {
   payloadBytes: number;
@@ -70,14 +73,16 @@ export async function warmUpBroadcasts(
   throw new Error(`connections never all received a warm-up broadcast: ${problems.join('; ')}`);
 }
 
-async function measureRound(session: Session, config: BenchConfig, run: BroadcastRun, problems: string[]): Promise<BroadcastRound> {
+async function measureRound(session: Session, config: BenchConfig, run: BroadcastRun, round: number, problems: string[]): Promise<BroadcastRound> {
   const { payloadBytes } = config.broadcast;
-  await session.loader.request('expectBroadcasts', { count: run.broadcasts }, 5_000);
+  // With slices, the round's broadcasts are split among them.
+  const broadcasts = Math.max(1, Math.ceil(run.broadcasts / config.slices));
+  await session.loader.request('expectBroadcasts', { count: broadcasts }, 5_000);
   const { result, cpu } = await measuredPhase(session, async () => {
     const sent = await session.server.request(
       'broadcast',
-      { count: run.broadcasts, intervalMs: run.intervalMs, payloadBytes, warmup: false },
-      run.broadcasts * run.intervalMs + 40_000,
+      { count: broadcasts, intervalMs: run.intervalMs, payloadBytes, warmup: false },
+      broadcasts * run.intervalMs + 40_000,
     );
     const delivery = await session.loader.request('awaitBroadcasts', { timeoutMs: DRAIN_TIMEOUT_MS }, DRAIN_TIMEOUT_MS + 5_000);
     return { sent, delivery };
@@ -86,6 +91,7 @@ async function measureRound(session: Session, config: BenchConfig, run: Broadcas
   problems.push(...clientProblems(cpu.loader));
   problems.push(...deliveryProblems(sent, delivery));
   return {
+    round,
     delivery,
     deliveredPerSec: delivery.delivered / ((delivery.lastReceiveAt - sent.firstSendAt) / 1000),
     serverCpuUs: cpu.serverCpuUs,
@@ -122,12 +128,16 @@ export async function measureBroadcast(arena: Arena, config: BenchConfig, run: B
     perServer.set(session.kind, entry);
     await warmUp(session, config, opened.open, entry.problems);
   });
-  await arena.rounds(run.rounds, async (session) => {
-    const entry = perServer.get(session.kind);
-    if (!entry) return;
-    await sleep(ROUND_PAUSE_MS);
-    entry.rounds.push(await measureRound(session, config, run, entry.problems));
-  });
+  await arena.rounds(
+    run.rounds,
+    async (session, round) => {
+      const entry = perServer.get(session.kind);
+      if (!entry) return;
+      await sleep(ROUND_PAUSE_MS);
+      entry.rounds.push(await measureRound(session, config, run, round, entry.problems));
+    },
+    config.slices,
+  );
   await arena.each((session) => session.closeAll());
   return {
     connections: run.connections,

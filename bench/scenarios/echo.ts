@@ -10,7 +10,11 @@ import { clientProblems, measuredPhase } from './measure.js';
 import type { Outcome, Session } from './session.js';
 
 export interface EchoRound {
+  /** The measured round this belongs to (with `--slices`, several slices share a round). */
+  round: number;
   echo: EchoResult;
+  /** Server CPU over the slice (µs). */
+  serverCpuUs: number;
   roundTripsPerSec: number;
   serverCpuUsPerRoundTrip: number;
   serverCpuPct: number;
@@ -35,14 +39,16 @@ export interface EchoMetrics {
 
 export type EchoResults = { clients: number; servers: Partial<Record<ServerKind, Outcome<EchoMetrics>>> }[];
 
-async function echoRound(session: Session, clients: number, durationMs: number, problems: string[]): Promise<EchoRound> {
+async function echoRound(session: Session, round: number, clients: number, durationMs: number, problems: string[]): Promise<EchoRound> {
   const { result: echo, cpu } = await measuredPhase(session, () =>
     session.loader.request('echo', { clients, durationMs, record: true }, durationMs + 10_000),
   );
   problems.push(...clientProblems(cpu.loader));
   if (echo.errors > 0) problems.push(`${echo.errors} failed round trip(s), e.g.: ${echo.errorSamples.join(' | ')}`);
   return {
+    round,
     echo,
+    serverCpuUs: cpu.serverCpuUs,
     roundTripsPerSec: echo.roundTrips / (echo.elapsedMs / 1000),
     serverCpuUsPerRoundTrip: cpu.serverCpuUs / echo.roundTrips,
     serverCpuPct: cpu.serverCpuPct,
@@ -71,6 +77,8 @@ function summarize(clients: number, rounds: EchoRound[], problems: string[]): Ec
 
 export async function measureEcho(arena: Arena, config: BenchConfig): Promise<EchoResults> {
   const { clients: clientCounts, warmupMs, roundMs, rounds } = config.echo;
+  // With slices, the round's time is split among them (each server still runs roundMs per round).
+  const sliceMs = Math.max(100, Math.round(roundMs / config.slices));
   const results: EchoResults = [];
   for (const clients of clientCounts) {
     arena.stage = `echo with ${clients} client(s)`;
@@ -80,10 +88,14 @@ export async function measureEcho(arena: Arena, config: BenchConfig): Promise<Ec
       await session.open(clients);
       await session.loader.request('echo', { clients, durationMs: warmupMs, record: false }, warmupMs + 10_000);
     });
-    await arena.rounds(rounds, async (session) => {
-      const entry = perServer.get(session.kind);
-      if (entry) entry.rounds.push(await echoRound(session, clients, roundMs, entry.problems));
-    });
+    await arena.rounds(
+      rounds,
+      async (session, round) => {
+        const entry = perServer.get(session.kind);
+        if (entry) entry.rounds.push(await echoRound(session, round, clients, sliceMs, entry.problems));
+      },
+      config.slices,
+    );
     await arena.each((session) => session.closeAll());
     results.push({
       clients,

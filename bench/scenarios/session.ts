@@ -10,8 +10,9 @@ const SERVER_ENTRIES: Record<ServerKind, { file: string; env?: Record<string, st
   hubwire: { file: '../servers/hubwire-server.ts' },
   ws: { file: '../servers/ws-server.ts' },
   socketio: { file: '../servers/socketio-server.ts' },
-  // The same server with the app's metrics plugged in (hubwire-server.ts reads BENCH_METRICS).
-  'hubwire+metrics': { file: '../servers/hubwire-server.ts', env: { BENCH_METRICS: 'prometheus' } },
+  // The same server with the app's metrics plugged in (hubwire-server.ts reads BENCH_METRICS);
+  // BENCH_METRICS_AA=1 leaves them out, so a run measures the same code twice (its noise floor).
+  'hubwire+metrics': { file: '../servers/hubwire-server.ts', env: { BENCH_METRICS: process.env.BENCH_METRICS_AA === '1' ? '' : 'prometheus' } },
 };
 
 const STARTUP_TIMEOUT_MS = 30_000;

@@ -31,6 +31,23 @@ describe('MetricCells', () => {
     ]);
   });
 
+  test('label objects that alternate call by call each reach their own series (the last-call shortcut)', () => {
+    const { cells } = setUp();
+    const json = Object.freeze({ hub: '/hubs/chat', protocol: 'json' });
+    const pack = Object.freeze({ hub: '/hubs/chat', protocol: 'messagepack' });
+    const sequence = [json, json, pack, json, pack, pack, undefined, json];
+    for (const labels of sequence) cells.increment('messagesSent', labels);
+    const send = Object.freeze({ hub: '/hubs/chat', method: 'Send' });
+    const join = Object.freeze({ hub: '/hubs/chat', method: 'Join' });
+    cells.record('invocationDuration', 0.002, send);
+    cells.record('invocationDuration', 0.25, join);
+    cells.record('invocationDuration', 0.004, send);
+    const counts = [...cells.values('messagesSent')].map((one) => [one.labels.protocol ?? '-', one.value]);
+    assert.deepEqual(counts, [['json', 4], ['messagepack', 3], ['-', 1]]);
+    const histograms = [...cells.histogram('invocationDuration').series].map((one) => [one.labels.method, one.count, one.sum]);
+    assert.deepEqual(histograms, [['Send', 2, 0.006], ['Join', 1, 0.25]]);
+  });
+
   test('drops labels the table does not declare, and names no table knows', async () => {
     const { cells, lines } = setUp();
     cells.increment('clientTimeouts', { hub: '/hubs/a', connectionId: 'abc123' });
