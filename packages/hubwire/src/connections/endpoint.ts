@@ -8,6 +8,7 @@ import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { TransportEvents, TransportKind } from '../transports/transport.js';
+import type { WebSocketCompression } from '../transports/websocket-compression.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { EdgeLimitOptions } from './edge-limits.js';
 import type { ConnectionRequestInfo, HttpConnection, Principal } from './http-connection.js';
@@ -20,8 +21,10 @@ export interface EndpointOptions extends EdgeLimitOptions {
   readonly authenticate?: ((request: ConnectionRequestInfo) => Principal | undefined | Promise<Principal | undefined>) | undefined;
   /** Who may connect: 401 without a user, 403 for a user who does not meet it. */
   readonly authorize?: AuthorizationRequirement | undefined;
-  /** Largest WebSocket frame accepted (bytes). */
+  /** Largest WebSocket frame accepted (bytes); with compression, after inflating. */
   readonly maximumWebSocketFrameSize: number;
+  /** permessage-deflate for outgoing messages; off when absent or false. */
+  readonly webSocketCompression?: WebSocketCompression | undefined;
   /** Lowest negotiate version accepted. */
   readonly minimumNegotiateVersion: number;
   /** Whether negotiate may answer `useStatefulReconnect` when a client asks. */

@@ -19,6 +19,8 @@ import { rejectUpgrade, sendText } from './responses.js';
 import { handleSend } from './send.js';
 import { handleServerSentEvents } from './server-sent-events.js';
 import { handleWebSocketUpgrade } from './websocket-upgrade.js';
+import { perMessageDeflateOptions, recordAcceptedExtensions, resolveWebSocketCompression, type ResolvedWebSocketCompression } from '../transports/websocket-compression.js';
+import { preframingAvailable } from '../transports/websocket-frames.js';
 
 const NEGOTIATE_SUFFIX = '/negotiate';
 
@@ -31,7 +33,7 @@ export function normalizeHubPath(path: string): string {
 /** Maps request paths to endpoints. */
 export class HubRouter {
   readonly #endpoints = new Map<string, Endpoint>();
-  readonly #servers = new Map<Endpoint, WebSocketServer>();
+  readonly #servers = new Map<Endpoint, { wss: WebSocketServer; compression: ResolvedWebSocketCompression | undefined }>();
   readonly #logger: Logger;
   readonly #cors: CorsOptions | undefined;
   #accepting = true;
@@ -45,10 +47,25 @@ export class HubRouter {
     const key = normalizeHubPath(endpoint.path);
     if (this.#endpoints.has(key)) throw new HubwireError('HUB_ERR_INVALID_OPTION', `A hub or connection handler is already mapped on '${endpoint.path}'.`);
     this.#endpoints.set(key, endpoint);
-    this.#servers.set(
-      endpoint,
-      new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: endpoint.options.maximumWebSocketFrameSize }),
-    );
+    const compression = this.#compressionOf(endpoint);
+    // maxPayload bounds a message after inflating too: ws stops inflating past it (close 1009).
+    const wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: compression === undefined ? false : perMessageDeflateOptions(compression),
+      maxPayload: endpoint.options.maximumWebSocketFrameSize,
+    });
+    if (compression !== undefined) recordAcceptedExtensions(wss);
+    this.#servers.set(endpoint, { wss, compression });
+  }
+
+  #compressionOf(endpoint: Endpoint): ResolvedWebSocketCompression | undefined {
+    const compression = resolveWebSocketCompression(endpoint.options.webSocketCompression);
+    // Compressed frames are written pre-framed; without that, offering the extension would only cost.
+    if (compression !== undefined && !preframingAvailable) {
+      this.#logger.warn({ hub: endpoint.path }, 'webSocketCompression is off: the installed ws does not export Sender.frame');
+      return undefined;
+    }
+    return compression;
   }
 
   endpoints(): IterableIterator<Endpoint> {
@@ -135,26 +152,32 @@ export class HubRouter {
       return true;
     }
     const { endpoint } = match;
-    const wss = this.#servers.get(endpoint)!;
-    this.#upgrade(endpoint, wss, req, socket, head).catch((error: unknown) => {
+    const server = this.#servers.get(endpoint)!;
+    this.#upgrade(endpoint, server, req, socket, head).catch((error: unknown) => {
       this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
       socket.destroy();
     });
     return true;
   }
 
-  async #upgrade(endpoint: Endpoint, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async #upgrade(
+    endpoint: Endpoint,
+    server: { wss: WebSocketServer; compression: ResolvedWebSocketCompression | undefined },
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): Promise<void> {
     const origin = req.headers.origin;
     // Browsers let any page open a WebSocket anywhere; with CORS configured, hold WebSockets to it too.
     if (this.#cors !== undefined && origin !== undefined && !(await isOriginAllowed(this.#cors, origin))) {
       rejectUpgrade(socket, 403, `Origin '${origin}' is not allowed.`);
       return;
     }
-    await handleWebSocketUpgrade(endpoint, wss, req, socket, head);
+    await handleWebSocketUpgrade(endpoint, server.wss, req, socket, head, server.compression);
   }
 
   /** Closes the WebSocket servers (their clients are closed by the endpoints). */
   close(): void {
-    for (const wss of this.#servers.values()) wss.close();
+    for (const { wss } of this.#servers.values()) wss.close();
   }
 }

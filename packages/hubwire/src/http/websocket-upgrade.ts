@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Endpoint } from '../connections/endpoint.js';
+import { acceptedExtensionsOf, type ResolvedWebSocketCompression } from '../transports/websocket-compression.js';
 import { WebSocketTransport } from '../transports/websocket-transport.js';
 import { HttpConnection } from '../connections/http-connection.js';
 import { authenticateRequest } from './authenticate.js';
@@ -17,6 +18,7 @@ import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-req
  * Attaches a WebSocket to a negotiated connection, or creates one when no id is given. The
  * upgrade request becomes the connection's request; a stateful-reconnect resume replaces it with
  * the new upgrade's, as ASP.NET sets the connection's HttpContext on every WebSocket request.
+ * `compression` applies to the sockets that negotiated permessage-deflate.
  */
 export async function handleWebSocketUpgrade(
   endpoint: Endpoint,
@@ -24,6 +26,7 @@ export async function handleWebSocketUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
+  compression?: ResolvedWebSocketCompression,
 ): Promise<void> {
   if (!endpoint.options.transports.includes('WebSockets')) {
     rejectUpgrade(socket, 404, 'WebSockets transport not supported by this end point type');
@@ -67,7 +70,7 @@ export async function handleWebSocketUpgrade(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (resumer.resume((events) => new WebSocketTransport(ws, events))) resumed.request = info;
+      if (resumer.resume((events) => new WebSocketTransport(ws, events, compression, acceptedExtensionsOf(req)))) resumed.request = info;
       else ws.close(1000);
     });
     return;
@@ -98,6 +101,6 @@ export async function handleWebSocketUpgrade(
       ws.close(1000);
       return;
     }
-    claimed.transport = new WebSocketTransport(ws, endpoint.open(claimed));
+    claimed.transport = new WebSocketTransport(ws, endpoint.open(claimed), compression, acceptedExtensionsOf(req));
   });
 }

@@ -6,6 +6,7 @@ import { HubwireError } from '../core/errors.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
 import type { TransportKind } from '../transports/transport.js';
+import { resolveWebSocketCompression, type WebSocketCompression } from '../transports/websocket-compression.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
 import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { RateLimitOptions } from '../limits/rate-limits.js';
@@ -55,8 +56,24 @@ export interface HubOptions {
    * `Principal.expiresAt` (the JWT one does, from `exp`). Default false.
    */
   closeOnAuthenticationExpiration?: boolean;
-  /** Largest single WebSocket frame accepted (it may hold several messages). Default 1 MiB. */
+  /**
+   * Largest single WebSocket frame accepted (it may hold several messages); a compressed message
+   * counts inflated, and inflating stops there. Default 1 MiB.
+   */
   maximumWebSocketFrameSize?: number;
+  /**
+   * permessage-deflate on WebSockets (RFC 7692), off by default as in ASP.NET. When on, a client
+   * that offers it (browsers and Node's `ws` do by themselves) gets it with no context takeover
+   * either way; messages of `threshold` bytes (default 1024) up to 64 KiB go compressed, smaller
+   * and larger ones not. A broadcast deflates once per protocol, not once per recipient. See
+   * docs/operations.md, "Compression", for when it pays.
+   *
+   * @example
+   * ```ts
+   * createHubServer({ webSocketCompression: { threshold: 2048 } });
+   * ```
+   */
+  webSocketCompression?: WebSocketCompression;
   /**
    * How long a negotiated connection may wait for its transport, and a long-polling client may
    * go without polling, before the connection is disposed (ms). Default 15 000.
@@ -131,6 +148,7 @@ export const DEFAULT_HUB_OPTIONS: ResolvedHubOptions = Object.freeze({
   enableDetailedErrors: false,
   maximumOutboundBufferSize: 1024 * 1024,
   maximumWebSocketFrameSize: 1024 * 1024,
+  webSocketCompression: false,
   transportSendTimeout: 10_000,
   closeOnAuthenticationExpiration: false,
   disconnectTimeout: 15_000,
@@ -200,6 +218,7 @@ export function resolveHubOptions(...layers: (HubOptions | undefined)[]): Resolv
     }
   }
   if (resolved.protocols.length === 0) throw invalid('protocols', 'a non-empty list', '[]');
+  resolved.webSocketCompression = resolveWebSocketCompression(resolved.webSocketCompression) ?? false;
   checkEdgeLimitOptions(resolved);
   return resolved;
 }

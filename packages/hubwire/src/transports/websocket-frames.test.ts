@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { writePreframed } from './websocket-frames.js';
+import { deflateCount, perMessageDeflateOptions } from './websocket-compression.js';
+import { writePrecompressed, writePreframed } from './websocket-frames.js';
 
 let server: WebSocketServer;
 const serverSockets: WebSocket[] = [];
@@ -59,5 +60,43 @@ test('one shared payload reaches several sockets as proper text and binary frame
     assert.deepEqual(frames[2], { data: binary, binary: true });
     assert.equal(frames[3]!.data.toString(), 'after, through ws itself');
     socket.close();
+  }
+});
+
+test('a compressed frame is deflated once for a payload and inflated by each client, in order with ws sends', async () => {
+  const compressing = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: perMessageDeflateOptions({ threshold: 0, level: 6 }) });
+  const sockets: WebSocket[] = [];
+  compressing.on('connection', (socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => compressing.once('listening', () => resolve()));
+  const port = (compressing.address() as AddressInfo).port;
+  const clients: { socket: WebSocket; frames: Buffer[] }[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+      const frames: Buffer[] = [];
+      socket.on('message', (data: Buffer) => frames.push(data));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      clients.push({ socket, frames });
+    }
+    while (sockets.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    const payload = Buffer.from('{"type":1,"target":"t","arguments":["' + 'abc'.repeat(2000) + '"]}\u001e');
+    const before = deflateCount();
+    const lengths = sockets.map((socket) => writePrecompressed(socket, payload, false, 6, 15, true));
+    assert.equal(deflateCount() - before, 1);
+    assert.equal(lengths[0], lengths[1]);
+    assert.ok(lengths[0]! < payload.length / 10);
+    for (const socket of sockets) socket.send('after');
+    for (const { socket, frames } of clients) {
+      await received(frames, 2);
+      assert.deepEqual(frames[0], payload);
+      assert.equal(frames[1]!.toString(), 'after');
+      socket.close();
+    }
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await new Promise<void>((resolve) => compressing.close(() => resolve()));
   }
 });

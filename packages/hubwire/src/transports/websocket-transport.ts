@@ -3,8 +3,10 @@
  * @module
  */
 import type { WebSocket } from 'ws';
+import { CompressedBacklog } from './compressed-backlog.js';
 import type { Transport, TransportEvents } from './transport.js';
-import { writePreframed } from './websocket-frames.js';
+import { MAXIMUM_COMPRESSED_MESSAGE_SIZE, negotiatedWindowBits, type ResolvedWebSocketCompression } from './websocket-compression.js';
+import { writePrecompressed, writePreframed } from './websocket-frames.js';
 
 // One options object per frame type: ws reads them per send, so don't allocate one per message.
 const TEXT_FRAME = { binary: false, compress: false } as const;
@@ -45,9 +47,21 @@ export class WebSocketTransport implements Transport {
   readonly inherentKeepAlive = false;
   readonly #socket: WebSocket;
   #closing = false;
+  // Set only when the client negotiated permessage-deflate with a window we can deflate for.
+  readonly #compression: ResolvedWebSocketCompression | undefined;
+  readonly #windowBits: number;
+  readonly #backlog: CompressedBacklog | undefined;
 
-  constructor(socket: WebSocket, events: TransportEvents) {
+  /**
+   * `compression`: the endpoint's setting; it applies if the handshake accepted permessage-deflate,
+   * as `extensions` (the accepted `Sec-WebSocket-Extensions` value) says.
+   */
+  constructor(socket: WebSocket, events: TransportEvents, compression?: ResolvedWebSocketCompression, extensions = '') {
     this.#socket = socket;
+    const windowBits = compression === undefined ? undefined : negotiatedWindowBits(extensions);
+    this.#compression = windowBits === undefined ? undefined : compression;
+    this.#windowBits = windowBits ?? 0;
+    this.#backlog = this.#compression === undefined ? undefined : new CompressedBacklog();
     answerEmptyCloseWithNormal(socket);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       events.onData(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary);
@@ -64,12 +78,36 @@ export class WebSocketTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
+    const buffered = this.#socket.bufferedAmount;
+    return this.#backlog === undefined ? buffered : this.#backlog.buffered(buffered);
   }
 
   send(payload: Buffer | string, binary: boolean): void {
     if (this.#socket.readyState !== 1) return;
+    if (this.#backlog !== undefined) {
+      this.#sendMaybeCompressed(payload, binary, this.#backlog);
+      return;
+    }
     // Buffers are what broadcasts share between recipients: frame them once for all.
+    if (typeof payload !== 'string' && writePreframed(this.#socket, payload, binary)) return;
+    this.#socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
+  }
+
+  #sendMaybeCompressed(payload: Buffer | string, binary: boolean, backlog: CompressedBacklog): void {
+    const compression = this.#compression!;
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (size >= compression.threshold && size <= MAXIMUM_COMPRESSED_MESSAGE_SIZE) {
+      // A string is this connection's own message; a Buffer may be a broadcast's, deflated once for all.
+      const shared = typeof payload !== 'string';
+      const bytes = shared ? payload : Buffer.from(payload, 'utf8');
+      const written = writePrecompressed(this.#socket, bytes, binary, compression.level, this.#windowBits, shared);
+      if (written !== undefined) {
+        backlog.wroteCompressed(written, size);
+        return;
+      }
+    }
+    // ws itself never compresses here (compress: false), so its sender stays idle and frames keep their order.
+    backlog.wrote(size + frameHeaderBytes(size));
     if (typeof payload !== 'string' && writePreframed(this.#socket, payload, binary)) return;
     this.#socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
   }
@@ -96,4 +134,9 @@ export class WebSocketTransport implements Transport {
     this.#closing = true;
     this.#socket.terminate();
   }
+}
+
+/** The length of an unmasked frame header for a payload of `size` bytes. */
+function frameHeaderBytes(size: number): number {
+  return size < 126 ? 2 : size < 65536 ? 4 : 10;
 }
