@@ -162,6 +162,44 @@ describe('reconnecting', () => {
     assert.equal(timers.requested.length, 1);
   });
 
+  it('a call while reconnecting waits callWaitTimeout at most, then fails; 0 fails at once; a call waiting when the connection comes back goes out', async () => {
+    const server = await scope.server();
+    const timers = new ManualTimers();
+    // The official client's own reconnect waits a minute: the client stays 'reconnecting'.
+    const hub = scope.connect(server.url, { timers, callWaitTimeout: 5000, reconnect: { delays: [60_000], then: 60_000, jitter: 0 } });
+    await within(hub.start(), 5000, 'start');
+    await server.close();
+    await until(() => hub.state === 'reconnecting', 5000, 'reconnecting');
+
+    const waiting = hub.invoke.echo('late');
+    const wait = await timers.next('the call wait');
+    assert.equal(wait.ms, 5000);
+    wait.fire();
+    await assert.rejects(waiting, /Cannot call 'echo': the hub client was not connected within 5000 ms/);
+
+    const impatient = scope.connect(server.url, { timers: new ManualTimers(), callWaitTimeout: 0, autoStart: false });
+    const starting = impatient.start().catch(() => undefined);
+    await assert.rejects(impatient.invoke.echo('now'), /Cannot call 'echo': the hub client is connecting/);
+    await impatient.stop();
+    await starting;
+  });
+
+  it('a call made while connecting goes out once connected, its wait timer cleared', async () => {
+    const port = await freePort();
+    const timers = new ManualTimers();
+    const hub = scope.connect(`http://127.0.0.1:${port}/hubs/demo`, { autoStart: false, timers, callWaitTimeout: 5000 });
+    const starting = hub.start();
+    const retry = await timers.next('the first retry wait');
+    const call = hub.invoke.echo('queued');
+    const callWait = timers.requested.find((timer) => timer.ms === 5000);
+    assert.ok(callWait !== undefined, 'the call set its wait timer');
+    await scope.server(port);
+    retry.fire();
+    await within(starting, 5000, 'start');
+    assert.equal(await within(call, 5000, 'the queued call'), 'queued');
+    assert.equal(callWait.cleared, true);
+  });
+
   it('with reconnect: false a failed start is not retried', async () => {
     const port = await freePort();
     const errors: string[] = [];

@@ -65,7 +65,17 @@ export interface HubClientOptions extends IHttpConnectionOptions {
   readonly onError?: (error: unknown, where: string) => void;
   /** Default: the global `setTimeout`/`clearTimeout`. */
   readonly timers?: Timers;
+  /**
+   * How long a call (`invoke`, `send`, `stream`) made while connecting or reconnecting waits for
+   * the connection before it fails (ms). A call never waits longer than this for a server that
+   * is gone; 0 fails at once, as the official client does, `Infinity` waits as long as the retries
+   * go on. Default 30 000.
+   */
+  readonly callWaitTimeout?: number;
 }
+
+/** {@link HubClientOptions.callWaitTimeout}'s default (ms). */
+export const DEFAULT_CALL_WAIT_TIMEOUT = 30_000;
 
 /**
  * A hub connection with typed proxies. `TServer` is the hub — a Hubwire `Hub` subclass, its class
@@ -170,7 +180,7 @@ class HubClientImpl<TServer, TClient> implements HubClient<TServer, TClient> {
     const inner = options.protocol ?? new JsonHubProtocol();
     this.protocol = inner.name;
 
-    const { protocol: _protocol, reconnect: _reconnect, statefulReconnect, serverTimeoutInMilliseconds, keepAliveIntervalInMilliseconds, autoStart, onError: _onError, timers: _timers, logger: _logger, ...http } = options;
+    const { protocol: _protocol, reconnect: _reconnect, statefulReconnect, serverTimeoutInMilliseconds, keepAliveIntervalInMilliseconds, autoStart, onError: _onError, timers: _timers, logger: _logger, callWaitTimeout: _callWaitTimeout, ...http } = options;
     let builder = new HubConnectionBuilder()
       .withUrl(url, http)
       .withHubProtocol(watchInvocations(inner, (message) => this.#admit(message)))
@@ -334,7 +344,22 @@ class HubClientImpl<TServer, TClient> implements HubClient<TServer, TClient> {
   #readiness(name: string): Promise<void> | undefined {
     if (this.connection.state === HubConnectionState.Connected) return undefined;
     if (this.#state === 'disconnected') return Promise.reject(new Error(`Cannot call '${name}': the hub client is not started (call start()).`));
-    return this.#nextConnected();
+    const limit = this.#options.callWaitTimeout ?? DEFAULT_CALL_WAIT_TIMEOUT;
+    if (limit <= 0) return Promise.reject(new Error(`Cannot call '${name}': the hub client is ${this.#state}.`));
+    if (limit === Number.POSITIVE_INFINITY) return this.#nextConnected();
+    return new Promise((resolve, reject) => {
+      const handle = this.#timers.setTimeout(() => reject(new Error(`Cannot call '${name}': the hub client was not connected within ${limit} ms.`)), limit);
+      this.#nextConnected().then(
+        () => {
+          this.#timers.clearTimeout(handle);
+          resolve();
+        },
+        (error: unknown) => {
+          this.#timers.clearTimeout(handle);
+          reject(error);
+        },
+      );
+    });
   }
 
   #whenReady<T>(name: string, call: () => Promise<T>): Promise<T> {

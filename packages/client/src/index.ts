@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-export { connectHub, type HubClient, type HubClientOptions, type HubState, type StateChange, type Timers } from './hub-client.js';
+export { connectHub, DEFAULT_CALL_WAIT_TIMEOUT, type HubClient, type HubClientOptions, type HubState, type StateChange, type Timers } from './hub-client.js';
 export { retrySchedule, DEFAULT_RETRY_DELAYS, type RetrySchedule } from './retry-schedule.js';
 export { positionArgument, type GroupPosition, type StreamPosition } from './positions.js';
 export type { GapInfo, JoinInfo, JoinReason, Subscription, SubscriptionOptions, SubscriptionStats } from './subscription.js';
