@@ -64,3 +64,39 @@ describe('slowloris against the server app', () => {
     );
   });
 });
+
+describe('WebSocket compression of the server app', () => {
+  /** The permessage-deflate answer of a WebSocket upgrade to /hubs/events from a client offering it. */
+  async function extensionAnswered(url: string): Promise<string | undefined> {
+    const { WebSocket } = await import('ws');
+    const socket = new WebSocket(url.replace(/^http/, 'ws') + '/hubs/events', { perMessageDeflate: true });
+    try {
+      return await within(
+        new Promise<string | undefined>((resolve, reject) => {
+          socket.once('upgrade', (response) => resolve(response.headers['sec-websocket-extensions']));
+          socket.once('error', reject);
+        }),
+        5000,
+        'the WebSocket upgrade',
+      );
+    } finally {
+      socket.terminate();
+    }
+  }
+
+  test('WS_COMPRESSION_THRESHOLD turns permessage-deflate on (without context takeover); unset it stays off', async () => {
+    const on = await startTestApp({ WS_COMPRESSION_THRESHOLD: '512' });
+    try {
+      assert.match((await extensionAnswered(on.url(''))) ?? '', /^permessage-deflate;.*server_no_context_takeover.*client_no_context_takeover/);
+    } finally {
+      await on.stop();
+    }
+    const off = await startTestApp();
+    try {
+      assert.equal(await extensionAnswered(off.url('')), undefined);
+    } finally {
+      await off.stop();
+    }
+    assert.throws(() => loadConfig({ env: { WS_COMPRESSION_THRESHOLD: '100000' } }), /WS_COMPRESSION_THRESHOLD must be an integer from 0 to 65536/);
+  });
+});

@@ -107,6 +107,7 @@ export async function startApp(config: ServerConfig, options: AppOptions = {}): 
     maximumReceiveMessageSize: config.limits.maxMessageSize,
     maximumParallelInvocationsPerClient: config.limits.maxParallelInvocations,
     maximumOutboundBufferSize: config.limits.maxOutboundBufferSize,
+    webSocketCompression: config.limits.webSocketCompressionThreshold === 0 ? false : { threshold: config.limits.webSocketCompressionThreshold },
     keepAliveInterval: config.limits.keepAliveIntervalMs,
     clientTimeoutInterval: config.limits.clientTimeoutMs,
     enableDetailedErrors: config.detailedErrors,

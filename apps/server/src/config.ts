@@ -54,6 +54,11 @@ export interface ServerConfig {
     readonly maxParallelInvocations: number;
     /** Bytes waiting for a slow client before it is disconnected. */
     readonly maxOutboundBufferSize: number;
+    /**
+     * WebSocket messages from this size up are sent compressed (permessage-deflate) to clients
+     * that offer it; 0 = compression off (the default, as in ASP.NET).
+     */
+    readonly webSocketCompressionThreshold: number;
     readonly keepAliveIntervalMs: number;
     readonly clientTimeoutMs: number;
     /** Longest chat message text (characters). */
@@ -230,6 +235,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'limits.maxMessageSize', env: 'MAX_MESSAGE_SIZE', default: 32_768, parser: integer(256, 64 * 1024 * 1024), description: 'largest hub message a client may send (bytes)' },
   { key: 'limits.maxRequestBodySize', env: 'MAX_REQUEST_BODY_SIZE', default: 65_536, parser: integer(256, 64 * 1024 * 1024), description: 'largest REST request body (bytes); more gets 413' },
   { key: 'limits.maxParallelInvocations', env: 'MAX_PARALLEL_INVOCATIONS', default: 1, parser: integer(1, 1024), description: 'hub invocations one connection may run at once' },
+  {
+    key: 'limits.webSocketCompressionThreshold',
+    env: 'WS_COMPRESSION_THRESHOLD',
+    default: 0,
+    parser: integer(0, 64 * 1024),
+    description: 'WebSocket messages from this many bytes up are sent compressed (permessage-deflate) to clients that offer it; 0 = off',
+  },
   { key: 'limits.maxOutboundBufferSize', env: 'MAX_OUTBOUND_BUFFER_SIZE', default: 1024 * 1024, parser: integer(1024, 1024 * 1024 * 1024), description: 'bytes queued for a slow client before it is disconnected' },
   { key: 'limits.keepAliveIntervalMs', env: 'KEEP_ALIVE_INTERVAL_MS', default: 15_000, parser: integer(1, MAX_DELAY), description: 'ping idle connections this often' },
   { key: 'limits.clientTimeoutMs', env: 'CLIENT_TIMEOUT_MS', default: 30_000, parser: integer(1, MAX_DELAY), description: 'close connections silent this long' },
