@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ALL_SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
+import { ALL_SERVER_KINDS, CLIENT_VARIANTS, SERVER_LABELS, type ServerKind } from './lib/commands.js';
 import { parseArgs, USAGE, type BenchConfig, type ScenarioName } from './lib/config.js';
 import { spliceDocs } from './lib/docs-file.js';
 import { machineInfo } from './lib/machine.js';
@@ -21,6 +21,8 @@ import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
 import { measureIdle, type IdleResults } from './scenarios/idle.js';
 import { measureMemory } from './scenarios/memory.js';
+import { measureConnect } from './scenarios/connect.js';
+import { runScaleScenarios } from './scenarios/scale-runs.js';
 import { CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
 import { withArena, type Arena } from './scenarios/arena.js';
 import type { Outcome } from './scenarios/session.js';
@@ -29,6 +31,9 @@ const RESULTS_JSON = new URL('./results/latest.json', import.meta.url);
 const DOCS_MARKDOWN = new URL('../docs/benchmarks.md', import.meta.url);
 
 const startedAt = performance.now();
+// The uWebSockets.js package brings bufferutil along, which ws would then pick up for masking:
+// the servers and load generators keep ws's own JavaScript path, as measured before it came.
+process.env.WS_NO_BUFFER_UTIL ??= '1';
 /** BENCH_METRICS_AA=1: `hubwire+metrics` runs without metrics (see scenarios/session.ts). */
 const aaCheck = process.env.BENCH_METRICS_AA === '1';
 const loadAtStart = loadAverage();
@@ -83,9 +88,19 @@ async function runIdle(arena: Arena, config: BenchConfig): Promise<IdleResults> 
   return results;
 }
 
+async function runConnect(arena: Arena, config: BenchConfig): Promise<BenchResults['connect']> {
+  progress(`connect: ${config.connect.rounds} rounds of ${config.connect.connections} new connections per server`);
+  const results = await measureConnect(arena, config);
+  for (const [kind, outcome] of Object.entries(results)) {
+    progress(`  ${SERVER_LABELS[kind as ServerKind]}: ${describe(outcome, (m) => `${m.serverCpuUsPerConnection.toFixed(0)} µs CPU/connection (rounds: ${m.perRound.map((r) => (r.cpuUs / r.ops).toFixed(0)).join(', ')})`)}`);
+  }
+  return results;
+}
+
 async function runMemory(config: BenchConfig): Promise<BenchResults['memory']> {
   const results: NonNullable<BenchResults['memory']> = {};
-  for (const kind of config.servers) {
+  // A client variant is the same server as another kind: its idle connections cost the same.
+  for (const kind of config.servers.filter((k) => !CLIENT_VARIANTS.includes(k))) {
     progress(`memory: ${SERVER_LABELS[kind]}, ${config.memory.connections} idle connections`);
     const outcome = await measureMemory(kind, config);
     results[kind] = outcome;
@@ -117,10 +132,15 @@ async function runRedisBroadcast(config: BenchConfig): Promise<BenchResults['red
 }
 
 function warnAboutFileLimit(config: BenchConfig, limit: string): void {
-  const needed = Math.max(config.memory.connections, ...config.broadcast.runs.map((r) => r.connections), ...config.redisBroadcast.runs.map((r) => r.connections)) + 200;
+  const scale = [
+    ...(config.scenarios.includes('growth') ? config.growth.steps : []),
+    ...(config.scenarios.includes('soak') ? [config.soak.connections] : []),
+  ];
+  const needed = Math.max(config.memory.connections, ...config.broadcast.runs.map((r) => r.connections), ...config.redisBroadcast.runs.map((r) => r.connections), ...scale) + 200;
   const numeric = Number(limit);
   if (Number.isFinite(numeric) && numeric < needed) {
-    progress(`WARNING: open-files limit is ${limit}, below the ~${needed} sockets one process needs; expect failures.`);
+    // A soft limit cannot be raised from Node itself: `ulimit -n` in the shell that runs the bench.
+    progress(`WARNING: open-files limit is ${limit}, below the ~${needed} sockets one process needs; expect failures (raise it with ulimit -n).`);
   }
 }
 
@@ -129,6 +149,7 @@ function anyFailure(results: BenchResults): boolean {
     ...results.echo.flatMap((e) => Object.values(e.servers)),
     ...results.broadcast.flatMap((b) => Object.values(b.servers)),
     ...Object.values(results.memory ?? {}),
+    ...Object.values(results.connect ?? {}),
     ...(results.redisBroadcast?.runs ?? []).flatMap((r) => Object.values(r.clusters)),
   ];
   return outcomes.some((o) => !o.ok);
@@ -155,6 +176,8 @@ async function main(): Promise<void> {
 
   const library = (kind: ServerKind): string => {
     if (kind === 'socketio') return `socket.io ${packageVersion('socket.io')}`;
+    if (kind === 'uws') return `uWebSockets.js ${packageVersion('@trufflesuite/uws-js-unofficial')} (@trufflesuite/uws-js-unofficial)`;
+    if (kind === 'hubwire+msgpack') return `hubwire ${packageVersion('hubwire')}, MessagePack hub protocol clients`;
     if (kind === 'hubwire+metrics' && aaCheck) return `hubwire ${packageVersion('hubwire')} again, metrics off (A/A check: BENCH_METRICS_AA=1)`;
     if (kind === 'hubwire+metrics') return `hubwire ${packageVersion('hubwire')} with the app's metrics (prom-client ${packageVersion('prom-client')}, scraped every 15 s)`;
     return `${kind} ${packageVersion(kind)}`;
@@ -167,6 +190,7 @@ async function main(): Promise<void> {
     echo: [],
     broadcast: [],
     memory: null,
+    connect: null,
     bar: null,
     redisBroadcast: null,
     redisBar: null,
@@ -174,7 +198,7 @@ async function main(): Promise<void> {
   };
   const wanted = (scenario: ScenarioName): boolean => config.scenarios.includes(scenario);
   let idle: IdleResults | undefined;
-  if (wanted('echo') || wanted('broadcast')) {
+  if (wanted('echo') || wanted('broadcast') || wanted('connect')) {
     // One process per server (and one load generator each) for both scenarios, side by side.
     progress(`starting ${config.servers.map((s) => SERVER_LABELS[s]).join(', ')}`);
     await withArena(config.servers, config, async (arena) => {
@@ -182,12 +206,15 @@ async function main(): Promise<void> {
       if (config.servers.includes('hubwire') && config.servers.includes('hubwire+metrics')) idle = await runIdle(arena, config);
       if (wanted('echo')) results.echo = await runEcho(arena, config);
       if (wanted('broadcast')) results.broadcast = await runBroadcast(arena, config);
+      if (wanted('connect')) results.connect = await runConnect(arena, config);
     });
   }
   if (wanted('memory')) results.memory = await runMemory(config);
   // It measures Hubwire only: a run restricted to other servers leaves it out.
   const redisWanted = wanted('redis-broadcast') && config.servers.includes('hubwire');
   if (redisWanted) results.redisBroadcast = await runRedisBroadcast(config);
+  // Growth and the soak: one fresh server at a time, up to 15,000 connections; their own sections.
+  const scale = await runScaleScenarios(config, progress);
   results.bar = evaluateBar(results.broadcast);
   results.redisBar = evaluateRedisBar(results.redisBroadcast);
   results.durationMs = performance.now() - startedAt;
@@ -196,32 +223,37 @@ async function main(): Promise<void> {
   // Hubwire with and without the app's metrics, when both ran: the cost of metrics (issue 10).
   const metricsCost = evaluateMetricsCost(results, { start: loadAtStart, end: loadAtEnd }, idle);
 
-  const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory');
+  const mainWanted = wanted('echo') || wanted('broadcast') || wanted('memory') || wanted('connect');
   const markdown = mainWanted ? renderMarkdown(results) : undefined;
   const redisSection = results.redisBroadcast
     ? renderRedisSection(results.redisBroadcast, results.redisBar, machine, config)
     : undefined;
   const metricsSection = metricsCost ? renderMetricsSection(metricsCost, results, machine, config, sourceRevision()) : undefined;
-  process.stdout.write(`\n${[markdown, redisSection, metricsSection].filter(Boolean).join('\n')}`);
+  process.stdout.write(`\n${[markdown, redisSection, metricsSection, ...scale.sections].filter(Boolean).join('\n')}`);
   mkdirSync(new URL('./', RESULTS_JSON), { recursive: true });
-  writeFileSync(RESULTS_JSON, `${JSON.stringify({ ...results, metricsCost }, null, 2)}\n`);
+  writeFileSync(RESULTS_JSON, `${JSON.stringify({ ...results, metricsCost, growth: scale.growth, soak: scale.soak }, null, 2)}\n`);
   progress(`wrote ${fileURLToPath(RESULTS_JSON)}`);
   // Full parameters only: the main part when echo, broadcast and memory all ran for every server,
   // the redis-broadcast section when that scenario ran; the rest of the file stays as it is.
   const main = config.complete ? markdown : undefined;
   // An A/A check (the same code on both sides) prints its figures but does not replace the real comparison's.
-  const sections = config.quick ? [] : [redisSection, aaCheck ? undefined : metricsSection].filter((section): section is string => section !== undefined);
+  const sections = config.quick ? [] : [redisSection, aaCheck ? undefined : metricsSection, ...scale.sections].filter((section): section is string => section !== undefined);
   if (main !== undefined || sections.length > 0) {
     const existing = existsSync(DOCS_MARKDOWN) ? readFileSync(DOCS_MARKDOWN, 'utf8') : '';
     writeFileSync(DOCS_MARKDOWN, spliceDocs(existing, main, sections));
-    const written = [main && 'main tables', !config.quick && redisSection && 'redis-broadcast section', !config.quick && metricsSection && 'metrics section'];
+    const written = [
+      main && 'main tables',
+      !config.quick && redisSection && 'redis-broadcast section',
+      !config.quick && metricsSection && 'metrics section',
+      !config.quick && scale.sections.length > 0 && 'growth/soak sections',
+    ];
     progress(`wrote ${fileURLToPath(DOCS_MARKDOWN)} (${written.filter(Boolean).join(' and ')})`);
   }
   if (results.bar) process.stdout.write(`\n${results.bar.line}\n`);
   if (results.redisBar) process.stdout.write(`\n${results.redisBar.line}\n`);
   if (metricsCost) process.stdout.write(`\n${metricsCost.line}\n`);
   progress(`done in ${(results.durationMs / 1000).toFixed(0)} s`);
-  if (anyFailure(results)) process.exitCode = 1;
+  if (anyFailure(results) || scale.failed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -9,18 +9,28 @@ import type { LatencySummary } from './stats.js';
  * (its metric cells and Prometheus registry, scraped as Prometheus would): measured beside plain
  * `hubwire` for the cost of metrics (`--servers=hubwire,hubwire+metrics`), never by default.
  */
-export type ServerKind = 'hubwire' | 'ws' | 'socketio' | 'hubwire+metrics';
+export type ServerKind = 'hubwire' | 'ws' | 'socketio' | 'uws' | 'hubwire+msgpack' | 'hubwire+metrics';
 
-/** The servers a run compares by default (and the ones a full run must have to rewrite the main tables). */
-export const SERVER_KINDS: readonly ServerKind[] = ['hubwire', 'ws', 'socketio'];
+/**
+ * The servers a run compares by default (and the ones a full run must have to rewrite the main
+ * tables). `uws` is uWebSockets.js, the native anchor; `hubwire+msgpack` is the same Hubwire
+ * server driven by clients of the MessagePack hub protocol (a process of its own, so its CPU is
+ * its own), compared with JSON.
+ */
+export const SERVER_KINDS: readonly ServerKind[] = ['hubwire', 'ws', 'socketio', 'uws', 'hubwire+msgpack'];
 
 /** Every server `--servers` accepts. */
 export const ALL_SERVER_KINDS: readonly ServerKind[] = [...SERVER_KINDS, 'hubwire+metrics'];
+
+/** The same server code as another kind, only its clients differ: left out of idle-memory and growth runs. */
+export const CLIENT_VARIANTS: readonly ServerKind[] = ['hubwire+msgpack'];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   hubwire: 'Hubwire',
   ws: 'raw ws',
   socketio: 'Socket.IO 4',
+  uws: 'uWebSockets.js',
+  'hubwire+msgpack': 'Hubwire MessagePack',
   'hubwire+metrics': 'Hubwire + metrics',
 };
 
@@ -72,8 +82,17 @@ export interface MemorySample {
   gcExposed: boolean;
 }
 
+/** The soak's traffic: a send to group `g<i % groups>` every `intervalMs` for `durationMs`. */
+export interface GroupTrafficArgs {
+  groups: number;
+  intervalMs: number;
+  durationMs: number;
+  payloadBytes: number;
+}
+
 export type ServerCommands = {
   broadcast: { args: BroadcastArgs; result: BroadcastResult };
+  groupTraffic: { args: GroupTrafficArgs; result: BroadcastResult };
   cpuBegin: { args: null; result: null };
   cpuEnd: { args: null; result: CpuDelta };
   memory: { args: { samples: number }; result: MemorySample };
@@ -88,6 +107,13 @@ export interface OpenArgs {
   count: number;
   batchSize: number;
   connectTimeoutMs: number;
+  /**
+   * Connect the way a real client does before its socket: Hubwire's negotiate POST, one plain
+   * HTTP GET for ws and uWS (the issue's "upgrade + a negotiate request"); Socket.IO unchanged.
+   */
+  viaHttp?: boolean;
+  /** After the handshake, each connection joins group `g<index % groups>` (Hubwire only; the soak). */
+  groups?: number;
 }
 
 export interface OpenResult {
@@ -147,4 +173,16 @@ export type LoaderCommands = {
   awaitBroadcasts: { args: { timeoutMs: number }; result: DeliveryResult };
   status: { args: null; result: LoaderStatus };
   closeAll: { args: null; result: { closed: number } };
+  /** The soak: count every delivery from now on, with its latency; `soakWindow` returns the window's figures and starts a new one. */
+  soakStart: { args: null; result: null };
+  soakWindow: { args: null; result: SoakWindow };
+  /** Close `count` random open connections and open as many new ones in their place (same group). */
+  reconnect: { args: OpenArgs; result: { closed: number; opened: number; failed: number; failureSamples: string[] } };
 };
+
+export interface SoakWindow {
+  delivered: number;
+  latency: LatencySummary;
+  /** Since soakStart. */
+  total: { delivered: number; latency: LatencySummary };
+}

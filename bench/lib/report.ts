@@ -1,5 +1,6 @@
 /** Markdown rendering of a run: machine header, one table per scenario, the bar verdict. */
 import { SERVER_LABELS, type ServerKind } from './commands.js';
+import { fmt } from './format.js';
 import type { BenchConfig } from './config.js';
 import type { MachineInfo } from './machine.js';
 import type { BroadcastMetrics } from '../scenarios/broadcast.js';
@@ -8,6 +9,9 @@ import type { MemoryMetrics } from '../scenarios/memory.js';
 import type { Outcome } from '../scenarios/session.js';
 import type { RedisBroadcastResults } from '../scenarios/redis-broadcast.js';
 import type { RedisBarVerdict } from './redis-report.js';
+import type { ConnectMetrics, ConnectResults } from '../scenarios/connect.js';
+import { fmtRatio, ratioRange } from './ratios.js';
+import { broadcastSlices, connectSlices, echoSlices, evaluateTargets, renderTargets } from './targets.js';
 
 export type PerServer<T> = Partial<Record<ServerKind, Outcome<T>>>;
 
@@ -18,6 +22,8 @@ export interface BenchResults {
   echo: { clients: number; servers: PerServer<EchoMetrics> }[];
   broadcast: { connections: number; servers: PerServer<BroadcastMetrics> }[];
   memory: PerServer<MemoryMetrics> | null;
+  /** The connect scenario, or null when not run. */
+  connect: ConnectResults | null;
   bar: BarVerdict | null;
   /** The redis-broadcast scenario (its own section, see redis-report.ts), or null when not run. */
   redisBroadcast: RedisBroadcastResults | null;
@@ -39,15 +45,7 @@ export interface BarVerdict {
 const BAR_CONNECTIONS = 5_000;
 const BAR_RATIO = 1.2;
 
-export function fmt(value: number, digits = 0): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function ratio(value: number, base: number): string {
-  const r = value / base;
-  return Number.isFinite(r) ? `${fmt(r, 2)}x` : 'n/a';
-}
+export { fmt };
 
 const kb = (bytes: number): string => fmt(bytes / 1024, 2);
 const mb = (bytes: number): string => fmt(bytes / 2 ** 20, 1);
@@ -109,7 +107,7 @@ function echoSection(servers: readonly ServerKind[], config: BenchConfig, client
   const { rounds, roundMs, warmupMs } = config.echo;
   const intro =
     `Each client sends its next request when the previous answer arrives. After a ${fmt(warmupMs)} ms warm-up, ` +
-    `${rounds} rounds of ${fmt(roundMs / 1000, 1)} s per server, the servers taking turns; figures are medians over the rounds. ` +
+    `${rounds} rounds of ${fmt(roundMs / 1000, 1)} s per server${config.slices > 1 ? ` (each ${config.slices} slices)` : ''}, the servers taking turns; figures are medians over the ${config.slices > 1 ? 'slices' : 'rounds'}. ` +
     'Payload `{"n":…,"msg":"hubwire bench echo payload"}`.';
   return [
     `### Echo round trips, ${fmt(clients)} client${clients === 1 ? '' : 's'}`,
@@ -130,9 +128,9 @@ function echoSection(servers: readonly ServerKind[], config: BenchConfig, client
   ].join('\n');
 }
 
-function broadcastSection(servers: readonly ServerKind[], connections: number, results: PerServer<BroadcastMetrics>): string {
+function broadcastSection(all: BenchResults, connections: number, results: PerServer<BroadcastMetrics>): string {
+  const servers = all.config.servers;
   const any = servers.map((s) => ok(results[s])).find((m) => m !== undefined);
-  const wsUs = ok(results.ws)?.median.serverCpuUsPerDelivery ?? NaN;
   const intro = any
     ? `${any.perRound.length} round${any.perRound.length === 1 ? '' : 's'} of ${fmt(any.broadcasts)} broadcasts of a ` +
       `${any.payloadBytes}-byte JSON payload (sequence number + send timestamp), one every ${any.intervalMs} ms, ` +
@@ -153,7 +151,7 @@ function broadcastSection(servers: readonly ServerKind[], connections: number, r
       ['latency p99 (ms)', (m) => fmt(m.median.latencyP99, 2)],
       ['**server CPU per delivery (µs)**', (m) => `**${fmt(m.median.serverCpuUsPerDelivery, 2)}**`],
       ['… range over the rounds (µs)', (m) => `${fmt(m.cpuUsPerDeliveryRange[0], 2)}–${fmt(m.cpuUsPerDeliveryRange[1], 2)}`],
-      ['CPU per delivery vs raw ws', (m) => ratio(m.median.serverCpuUsPerDelivery, wsUs)],
+      ['CPU per delivery vs raw ws (median, range over the rounds)', (_m, kind) => fmtRatio(ratioRange(broadcastSlices(all, connections, kind), broadcastSlices(all, connections, 'ws')))],
       ['server CPU during a round (% of one core)', (m) => fmt(m.median.serverCpuPct)],
       ['time in one broadcast call (ms)', (m) => fmt(m.median.callMsPerBroadcast, 2)],
       ['worst lag of a broadcast behind its schedule (ms)', (m) => fmt(m.median.maxTickLagMs, 1)],
@@ -181,6 +179,29 @@ function memorySection(servers: readonly ServerKind[], results: PerServer<Memory
       ['external per connection (KB)', (m) => kb(m.externalPerConnection)],
       ['RSS before → after (MB)', (m) => `${mb(m.baseline.rss)} → ${mb(m.loaded.rss)}`],
       ['heap used before → after (MB)', (m) => `${mb(m.baseline.heapUsed)} → ${mb(m.loaded.heapUsed)}`],
+    ]),
+  ].join('\n');
+}
+
+function connectSection(all: BenchResults, results: ConnectResults): string {
+  const servers = all.config.servers.filter((kind) => results[kind] !== undefined);
+  const { connections, rounds } = all.config.connect;
+  return [
+    `### Connect, ${fmt(connections)} new connections per round`,
+    '',
+    `${rounds} rounds per server, the servers taking turns; in each, ${fmt(connections)} clients connect in batches of ` +
+      `${all.config.openBatchSize} and the server's CPU from the first request to the last ready connection is divided by them ` +
+      '(closing them afterwards is not measured). Hubwire: `POST /bench/negotiate?negotiateVersion=1`, the WebSocket upgrade with ' +
+      'the connection token, the JSON hub handshake. Raw ws and uWebSockets.js: one plain `GET` answered with a small JSON body, ' +
+      'then the upgrade (the "upgrade + a negotiate request" of issue 13). Socket.IO: the upgrade, the Engine.IO open packet and ' +
+      'the namespace connect (WebSocket only, no polling). HTTP requests go through `fetch` with its kept-alive connections.',
+    '',
+    table<ConnectMetrics>(servers, results, [
+      ['**server CPU per connection (µs)**', (m) => `**${fmt(m.serverCpuUsPerConnection, 0)}**`],
+      ['… range over the rounds (µs)', (m) => `${fmt(m.range[0], 0)}–${fmt(m.range[1], 0)}`],
+      ['vs raw ws (median, range over the rounds)', (_m, kind) => fmtRatio(ratioRange(connectSlices(all, kind), connectSlices(all, 'ws')))],
+      ['connections ready per second', (m) => fmt(m.connectionsPerSec)],
+      ['other CPU load on the machine (% of one core)', (m) => fmt(m.otherCpuPct)],
     ]),
   ].join('\n');
 }
@@ -220,20 +241,29 @@ function summarySection(results: BenchResults): string {
     const who = `echo, ${fmt(clients)} client${clients === 1 ? '' : 's'}`;
     rows.push([`${who}: round trips/s`, (k) => cell(echo[k], (m) => fmt(m.roundTripsPerSec))]);
     rows.push([`${who}: latency p50 / p99 (ms)`, (k) => cell(echo[k], (m) => `${fmt(m.latencyP50, 3)} / ${fmt(m.latencyP99, 3)}`)]);
-    rows.push([`${who}: server CPU per round trip (µs)`, (k) => cell(echo[k], (m) => fmt(m.serverCpuUsPerRoundTrip, 1))]);
+    rows.push([
+      `**${who}: server CPU per round trip (µs; vs raw ws, median and range)**`,
+      (k) => cell(echo[k], (m) => `**${fmt(m.serverCpuUsPerRoundTrip, 1)}** (${fmtRatio(ratioRange(echoSlices(results, clients, k), echoSlices(results, clients, 'ws')))})`),
+    ]);
   }
   for (const { connections, servers: run } of results.broadcast) {
     const who = `broadcast to ${fmt(connections)}`;
-    const wsUs = ok(run.ws)?.median.serverCpuUsPerDelivery ?? NaN;
     rows.push([`${who}: delivered messages/s`, (k) => cell(run[k], (m) => fmt(m.median.deliveredPerSec))]);
     rows.push([`${who}: latency p50 / p99 (ms)`, (k) => cell(run[k], (m) => `${fmt(m.median.latencyP50, 1)} / ${fmt(m.median.latencyP99, 1)}`)]);
     rows.push([
-      `**${who}: server CPU per delivery (µs, vs raw ws)**`,
-      (k) => cell(run[k], (m) => `**${fmt(m.median.serverCpuUsPerDelivery, 2)}** (${ratio(m.median.serverCpuUsPerDelivery, wsUs)})`),
+      `**${who}: server CPU per delivery (µs; vs raw ws, median and range)**`,
+      (k) => cell(run[k], (m) => `**${fmt(m.median.serverCpuUsPerDelivery, 2)}** (${fmtRatio(ratioRange(broadcastSlices(results, connections, k), broadcastSlices(results, connections, 'ws')))})`),
     ]);
   }
   const memory = results.memory;
   if (memory) rows.push(['memory per idle connection: RSS / JS heap (KB)', (k) => cell(memory[k], (m) => `${kb(m.rssPerConnection)} / ${kb(m.heapPerConnection)}`)]);
+  const connect = results.connect;
+  if (connect) {
+    rows.push([
+      '**connect: server CPU per connection (µs; vs raw ws, median and range)**',
+      (k) => cell(connect[k], (m) => `**${fmt(m.serverCpuUsPerConnection, 0)}** (${fmtRatio(ratioRange(connectSlices(results, k), connectSlices(results, 'ws')))})`),
+    ]);
+  }
   return [
     '### Summary',
     '',
@@ -257,19 +287,23 @@ export function renderMarkdown(results: BenchResults): string {
     `- Node ${machine.node}; open-files limit ${machine.openFilesLimit}`,
     `- Libraries: ${libraries}`,
     '- Method: each server runs in its own child process on 127.0.0.1, driven by its own load-generator child ' +
-      'process of raw `ws` sockets speaking the protocol by hand (SignalR JSON hub protocol without negotiate; ' +
+      'process of raw `ws` sockets speaking the protocol by hand (SignalR JSON or MessagePack hub protocol without negotiate, except in connect; ' +
       'Engine.IO 4 / Socket.IO 5 over WebSocket only; plain WebSocket); no permessage-deflate. ' +
-      'For echo and broadcast, the three servers are up side by side (the same processes for both scenarios) and take turns ' +
-      'in short measured rounds, rotating the order, so that background load hits them alike; tables show medians. ' +
+      'For echo, broadcast and connect, the servers are up side by side (the same processes for all three) and take turns ' +
+      `in measured rounds${config.slices > 1 ? ` of ${config.slices} slices each` : ''}, rotating the order every turn, so that background load hits them alike; tables show medians, ` +
+      'and each ratio its median over the round pairs with the smallest and largest in brackets. ' +
+      '"Hubwire MessagePack" is the same Hubwire server in a process of its own, driven by clients of the MessagePack hub protocol. ' +
       'Memory is measured on one fresh server at a time. Servers and clients share the same cores, ' +
       'so compare the columns rather than the absolute figures. "Other CPU load" is machine-wide busy CPU ' +
       '(/proc/stat, incl. steal) minus the measured server and its load generator: when it is high, the machine was busy.',
     '',
   ];
   if (results.bar) parts.push(`**${results.bar.line}**`, '');
+  parts.push(renderTargets(evaluateTargets(results)), '');
   parts.push(summarySection(results), '');
   for (const echo of results.echo) parts.push(echoSection(servers, config, echo.clients, echo.servers), '');
-  for (const run of results.broadcast) parts.push(broadcastSection(servers, run.connections, run.servers), '');
-  if (results.memory) parts.push(memorySection(servers, results.memory), '');
+  for (const run of results.broadcast) parts.push(broadcastSection(results, run.connections, run.servers), '');
+  if (results.memory) parts.push(memorySection(servers.filter((kind) => results.memory?.[kind] !== undefined), results.memory), '');
+  if (results.connect) parts.push(connectSection(results, results.connect), '');
   return `${parts.join('\n').trimEnd()}\n`;
 }

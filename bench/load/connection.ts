@@ -38,7 +38,7 @@ export abstract class BenchConnection {
     this.socket.on('open', () => this.onOpen());
     this.socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        this.events.problem(this, `unexpected binary frame (${byteLength(data)} bytes)`);
+        this.onBinary(data as Buffer);
         return;
       }
       this.onText(data.toString());
@@ -85,6 +85,15 @@ export abstract class BenchConnection {
 
   protected sendText(text: string): void {
     this.socket.send(text);
+  }
+
+  protected sendBinary(data: Uint8Array): void {
+    this.socket.send(data, { binary: true });
+  }
+
+  /** A binary frame: unexpected unless the protocol is binary (MessagePack overrides this). */
+  protected onBinary(data: Buffer): void {
+    this.events.problem(this, `unexpected binary frame (${byteLength(data)} bytes)`);
   }
 
   /** Close with a close handshake; `terminate` afterwards if the server does not answer. */

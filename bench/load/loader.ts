@@ -7,11 +7,13 @@ import type { LoaderCommands } from '../lib/commands.js';
 import { announceReady, serveIpc } from '../lib/ipc.js';
 import { DeliveryTracker, WarmupTracker } from './delivery-tracker.js';
 import { EchoRunner } from './echo-runner.js';
+import { SoakTracker } from './soak-tracker.js';
 import { ConnectionPool } from './pool.js';
 
 const pool = new ConnectionPool();
 let warmup: WarmupTracker | undefined;
 let deliveries: DeliveryTracker | undefined;
+let soak: SoakTracker | undefined;
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
 
@@ -56,10 +58,21 @@ serveIpc<LoaderCommands>({
       cpu: { userUs: cpu.user, systemUs: cpu.system, wallMs },
     };
   },
+  soakStart: () => {
+    soak = new SoakTracker();
+    pool.sink = soak;
+    return null;
+  },
+  soakWindow: () => {
+    if (!soak) throw new Error('soakStart was not called');
+    return soak.take();
+  },
+  reconnect: (args) => pool.reconnect(args),
   closeAll: async () => {
     pool.sink = {};
     warmup = undefined;
     deliveries = undefined;
+    soak = undefined;
     return { closed: await pool.closeAll(3_000) };
   },
 });

@@ -1,6 +1,7 @@
 /**
  * SignalR JSON hub protocol by hand: handshake, invocations with ids, pings.
- * Skips negotiate (plain WebSocket to the hub URL, like `skipNegotiation`).
+ * Skips negotiate (plain WebSocket to the hub URL, like `skipNegotiation`) unless the pool
+ * negotiated first and passes the connection token (`options.query`).
  */
 import type { BroadcastPayload } from '../lib/commands.js';
 import { BenchConnection, excerpt, type ConnectionEvents } from './connection.js';
@@ -20,13 +21,24 @@ interface HubMessage {
   error?: string;
 }
 
+/** How a hub connection starts: a query for the socket URL (`?id=…` after negotiate), a group to join before it counts as open. */
+export interface HubConnectOptions {
+  query?: string;
+  group?: string;
+}
+
+/** The invocation id of the group join sent after the handshake (echo ids are plain numbers). */
+export const JOIN_ID = 'join';
+
 export class SignalRConnection extends BenchConnection {
   private handshakeDone = false;
   private nextInvocationId = 0;
   private keepAlive: NodeJS.Timeout | undefined;
+  private readonly group: string | undefined;
 
-  constructor(port: number, events: ConnectionEvents) {
-    super(`ws://127.0.0.1:${port}/bench`, events);
+  constructor(port: number, events: ConnectionEvents, options: HubConnectOptions = {}) {
+    super(`ws://127.0.0.1:${port}/bench${options.query ?? ''}`, events);
+    this.group = options.group;
   }
 
   protected onOpen(): void {
@@ -70,6 +82,11 @@ export class SignalRConnection extends BenchConnection {
         }
         return;
       case 3:
+        if (message.invocationId === JOIN_ID) {
+          if (message.error !== undefined) this.fail(new Error(`group join failed: ${message.error}`));
+          else this.markReady();
+          return;
+        }
         if (message.error !== undefined) this.events.echoReply(this, undefined, message.error);
         else if (!('result' in message)) this.events.echoReply(this, undefined, `completion without result: ${excerpt(record)}`);
         else this.events.echoReply(this, message.result);
@@ -93,7 +110,8 @@ export class SignalRConnection extends BenchConnection {
     this.keepAlive = setInterval(() => {
       if (this.isOpen) this.sendText(PING);
     }, KEEPALIVE_MS);
-    this.markReady();
+    if (this.group === undefined) this.markReady();
+    else this.sendText(`${JSON.stringify({ type: 1, invocationId: JOIN_ID, target: 'Join', arguments: [this.group] })}${RS}`);
   }
 
   protected override onSocketClosed(): void {

@@ -2,6 +2,7 @@
 import type { BroadcastPayload } from '../lib/commands.js';
 import { BenchConnection, excerpt, type ConnectionEvents } from './connection.js';
 
+/** ws and uWebSockets.js alike: both echo and broadcast plain JSON text. */
 export class RawWsConnection extends BenchConnection {
   constructor(port: number, events: ConnectionEvents) {
     super(`ws://127.0.0.1:${port}/`, events);

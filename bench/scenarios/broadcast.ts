@@ -73,7 +73,7 @@ export async function warmUpBroadcasts(
   throw new Error(`connections never all received a warm-up broadcast: ${problems.join('; ')}`);
 }
 
-async function measureRound(session: Session, config: BenchConfig, run: BroadcastRun, round: number, problems: string[]): Promise<BroadcastRound> {
+export async function measureRound(session: Session, config: BenchConfig, run: BroadcastRun, round: number, problems: string[]): Promise<BroadcastRound> {
   const { payloadBytes } = config.broadcast;
   // With slices, the round's broadcasts are split among them.
   const broadcasts = Math.max(1, Math.ceil(run.broadcasts / config.slices));

@@ -3,13 +3,16 @@
  * that drives it. Both are stopped by `stop()`, which never throws.
  */
 import { spawnChild, type Child } from '../lib/children.js';
-import type { LoaderCommands, LoaderStatus, OpenResult, ServerCommands, ServerInfo, ServerKind } from '../lib/commands.js';
+import type { LoaderCommands, LoaderStatus, OpenArgs, OpenResult, ServerCommands, ServerInfo, ServerKind } from '../lib/commands.js';
 import type { BenchConfig } from '../lib/config.js';
 
 const SERVER_ENTRIES: Record<ServerKind, { file: string; env?: Record<string, string> }> = {
   hubwire: { file: '../servers/hubwire-server.ts' },
   ws: { file: '../servers/ws-server.ts' },
   socketio: { file: '../servers/socketio-server.ts' },
+  uws: { file: '../servers/uws-server.ts' },
+  // The same Hubwire server; its load generator speaks the MessagePack hub protocol (load/pool.ts).
+  'hubwire+msgpack': { file: '../servers/hubwire-server.ts', env: { BENCH_MSGPACK: '1' } },
   // The same server with the app's metrics plugged in (hubwire-server.ts reads BENCH_METRICS);
   // BENCH_METRICS_AA=1 leaves them out, so a run measures the same code twice (its noise floor).
   'hubwire+metrics': { file: '../servers/hubwire-server.ts', env: { BENCH_METRICS: process.env.BENCH_METRICS_AA === '1' ? '' : 'prometheus' } },
@@ -62,12 +65,12 @@ export class Session {
   }
 
   /** Open `count` client connections in batches; fails if any could not open. */
-  async open(count: number): Promise<OpenResult> {
+  async open(count: number, extra: Pick<OpenArgs, 'viaHttp' | 'groups'> = {}): Promise<OpenResult> {
     const { openBatchSize, connectTimeoutMs } = this.config;
     const batches = Math.ceil(count / openBatchSize);
     const result = await this.loader.request(
       'open',
-      { kind: this.kind, port: this.info.port, count, batchSize: openBatchSize, connectTimeoutMs },
+      { kind: this.kind, port: this.info.port, count, batchSize: openBatchSize, connectTimeoutMs, ...extra },
       batches * (connectTimeoutMs + 1_000) + SHORT_TIMEOUT_MS,
     );
     if (result.failed > 0) {

@@ -8,11 +8,13 @@
  * and a scrape of both every `BENCH_METRICS_SCRAPE_MS` (default 15 s, Prometheus' usual interval;
  * 0: none). `BENCH_METRICS_PROCESS=0` leaves Node's process metrics out.
  *
+ * With `BENCH_MSGPACK=1` the hub speaks the MessagePack hub protocol too (its clients do).
+ *
  * With `BENCH_REDIS_URL` and `BENCH_REDIS_PREFIX` set (the redis-broadcast scenario), the hub
  * runs on the Redis backplane, `redisLifetimeManager()`, and listens only once it is
  * subscribed, so a broadcast from another node reaches this node's connections from the start.
  */
-import { createHubServer, Hub, redisLifetimeManager, type Metrics, type RedisLifetimeManagerFactory } from 'hubwire';
+import { createHubServer, Hub, jsonHubProtocol, messagePackHubProtocol, redisLifetimeManager, type Metrics, type RedisLifetimeManagerFactory } from 'hubwire';
 import { withTimeout } from '../lib/clock.js';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
@@ -24,6 +26,11 @@ interface BenchClient {
 class BenchHub extends Hub<BenchClient> {
   echo(payload: unknown): unknown {
     return payload;
+  }
+
+  /** The soak's clients each join one group; its traffic goes to groups. */
+  join(group: string): Promise<void> {
+    return this.groups.add(this.context.connectionId, group);
   }
 }
 
@@ -80,7 +87,9 @@ async function createHubwireServer(): Promise<BenchServer> {
     ...(backplane ? { lifetimeManager: backplane } : {}),
     ...(measured ? { metrics: measured.metrics } : {}),
   });
-  hubwire.mapHub('/bench', BenchHub);
+  // BENCH_MSGPACK=1 (the `hubwire+msgpack` server): the hub speaks MessagePack beside JSON.
+  const msgpack = process.env.BENCH_MSGPACK === '1';
+  hubwire.mapHub('/bench', BenchHub, msgpack ? { protocols: [jsonHubProtocol, messagePackHubProtocol] } : {});
   const context = hubwire.hubContext(BenchHub);
   if (backplane) {
     try {
@@ -92,13 +101,16 @@ async function createHubwireServer(): Promise<BenchServer> {
   }
 
   return {
-    library: `hubwire ${packageVersion('hubwire')}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}${measured?.library ?? ''}`,
+    library: `hubwire ${packageVersion('hubwire')}${msgpack ? ' (JSON and MessagePack)' : ''}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}${measured?.library ?? ''}`,
     async listen() {
       const address = await hubwire.listen({ port: 0, host: '127.0.0.1' });
       return address.port;
     },
     broadcast(payload) {
       return context.clients.all.send('message', payload);
+    },
+    sendToGroup(group, payload) {
+      return context.clients.group(group).send('message', payload);
     },
     // Only the backplane tells how many connections this node holds.
     connectionCount: () => (backplane ? backplane.managers.reduce((n, manager) => n + manager.localConnectionCount, 0) : null),

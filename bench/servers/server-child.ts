@@ -10,6 +10,7 @@ import type {
   BroadcastPayload,
   BroadcastResult,
   CpuDelta,
+  GroupTrafficArgs,
   MemorySample,
   ServerCommands,
 } from '../lib/commands.js';
@@ -23,6 +24,8 @@ export interface BenchServer {
   listen(): Promise<number>;
   /** Send `payload` to every connected client with the library's natural broadcast API. */
   broadcast(payload: BroadcastPayload): void | Promise<void>;
+  /** Send `payload` to one group's members (Hubwire only: the soak). */
+  sendToGroup?(group: string, payload: BroadcastPayload): void | Promise<void>;
   /** Connections the library knows about, or null if its API does not say. */
   connectionCount(): number | null;
   close(): Promise<void>;
@@ -32,6 +35,19 @@ export interface BenchServer {
 function padFor(bytes: number, count: number): string {
   const probe: BroadcastPayload = { seq: count, t: 1_700_000_000_000.123, pad: '' };
   return 'x'.repeat(Math.max(0, bytes - JSON.stringify(probe).length));
+}
+
+/** The soak's steady traffic: paced sends, each to the next group in turn. */
+async function groupTrafficLoop(server: BenchServer, args: GroupTrafficArgs): Promise<BroadcastResult> {
+  const send = server.sendToGroup?.bind(server);
+  if (!send) throw new Error(`${server.library} has no group sends`);
+  const count = Math.floor(args.durationMs / args.intervalMs);
+  return broadcastLoop({ ...server, broadcast: (payload) => send(`g${(payload.seq >>> 0) % args.groups}`, payload) }, {
+    count,
+    intervalMs: args.intervalMs,
+    payloadBytes: args.payloadBytes,
+    warmup: false,
+  });
 }
 
 async function broadcastLoop(server: BenchServer, args: BroadcastArgs): Promise<BroadcastResult> {
@@ -124,6 +140,7 @@ export async function runServerChild(create: () => BenchServer | Promise<BenchSe
   const cpu = cpuTracker();
   serveIpc<ServerCommands>({
     broadcast: (args) => broadcastLoop(server, args),
+    groupTraffic: (args) => groupTrafficLoop(server, args),
     cpuBegin: () => cpu.begin(),
     cpuEnd: () => cpu.end(),
     memory: ({ samples }) => sampleMemory(samples),

@@ -1,6 +1,7 @@
 /**
  * Baseline: a plain `ws` server doing the natural thing. Echo sends each message
- * back as it came; broadcast stringifies once and loops over the clients.
+ * back as it came; broadcast stringifies once and loops over the clients. Any plain
+ * HTTP request answers a small JSON body: the "one HTTP request" of the connect scenario.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,10 @@ import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
 
 function createWsServer(): BenchServer {
-  const http = createServer();
+  const info = JSON.stringify({ url: '/', protocol: 'websocket' });
+  const http = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(info);
+  });
   const wss = new WebSocketServer({ server: http });
   wss.on('connection', (socket) => {
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
