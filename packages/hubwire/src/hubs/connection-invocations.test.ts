@@ -7,16 +7,17 @@ import { RateLimiter } from '../limits/rate-limits.js';
 import { MessageType, type HubMessage, type InvocationMessage } from '../protocol/messages.js';
 import { ConnectionCalls } from './connection-calls.js';
 import { ConnectionInvocations, mayStart, type InvocationHost } from './connection-invocations.js';
+import type { InvocationSlot } from './hub-call.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
 import type { LimitedConnection } from './invocation-limits.js';
 import { resolveHubOptions } from './hub-options.js';
 
-type Invoke = (releaseSlot: (() => void) | undefined) => Promise<void> | undefined;
+type Invoke = (slot: InvocationSlot | undefined) => Promise<void> | undefined;
 
 function setup(invoke: Invoke) {
   const written: HubMessage[] = [];
   const target = { connectionId: 'c1', userIdentifier: undefined, http: {}, write: (message: HubMessage) => written.push(message) } as unknown as DispatchTarget & LimitedConnection;
-  const dispatcher = { invoke: (_target: DispatchTarget, _message: unknown, releaseSlot?: () => void) => invoke(releaseSlot) } as unknown as HubDispatcher;
+  const dispatcher = { invoke: (_target: DispatchTarget, _message: unknown, slot?: InvocationSlot) => invoke(slot) } as unknown as HubDispatcher;
   const host: InvocationHost = {
     path: '/h',
     options: resolveHubOptions(),
@@ -37,17 +38,17 @@ const call = (invocationId = '1', streamIds?: string[]): InvocationMessage => ({
 describe('ConnectionInvocations', () => {
   it('gives a slot back exactly once, however the method ends', async () => {
     const invocations = new ConnectionInvocations();
-    let release: (() => void) | undefined;
+    let slot: InvocationSlot | undefined;
     let finish!: () => void;
-    const { target, host, input, pumps } = setup((releaseSlot) => {
-      release = releaseSlot;
+    const { target, host, input, pumps } = setup((given) => {
+      slot = given;
       return new Promise<void>((resolve) => (finish = resolve));
     });
     invocations.start(target, call(), host, input, undefined);
     assert.equal(invocations.running, 1);
     assert.equal(mayStart(invocations, call('2'), 1), false, 'head-of-line: no free slot');
-    release!();
-    release!();
+    slot!.release();
+    slot!.release();
     assert.equal(invocations.running, 0, 'given back early (awaiting a client result), once');
     assert.equal(pumps(), 1);
     finish();

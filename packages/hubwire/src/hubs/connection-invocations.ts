@@ -12,6 +12,7 @@ import { MessageType, type HubMessage, type InvocationMessage, type StreamInvoca
 import { reusedStreamId, type ConnectionCalls } from './connection-calls.js';
 import type { EndOptions } from './connection-endings.js';
 import * as texts from './error-messages.js';
+import type { InvocationSlot } from './hub-call.js';
 import type { DispatchTarget, HubDispatcher } from './hub-dispatcher.js';
 import { refuseOverLimit, type InvocationLimitHost, type LimitedConnection } from './invocation-limits.js';
 
@@ -34,6 +35,38 @@ export function mayStart(invocations: ConnectionInvocations | undefined, message
 }
 
 /**
+ * One taken slot. It comes back exactly once: from the dispatcher (early, before a client
+ * result is awaited) or when the call has finished. An object rather than a closure per call:
+ * every plain invocation takes one.
+ */
+class Slot implements InvocationSlot {
+  #held = true;
+  readonly #owner: ConnectionInvocations;
+  readonly #input: { pump(): void };
+
+  constructor(owner: ConnectionInvocations, input: { pump(): void }) {
+    this.#owner = owner;
+    this.#input = input;
+  }
+
+  /** Gives the slot back and lets the message behind it go. */
+  release(): void {
+    if (!this.free()) return;
+    // Re-entrant calls (a slot given back synchronously) only mark more work for the
+    // pump already running, so the stack does not grow with the queue.
+    this.#input.pump();
+  }
+
+  /** Gives the slot back without pumping; false when it was back already. */
+  free(): boolean {
+    if (!this.#held) return false;
+    this.#held = false;
+    this.#owner.slotFreed();
+    return true;
+  }
+}
+
+/**
  * The running invocations of one connection. Every connection that invokes anything carries one,
  * so it is three fields and no private methods (those would add a brand slot to each instance).
  */
@@ -50,6 +83,11 @@ export class ConnectionInvocations {
   /** Slots taken. */
   get running(): number {
     return this.#running;
+  }
+
+  /** A slot came back (called by its {@link Slot}). */
+  slotFreed(): void {
+    this.#running--;
   }
 
   /**
@@ -85,23 +123,14 @@ export class ConnectionInvocations {
     }
     const counted = message.type === MessageType.Invocation;
     if (counted) this.#inFlight++;
-    let releaseSlot: (() => void) | undefined;
-    let held = false;
+    let slot: Slot | undefined;
     if (takesSlot(message)) {
       this.#running++;
-      held = true;
-      releaseSlot = () => {
-        if (!held) return;
-        held = false;
-        this.#running--;
-        // Re-entrant calls (a slot given back synchronously) only mark more work for the
-        // pump already running, so the stack does not grow with the queue.
-        input.pump();
-      };
+      slot = new Slot(this, input);
     }
     let running: Promise<void> | undefined;
     try {
-      running = host.dispatcher.invoke(target, message, releaseSlot);
+      running = host.dispatcher.invoke(target, message, slot);
     } catch (error) {
       // The dispatcher never throws by contract; if it does, the slot still comes back.
       host.logger.error({ hub: host.path, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'dispatch failed');
@@ -110,10 +139,7 @@ export class ConnectionInvocations {
     if (running === undefined) {
       // Finished synchronously: free the slot without pumping again; the pump that called
       // us goes on with the next message.
-      if (held) {
-        held = false;
-        this.#running--;
-      }
+      slot?.free();
       if (counted && --this.#inFlight === 0) this.wakeDrainers();
       return undefined;
     }
@@ -121,7 +147,7 @@ export class ConnectionInvocations {
       .catch((error: unknown) => host.logger.error({ hub: host.path, connectionId: target.connectionId, user: target.userIdentifier, err: error }, 'dispatch failed'))
       .finally(() => {
         if (counted && --this.#inFlight === 0) this.wakeDrainers();
-        releaseSlot?.();
+        slot?.release();
       });
     return undefined;
   }

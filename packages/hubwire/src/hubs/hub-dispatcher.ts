@@ -17,7 +17,8 @@ import type { GroupManager } from './group-manager.js';
 import type { HubCallerClients } from './hub-clients.js';
 import type { HubCallerContext } from './hub-caller-context.js';
 import { composeFilters, type HubFilter, type HubInvocationContext, type HubLifetimeContext } from './hub-filter.js';
-import { bindHub, type Hub, type HubInvocation } from './hub.js';
+import { bindHub, type Hub } from './hub.js';
+import { HubCall, type InvocationSlot } from './hub-call.js';
 import type { HubMethod } from './method-table.js';
 import { StreamCancellation } from './stream-cancellation.js';
 import type { UploadStream } from './upload-stream.js';
@@ -80,6 +81,12 @@ type InvokeStep = (context: HubInvocationContext) => Promise<unknown>;
 /** The label object of a method's invocations (`{ hub, method }`), built once per method. */
 type MethodLabels = MetricLabels;
 
+/** A method a plain Invocation may call directly (no stream, no requirement), with its labels: one lookup per call. */
+interface DirectMethod {
+  readonly method: HubMethod;
+  readonly labels: MethodLabels;
+}
+
 /** The `code` label of a failed invocation: the Hubwire error code, `hub_error` or `exception`. */
 function errorCodeOf(error: unknown): string {
   if (error instanceof HubwireError) return error.code;
@@ -121,6 +128,8 @@ export class HubDispatcher {
   readonly #runsOnDisconnected: boolean;
   /** `{ hub, method }` per method (by lower-cased name), and for names the hub does not have. */
   readonly #methodLabels = new Map<string, MethodLabels>();
+  /** The methods of the direct path, by lower-cased name (empty when filters wrap invocations). */
+  readonly #directMethods = new Map<string, DirectMethod>();
   readonly #unknownLabels: MethodLabels;
   /** One label for every call the fallback serves, whatever name the client sent. */
   readonly #fallbackLabels: MethodLabels;
@@ -133,7 +142,11 @@ export class HubDispatcher {
     this.#direct = !init.filters.some((filter) => filter.invokeMethod !== undefined);
     this.#runsOnConnected = init.hooks.onConnected || init.filters.some((filter) => filter.onConnected !== undefined);
     this.#runsOnDisconnected = init.hooks.onDisconnected || init.filters.some((filter) => filter.onDisconnected !== undefined);
-    for (const [key, method] of init.methods) this.#methodLabels.set(key, labelsWith(init.labels, 'method', method.name));
+    for (const [key, method] of init.methods) {
+      const labels = labelsWith(init.labels, 'method', method.name);
+      this.#methodLabels.set(key, labels);
+      if (this.#direct && !method.isStreaming && !init.methodAuthorization.has(key)) this.#directMethods.set(key, { method, labels });
+    }
     this.#unknownLabels = labelsWith(init.labels, 'method', UNKNOWN_METHOD);
     this.#fallbackLabels = labelsWith(init.labels, 'method', FALLBACK_METHOD);
     this.#timed = init.metrics.record !== undefined;
@@ -163,9 +176,16 @@ export class HubDispatcher {
     );
   }
 
-  #hub(target: DispatchTarget, clients: HubCallerClients<unknown>, invocation?: HubInvocation): Hub<unknown> {
+  #hub(target: DispatchTarget, clients: HubCallerClients<unknown>): Hub<unknown> {
     const hub = this.#init.createHub();
-    bindHub(hub, { context: target.context, clients, groups: this.#init.groups, presence: this.#init.presence, invocation });
+    bindHub(hub, { context: target.context, clients, groups: this.#init.groups, presence: this.#init.presence });
+    return hub;
+  }
+
+  /** A hub instance bound to one method call. */
+  #callHub(call: HubCall): Hub<unknown> {
+    const hub = this.#init.createHub();
+    bindHub(hub, call);
     return hub;
   }
 
@@ -214,14 +234,14 @@ export class HubDispatcher {
    * Returns undefined when the call finished synchronously (a plain method returning a value),
    * otherwise a promise that settles when it has finished; it never rejects.
    */
-  invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> | undefined {
+  invoke(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: InvocationSlot): Promise<void> | undefined {
     // The common case — a plain call of a plain method, no filters, no method requirement — runs
     // without the filter chain and, for a synchronous method, without a single promise.
     if (this.#direct && message.type === MessageType.Invocation && (message.streamIds === undefined || message.streamIds.length === 0)) {
       const key = message.target.toLowerCase();
-      const method = this.#init.methods.get(key);
-      if (method !== undefined && !method.isStreaming && message.arguments.length === method.parameterCount && !this.#init.methodAuthorization.has(key)) {
-        const labels = this.#methodLabels.get(key)!;
+      const direct = this.#directMethods.get(key);
+      if (direct !== undefined && message.arguments.length === direct.method.parameterCount) {
+        const { method, labels } = direct;
         this.#init.metrics.increment('invocations', labels);
         const call = this.#tracer.invocation(key, message.headers);
         if (!this.#timed) return this.#tracedDirect(target, message, method, labels, releaseSlot, call);
@@ -247,7 +267,7 @@ export class HubDispatcher {
     message: InvocationMessage,
     method: HubMethod,
     labels: MethodLabels,
-    releaseSlot: (() => void) | undefined,
+    releaseSlot: InvocationSlot | undefined,
     call: TracedCall | undefined,
   ): Promise<void> | undefined {
     if (call === undefined) return this.#invokeDirect(target, message, method, labels, releaseSlot, undefined);
@@ -259,21 +279,13 @@ export class HubDispatcher {
     message: InvocationMessage,
     method: HubMethod,
     labels: MethodLabels,
-    releaseSlot: (() => void) | undefined,
+    releaseSlot: InvocationSlot | undefined,
     call: TracedCall | undefined,
   ): Promise<void> | undefined {
-    const invocation: HubInvocation = {
-      invocationId: message.invocationId,
-      methodName: method.name,
-      get signal() {
-        return target.context.connectionAborted;
-      },
-      headers: message.headers,
-    };
-    const clients = releaseSlot === undefined ? target.callerClients : target.callerClientsReleasing(releaseSlot);
+    const hubCall = new HubCall(target, this.#init, message.invocationId, method.name, message.headers, releaseSlot);
     let result: unknown;
     try {
-      result = method.fn.apply(this.#hub(target, clients, invocation), message.arguments as unknown[]);
+      result = method.fn.apply(this.#callHub(hubCall), message.arguments as unknown[]);
     } catch (error) {
       this.#methodFailed(target, message, method, labels, error, call);
       return undefined;
@@ -325,7 +337,7 @@ export class HubDispatcher {
     this.#fail(target, message.invocationId, texts.invocationFailed(message.target, error, this.#init.detailedErrors), labels, errorCodeOf(error));
   }
 
-  async #invokeFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: () => void): Promise<void> {
+  async #invokeFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, releaseSlot?: InvocationSlot): Promise<void> {
     const key = message.target.toLowerCase();
     const declared = this.#init.methods.get(key);
     // Only a plain Invocation falls back: a stream or an upload needs a declared method's shape.
@@ -344,7 +356,7 @@ export class HubDispatcher {
     }
   }
 
-  async #runFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, labels: MethodLabels, releaseSlot: (() => void) | undefined): Promise<void> {
+  async #runFull(target: DispatchTarget, message: InvocationMessage | StreamInvocationMessage, method: HubMethod, labels: MethodLabels, releaseSlot: InvocationSlot | undefined): Promise<void> {
     const { detailedErrors } = this.#init;
     const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
@@ -398,7 +410,7 @@ export class HubDispatcher {
     message: InvocationMessage | StreamInvocationMessage,
     method: HubMethod,
     labels: MethodLabels,
-    releaseSlot: (() => void) | undefined,
+    releaseSlot: InvocationSlot | undefined,
     args: readonly unknown[],
     cancellation: StreamCancellation | undefined,
     call: TracedCall | undefined,
@@ -406,24 +418,15 @@ export class HubDispatcher {
     const streaming = message.type === MessageType.StreamInvocation;
     const id = message.invocationId;
     const streamIds = message.streamIds ?? [];
-    const signal = () => cancellation?.signal ?? target.context.connectionAborted;
-    const invocation: HubInvocation = {
-      invocationId: id,
-      methodName: method.name,
-      get signal() {
-        return signal();
-      },
-      headers: message.headers,
-    };
-    const uploads = streamIds.length > 0 ? target.openUploads(streamIds) : [];
     // A method holding an invocation slot gives it back while it awaits a client result, so the
     // connection can go on reading (ASP.NET does the same; otherwise parallelism 1 deadlocks).
-    const clients = releaseSlot === undefined ? target.callerClients : target.callerClientsReleasing(releaseSlot);
+    const hubCall = new HubCall(target, this.#init, id, method.name, message.headers, releaseSlot, cancellation);
+    const uploads = streamIds.length > 0 ? target.openUploads(streamIds) : [];
 
     let result: unknown;
     try {
       const state: HubInvocationContext = {
-        hub: this.#hub(target, clients, invocation),
+        hub: this.#callHub(hubCall),
         context: target.context,
         hubPath: this.#init.hubPath,
         methodName: method.name,
@@ -431,7 +434,7 @@ export class HubDispatcher {
         invocationId: id,
         headers: message.headers,
         get signal() {
-          return signal();
+          return hubCall.signal;
         },
       };
       result = await this.#invoke(state);
