@@ -16,8 +16,12 @@ export const PARSE_BATCH = 32;
 
 /** What the pipeline asks of its connection. */
 export interface InputHandler {
-  /** Whether dispatching may go on at all (false once the connection is closing). */
-  readonly accepting: boolean;
+  /**
+   * Whether dispatching may go on at all (false once the connection is closing). A method, not a
+   * getter: every connection has its own handler object, and object literals with accessors get
+   * a hidden class each, which turns these calls megamorphic with many connections.
+   */
+  accepting(): boolean;
   /** `count` messages were parsed in one go (counted once per batch, not per message). */
   parsed(count: number): void;
   /**
@@ -113,7 +117,7 @@ export class ConnectionInput {
       do {
         this.#again = false;
         this.#dispatch();
-        if (this.#stopped || !this.#handler.accepting) return;
+        if (this.#stopped || !this.#handler.accepting()) return;
         this.#parseMore();
       } while (this.#again && !this.#stopped);
     } finally {
@@ -137,7 +141,7 @@ export class ConnectionInput {
   #dispatch(): void {
     const handler = this.#handler;
     while (this.#head < this.#queue.length) {
-      if (!handler.accepting) return;
+      if (!handler.accepting()) return;
       const message = this.#queue[this.#head]!;
       if (!handler.ready(message)) return;
       this.#head++;

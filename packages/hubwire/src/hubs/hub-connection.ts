@@ -91,9 +91,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
   #inputHandler(): InputHandler {
     const connection = this;
     return {
-      get accepting() {
-        return connection.#state === 'connected';
-      },
+      accepting: () => connection.#state === 'connected',
       parsed: (count) => this.#host.metrics.increment('messagesReceived', this.#traffic?.labels ?? this.#host.labels, count),
       intercept: (message) => this.#intercept(message),
       ready: (message) => this.#ready(message),
