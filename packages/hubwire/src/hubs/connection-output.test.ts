@@ -101,3 +101,57 @@ describe('ConnectionOutput backlog', () => {
     assert.equal(late.done, true);
   });
 });
+
+describe('ConnectionOutput holding the writes of one read', () => {
+  it('sends what was written while held as one payload, in order, and nothing before release', () => {
+    const transport = fakeTransport();
+    const output = new ConnectionOutput({ transport }, 1_000_000, () => assert.fail('no overflow'));
+    output.hold();
+    output.send('{"type":3,"invocationId":"1","result":1}\u001e');
+    output.sendTrackable('{"type":3,"invocationId":"2","result":2}\u001e');
+    output.send('{"type":6}\u001e');
+    assert.deepEqual(transport.sent, [], 'held until the read is handled');
+    assert.equal(output.backlog, 93, 'held bytes count as backlog');
+    output.release();
+    assert.deepEqual(transport.sent, ['{"type":3,"invocationId":"1","result":1}\u001e{"type":3,"invocationId":"2","result":2}\u001e{"type":6}\u001e']);
+    output.send('after');
+    assert.deepEqual(transport.sent.slice(1), ['after'], 'not held once released');
+  });
+
+  it('sends a single held message as it is, and several binary ones as one Buffer', () => {
+    const transport = fakeTransport();
+    const output = new ConnectionOutput({ transport }, 1_000_000, () => assert.fail('no overflow'));
+    output.binary = true;
+    const one = Buffer.from([1, 2]);
+    output.hold();
+    output.send(one);
+    output.release();
+    assert.equal(transport.sent[0], one, 'the same Buffer: no copy for one message');
+    output.hold();
+    output.send(Buffer.from([3]));
+    output.send(Buffer.from([4, 5]));
+    output.release();
+    assert.deepEqual(transport.sent[1], Buffer.from([3, 4, 5]));
+    output.release();
+    assert.equal(transport.sent.length, 2, 'nothing held: nothing sent');
+  });
+
+  it('counts held bytes against the slow-consumer limit, and flush sends what was held before a Close', () => {
+    const transport = fakeTransport();
+    const overflows: number[] = [];
+    const output = new ConnectionOutput({ transport }, 25, (buffered) => overflows.push(buffered));
+    transport.bufferedAmount = 5;
+    output.hold();
+    output.send('0123456789');
+    output.send('0123456789');
+    assert.deepEqual(overflows, [], 'within the limit so far');
+    output.send('x');
+    assert.deepEqual(overflows, [25], 'the transport buffer plus what is held');
+    output.flush();
+    assert.deepEqual(transport.sent, ['01234567890123456789']);
+    output.send('closing');
+    output.clear();
+    output.release();
+    assert.deepEqual(transport.sent, ['01234567890123456789'], 'cleared at the end: what was held is dropped');
+  });
+});

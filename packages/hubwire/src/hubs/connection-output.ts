@@ -1,8 +1,8 @@
 /**
  * How bytes leave a connection: the slow-consumer limit on what waits in the transport, the waits
  * of whoever is held back by that backlog (a server stream, a recoverable group's queue for a
- * slow member), and, with stateful reconnect, the numbered replay buffer with its
- * stall-until-acknowledged rule.
+ * slow member), with stateful reconnect the numbered replay buffer with its
+ * stall-until-acknowledged rule, and the coalescing of what one read produces into one write.
  * @module
  */
 import type { HttpConnection } from '../connections/http-connection.js';
@@ -35,6 +35,13 @@ function byteLength(payload: Buffer | string): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
 }
 
+/** Several framed messages as one payload: text stays text (JSON), anything else becomes one Buffer. */
+function joinPayloads(first: Buffer | string, more: readonly (Buffer | string)[]): Buffer | string {
+  if (typeof first === 'string' && more.every((payload) => typeof payload === 'string')) return first + more.join('');
+  const buffers = [first, ...more].map((payload) => (typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload));
+  return Buffer.concat(buffers);
+}
+
 /** The outbound side of one hub connection. */
 export class ConnectionOutput {
   readonly #http: Pick<HttpConnection, 'transport'>;
@@ -57,6 +64,15 @@ export class ConnectionOutput {
   #waiters: BacklogWaiter[] = [];
   #cancelPoll: (() => void) | undefined;
   #ended = false;
+  /**
+   * While {@link ConnectionOutput.hold} is on (the connection handles one read), messages wait
+   * here and go out as one transport send when it ends. The first waits in a field of its own:
+   * a read that answers one message costs no array.
+   */
+  #holding = false;
+  #heldFirst: Buffer | string | undefined;
+  #heldMore: (Buffer | string)[] | undefined;
+  #heldBytes = 0;
 
   /**
    * `limit`: bytes that may wait for a slow client; past it `onOverflow` is called instead of
@@ -84,14 +100,51 @@ export class ConnectionOutput {
     const transport = this.#http.transport;
     if (transport === undefined) return;
     const size = byteLength(payload);
-    if (transport.bufferedAmount + size > this.#limit) {
-      this.#onOverflow(transport.bufferedAmount);
+    const buffered = transport.bufferedAmount + this.#heldBytes;
+    if (buffered + size > this.#limit) {
+      this.#onOverflow(buffered);
       return;
     }
-    transport.send(payload, this.binary);
+    if (this.#holding) this.#keep(payload, size);
+    else transport.send(payload, this.binary);
     this.written += size;
     this.wroteSinceTick = true;
     this.traffic?.sent(size);
+  }
+
+  /**
+   * From now until {@link ConnectionOutput.release}, messages are held and then written together,
+   * in order, with one transport send (one WebSocket frame holding several records, which both
+   * hub protocols allow). The connection holds while it handles one read, so a chunk of N
+   * invocations answered at once costs one socket write, not N.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Writes what was held, as one send, and stops holding. */
+  release(): void {
+    this.#holding = false;
+    this.flush();
+  }
+
+  /** Writes what is held now (a Close must not overtake the answers before it). */
+  flush(): void {
+    const first = this.#heldFirst;
+    if (first === undefined) return;
+    const more = this.#heldMore;
+    this.#heldFirst = undefined;
+    this.#heldMore = undefined;
+    this.#heldBytes = 0;
+    const transport = this.#http.transport;
+    if (transport === undefined) return;
+    transport.send(more === undefined ? first : joinPayloads(first, more), this.binary);
+  }
+
+  #keep(payload: Buffer | string, size: number): void {
+    this.#heldBytes += size;
+    if (this.#heldFirst === undefined) this.#heldFirst = payload;
+    else (this.#heldMore ??= []).push(payload);
   }
 
   /**
@@ -132,7 +185,7 @@ export class ConnectionOutput {
    * messages stalled behind a full stateful-reconnect buffer.
    */
   get backlog(): number {
-    return this.#transportBacklog() + this.#stalledBytes;
+    return this.#transportBacklog() + this.#heldBytes + this.#stalledBytes;
   }
 
   /** Resolves once {@link ConnectionOutput.backlog} is below `bytes`, or the connection ended. */
@@ -185,6 +238,10 @@ export class ConnectionOutput {
   /** The connection ended: drop what was waiting, and let every backlog wait go on. */
   clear(): void {
     this.#ended = true;
+    this.#holding = false;
+    this.#heldFirst = undefined;
+    this.#heldMore = undefined;
+    this.#heldBytes = 0;
     this.#stalled = [];
     this.#stalledBytes = 0;
     this.#cancelPoll?.();

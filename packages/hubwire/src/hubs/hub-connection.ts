@@ -205,7 +205,14 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     this.#liveness.receivedSinceTick = true;
     if (this.#state !== 'handshaking') {
       this.#traffic?.received(chunk.length);
-      this.#input.push(chunk);
+      // Whatever this read produces goes out as one write once it is handled.
+      const output = this.#output;
+      output.hold();
+      try {
+        this.#input.push(chunk);
+      } finally {
+        output.release();
+      }
       return;
     }
     const input = this.#handshakeBytes === undefined ? chunk : Buffer.concat([this.#handshakeBytes, chunk]);
@@ -452,6 +459,8 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     if (options.status !== undefined) this.#http.endStatus ??= options.status;
     this.#http.resumer = undefined;
     this.#http.awaitingResumeSince = undefined;
+    // Answers held from the read being handled go before the Close (unless the socket is dropped).
+    if (!options.abort) this.#output.flush();
     this.#output.clear();
     // Drop unread input and read again: a paused socket would not see the client's close frame.
     this.#input.stop();

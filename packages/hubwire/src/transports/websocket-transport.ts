@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { CompressedBacklog } from './compressed-backlog.js';
 import type { Transport, TransportEvents } from './transport.js';
 import { MAXIMUM_COMPRESSED_MESSAGE_SIZE, negotiatedWindowBits, type ResolvedWebSocketCompression } from './websocket-compression.js';
+import { writeOwnTextFrame } from './own-frames.js';
 import { writePrecompressed, writePreframed } from './websocket-frames.js';
 
 // One options object per frame type: ws reads them per send, so don't allocate one per message.
@@ -88,8 +89,9 @@ export class WebSocketTransport implements Transport {
       this.#sendMaybeCompressed(payload, binary, this.#backlog);
       return;
     }
-    // Buffers are what broadcasts share between recipients: frame them once for all.
-    if (typeof payload !== 'string' && writePreframed(this.#socket, payload, binary)) return;
+    // Buffers are what broadcasts share between recipients: frame them once for all. A string is
+    // this connection's own text (answers to its calls): header and bytes in one write.
+    if (typeof payload === 'string' ? !binary && writeOwnTextFrame(this.#socket, payload) : writePreframed(this.#socket, payload, binary)) return;
     this.#socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
   }
 
