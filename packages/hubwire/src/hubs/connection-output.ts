@@ -58,10 +58,11 @@ export class ConnectionOutput {
   traffic: ProtocolTraffic | undefined;
   #replay: MessageBuffer | undefined;
   /** Trackable messages waiting for room in the replay buffer (the client has not acked). */
-  #stalled: { payload: Buffer | string; size: number }[] = [];
+  // Both lists exist only while used: most connections never stall nor make anyone wait.
+  #stalled: { payload: Buffer | string; size: number }[] | undefined;
   #stalledBytes = 0;
   /** Waits for the backlog to shrink; one poll serves them all, and only while there are some. */
-  #waiters: BacklogWaiter[] = [];
+  #waiters: BacklogWaiter[] | undefined;
   #cancelPoll: (() => void) | undefined;
   #ended = false;
   /**
@@ -159,8 +160,8 @@ export class ConnectionOutput {
       return;
     }
     const size = byteLength(payload);
-    if (this.#stalled.length > 0 || !replay.hasRoomFor(size)) {
-      this.#stalled.push({ payload, size });
+    if ((this.#stalled !== undefined && this.#stalled.length > 0) || !replay.hasRoomFor(size)) {
+      (this.#stalled ??= []).push({ payload, size });
       this.#stalledBytes += size;
       if (replay.bufferedBytes + this.#stalledBytes > this.#limit) this.#onOverflow(replay.bufferedBytes + this.#stalledBytes);
       return;
@@ -200,7 +201,7 @@ export class ConnectionOutput {
 
   #wait(below: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      this.#waiters.push({ below, resolve });
+      (this.#waiters ??= []).push({ below, resolve });
       // Transports report no drain event, so look again every few milliseconds; this only runs
       // while someone is held back by a slow client.
       this.#cancelPoll ??= this.#schedule(() => this.#poll(), BACKLOG_POLL_MS);
@@ -211,8 +212,8 @@ export class ConnectionOutput {
     this.#cancelPoll = undefined;
     const waiting: BacklogWaiter[] = [];
     const ready: BacklogWaiter[] = [];
-    for (const waiter of this.#waiters) (waiter.below() ? ready : waiting).push(waiter);
-    this.#waiters = waiting;
+    for (const waiter of this.#waiters ?? []) (waiter.below() ? ready : waiting).push(waiter);
+    this.#waiters = waiting.length > 0 ? waiting : undefined;
     if (waiting.length > 0) this.#cancelPoll = this.#schedule(() => this.#poll(), BACKLOG_POLL_MS);
     for (const waiter of ready) waiter.resolve();
   }
@@ -242,19 +243,20 @@ export class ConnectionOutput {
     this.#heldFirst = undefined;
     this.#heldMore = undefined;
     this.#heldBytes = 0;
-    this.#stalled = [];
+    this.#stalled = undefined;
     this.#stalledBytes = 0;
     this.#cancelPoll?.();
     this.#cancelPoll = undefined;
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    const waiters = this.#waiters ?? [];
+    this.#waiters = undefined;
     for (const waiter of waiters) waiter.resolve();
   }
 
   #drainStalled(): void {
     const replay = this.#replay;
     if (replay === undefined) return;
-    while (this.#stalled.length > 0 && replay.hasRoomFor(this.#stalled[0]!.size)) {
+    // Read the field each time: a send that overflows ends the connection, which drops the list.
+    while (this.#stalled !== undefined && this.#stalled.length > 0 && replay.hasRoomFor(this.#stalled[0]!.size)) {
       const { payload, size } = this.#stalled.shift()!;
       this.#stalledBytes -= size;
       replay.track(payload, size);

@@ -10,7 +10,7 @@
  * states, and each rule where it can be read (and tested) whole.
  * @module
  */
-import { HubwireError } from '../core/errors.js';
+import { HubwireError, type ProtocolError } from '../core/errors.js';
 import type { HttpConnection, TransportResumer } from '../connections/http-connection.js';
 import type { ClientResultOptions, HubLifetimeManager, LifetimeConnection } from '../lifetime/hub-lifetime-manager.js';
 import type { BacklogAware } from '../lifetime/recovery/recovery-types.js';
@@ -85,22 +85,75 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     this.userIdentifier = http.principal?.userIdentifier;
     this.#liveness = new Liveness(host.clock.now());
     this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#end(endings.slowConsumer(this.#host, this, buffered)));
-    this.#input = new ConnectionInput(this.#inputHandler(), host.options.maximumReceiveMessageSize);
+    this.#input = new ConnectionInput(new HubConnection.#InputPort(this), host.options.maximumReceiveMessageSize);
   }
 
-  #inputHandler(): InputHandler {
-    const connection = this;
-    return {
-      accepting: () => connection.#state === 'connected',
-      parsed: (count) => this.#host.metrics.increment('messagesReceived', this.#traffic?.labels ?? this.#host.labels, count),
-      intercept: (message) => this.#intercept(message),
-      ready: (message) => this.#ready(message),
-      handle: (message) => this.#handle(message),
-      protocolError: (error) => this.#end(endings.protocolViolated(this.#host, this, error)),
-      pause: () => this.#http.transport?.pause?.(),
-      resume: () => this.#http.transport?.resume?.(),
-    };
-  }
+  /**
+   * The connection's side of its input pipeline, one small object whose methods sit on a
+   * prototype: an object literal of arrows would cost every connection, idle or not, eight
+   * closures (and, with an accessor in it, a hidden class of its own, which made the pump's calls
+   * megamorphic). Defined inside the class so it may reach the connection's private state.
+   */
+  static readonly #InputPort = class InputPort implements InputHandler {
+    readonly #connection: HubConnection;
+
+    constructor(connection: HubConnection) {
+      this.#connection = connection;
+    }
+
+    accepting(): boolean {
+      return this.#connection.#state === 'connected';
+    }
+
+    parsed(count: number): void {
+      const connection = this.#connection;
+      connection.#host.metrics.increment('messagesReceived', connection.#traffic?.labels ?? connection.#host.labels, count);
+    }
+
+    intercept(message: HubMessage): boolean {
+      return this.#connection.#intercept(message);
+    }
+
+    ready(message: HubMessage): boolean {
+      return this.#connection.#ready(message);
+    }
+
+    handle(message: HubMessage): void {
+      this.#connection.#handle(message);
+    }
+
+    protocolError(error: ProtocolError): void {
+      const connection = this.#connection;
+      connection.#end(endings.protocolViolated(connection.#host, connection, error));
+    }
+
+    pause(): void {
+      this.#connection.#http.transport?.pause?.();
+    }
+
+    resume(): void {
+      this.#connection.#http.transport?.resume?.();
+    }
+  };
+
+  /** One attached transport's events: ignored once another transport has replaced it (stateful reconnect). */
+  static readonly #EventsPort = class EventsPort implements TransportEvents {
+    readonly #connection: HubConnection;
+    readonly #generation: number;
+
+    constructor(connection: HubConnection, generation: number) {
+      this.#connection = connection;
+      this.#generation = generation;
+    }
+
+    onData(chunk: Buffer): void {
+      if (this.#generation === this.#connection.#transportGeneration) this.#connection.onData(chunk);
+    }
+
+    onClose(graceful: boolean): void {
+      if (this.#generation === this.#connection.#transportGeneration) this.#connection.onClose(graceful);
+    }
+  };
 
   /** What hub methods see as `this.context`. */
   get context(): HubCallerContext {
@@ -180,15 +233,7 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
    * been replaced (stateful reconnect) are ignored.
    */
   transportEvents(): TransportEvents {
-    const generation = ++this.#transportGeneration;
-    return {
-      onData: (chunk) => {
-        if (generation === this.#transportGeneration) this.onData(chunk);
-      },
-      onClose: (graceful) => {
-        if (generation === this.#transportGeneration) this.onClose(graceful);
-      },
-    };
+    return new HubConnection.#EventsPort(this, ++this.#transportGeneration);
   }
 
   /** Stateful reconnect: the client's new WebSocket takes over; it is sent Sequence, then the replay. */
