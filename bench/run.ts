@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   results.redisBar = evaluateRedisBar(results.redisBroadcast);
   results.durationMs = performance.now() - startedAt;
   const loadAtEnd = loadAverage();
+  results.loadAverage = { start: loadAtStart, end: loadAtEnd };
   progress(`load average ${loadAtEnd}`);
   // Hubwire with and without the app's metrics, when both ran: the cost of metrics (issue 10).
   const metricsCost = evaluateMetricsCost(results, { start: loadAtStart, end: loadAtEnd }, idle);

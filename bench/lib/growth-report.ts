@@ -83,7 +83,8 @@ export function renderGrowthSvg(results: GrowthResults, steps: readonly number[]
     const values = servers.flatMap(([, m]) => m.steps.map(panel.value)).filter(Number.isFinite);
     const maxY = niceCeil(Math.max(1e-9, ...values) * 1.1);
     const x = (n: number): number => ox + margin.left + (n / maxX) * plotW;
-    const y = (v: number): number => margin.top + plotH - (v / maxY) * plotH;
+    // A delta near zero can come out slightly negative (uWS's RSS): drawn on the axis.
+    const y = (v: number): number => margin.top + plotH - (Math.max(0, v) / maxY) * plotH;
     parts.push(`<text x="${ox + width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${panel.title} (${panel.unit})</text>`);
     parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(maxX)}" y2="${y(0)}" stroke="#000"/>`);
     parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(maxY)}" stroke="#000"/>`);

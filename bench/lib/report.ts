@@ -29,6 +29,8 @@ export interface BenchResults {
   redisBroadcast: RedisBroadcastResults | null;
   redisBar: RedisBarVerdict | null;
   durationMs: number;
+  /** /proc/loadavg (1, 5, 15 min) when the run started and ended: how busy the shared machine was. */
+  loadAverage?: { start: string; end: string };
 }
 
 export interface BarVerdict {
@@ -284,7 +286,8 @@ export function renderMarkdown(results: BenchResults): string {
       `(${fmt(results.durationMs / 1000)} s run${config.quick ? ', quick smoke parameters' : ''}).`,
     '',
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
-    `- Node ${machine.node}; open-files limit ${machine.openFilesLimit}`,
+    `- Node ${machine.node}; open-files limit ${machine.openFilesLimit}` +
+      (results.loadAverage ? `; load average (1, 5, 15 min) at the start ${results.loadAverage.start}, at the end ${results.loadAverage.end}` : ''),
     `- Libraries: ${libraries}`,
     '- Method: each server runs in its own child process on 127.0.0.1, driven by its own load-generator child ' +
       'process of raw `ws` sockets speaking the protocol by hand (SignalR JSON or MessagePack hub protocol without negotiate, except in connect; ' +
