@@ -113,6 +113,9 @@ export function recoverySuite(harness: RecoveryHarness): void {
       const a = await member(node!, 'a', 'feed:1');
       await send(node!, 'feed:1', 'm', 1);
       await send(node!, 'feed:1', 'm', 2);
+      // On Redis a send resolves once appended; the node delivers it when it comes back on the
+      // channel. "Now" is once the node has delivered what was sent before.
+      await a.received('m', 2);
       const c = await member(node!, 'c', 'feed:1');
       await send(node!, 'feed:1', 'm', 3);
       await Promise.all([a.received('m', 3), c.received('m', 1)]);
