@@ -4,13 +4,14 @@
  * negotiated first and passes the connection token (`options.query`).
  */
 import type { BroadcastPayload } from '../lib/commands.js';
-import { BenchConnection, excerpt, type ConnectionEvents } from './connection.js';
+import { excerpt } from './connection.js';
+import { HubBenchConnection, JOIN_ID } from './hub-connection.js';
+
+export { JOIN_ID, type HubConnectOptions } from './hub-connection.js';
 
 const RS = '\x1e';
 const HANDSHAKE = `{"protocol":"json","version":1}${RS}`;
 const PING = `{"type":6}${RS}`;
-/** The stock client pings after 15 s without sending, so the server's 30 s client timeout never fires. */
-const KEEPALIVE_MS = 15_000;
 
 interface HubMessage {
   type?: number;
@@ -21,28 +22,17 @@ interface HubMessage {
   error?: string;
 }
 
-/** How a hub connection starts: a query for the socket URL (`?id=…` after negotiate), a group to join before it counts as open. */
-export interface HubConnectOptions {
-  query?: string;
-  group?: string;
-}
-
-/** The invocation id of the group join sent after the handshake (echo ids are plain numbers). */
-export const JOIN_ID = 'join';
-
-export class SignalRConnection extends BenchConnection {
-  private handshakeDone = false;
-  private nextInvocationId = 0;
-  private keepAlive: NodeJS.Timeout | undefined;
-  private readonly group: string | undefined;
-
-  constructor(port: number, events: ConnectionEvents, options: HubConnectOptions = {}) {
-    super(`ws://127.0.0.1:${port}/bench${options.query ?? ''}`, events);
-    this.group = options.group;
+export class SignalRConnection extends HubBenchConnection {
+  protected sendHandshake(): void {
+    this.sendText(HANDSHAKE);
   }
 
-  protected onOpen(): void {
-    this.sendText(HANDSHAKE);
+  protected sendPing(): void {
+    this.sendText(PING);
+  }
+
+  protected sendJoin(group: string): void {
+    this.sendText(`${JSON.stringify({ type: 1, invocationId: JOIN_ID, target: 'Join', arguments: [group] })}${RS}`);
   }
 
   sendEcho(value: unknown): void {
@@ -106,15 +96,6 @@ export class SignalRConnection extends BenchConnection {
       this.fail(new Error(`handshake rejected: ${excerpt(record)}`));
       return;
     }
-    this.handshakeDone = true;
-    this.keepAlive = setInterval(() => {
-      if (this.isOpen) this.sendText(PING);
-    }, KEEPALIVE_MS);
-    if (this.group === undefined) this.markReady();
-    else this.sendText(`${JSON.stringify({ type: 1, invocationId: JOIN_ID, target: 'Join', arguments: [this.group] })}${RS}`);
-  }
-
-  protected override onSocketClosed(): void {
-    clearInterval(this.keepAlive);
+    this.handshakeAccepted();
   }
 }

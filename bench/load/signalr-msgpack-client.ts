@@ -6,13 +6,12 @@
  */
 import { decode, encode } from '@msgpack/msgpack';
 import type { BroadcastPayload } from '../lib/commands.js';
-import { BenchConnection, excerpt, type ConnectionEvents } from './connection.js';
-import { JOIN_ID, type HubConnectOptions } from './signalr-client.js';
+import { excerpt } from './connection.js';
+import { HubBenchConnection, JOIN_ID } from './hub-connection.js';
 
 const RS = '\x1e';
 const HANDSHAKE = `{"protocol":"messagepack","version":1}${RS}`;
 const PING = frame(encode([6]));
-const KEEPALIVE_MS = 15_000;
 
 /** One message with its varint length prefix (7 bits a byte, low bits first). */
 export function frame(body: Uint8Array): Uint8Array {
@@ -48,19 +47,17 @@ export function* messages(data: Buffer): Generator<Uint8Array> {
   }
 }
 
-export class SignalRMsgpackConnection extends BenchConnection {
-  private handshakeDone = false;
-  private nextInvocationId = 0;
-  private keepAlive: NodeJS.Timeout | undefined;
-  private readonly group: string | undefined;
-
-  constructor(port: number, events: ConnectionEvents, options: HubConnectOptions = {}) {
-    super(`ws://127.0.0.1:${port}/bench${options.query ?? ''}`, events);
-    this.group = options.group;
+export class SignalRMsgpackConnection extends HubBenchConnection {
+  protected sendHandshake(): void {
+    this.sendText(HANDSHAKE);
   }
 
-  protected onOpen(): void {
-    this.sendText(HANDSHAKE);
+  protected sendPing(): void {
+    this.sendBinary(PING);
+  }
+
+  protected sendJoin(group: string): void {
+    this.sendBinary(frame(encode([1, {}, JOIN_ID, 'Join', [group]])));
   }
 
   sendEcho(value: unknown): void {
@@ -89,12 +86,7 @@ export class SignalRMsgpackConnection extends BenchConnection {
       this.fail(new Error(`handshake rejected: ${answer.error}`));
       return;
     }
-    this.handshakeDone = true;
-    this.keepAlive = setInterval(() => {
-      if (this.isOpen) this.sendBinary(PING);
-    }, KEEPALIVE_MS);
-    if (this.group === undefined) this.markReady();
-    else this.sendBinary(frame(encode([1, {}, JOIN_ID, 'Join', [this.group]])));
+    this.handshakeAccepted();
   }
 
   protected override onBinary(frameData: Buffer): void {
@@ -143,9 +135,5 @@ export class SignalRMsgpackConnection extends BenchConnection {
       default:
         this.events.problem(this, `unexpected message type ${String(message[0])}`);
     }
-  }
-
-  protected override onSocketClosed(): void {
-    clearInterval(this.keepAlive);
   }
 }

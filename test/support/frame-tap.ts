@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { signalR } from './signalr-client.js';
+import { completeFrameHeader } from './frame-header.js';
 
 /** One server frame as it crossed the wire. */
 export interface WireFrame {
@@ -42,20 +43,9 @@ export class TappedFrames {
   #read(chunk: Buffer): void {
     this.#input = this.#input.length === 0 ? chunk : Buffer.concat([this.#input, chunk]);
     for (;;) {
-      if (this.#input.length < 2) return;
-      const first = this.#input[0]!;
-      let length = this.#input[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (this.#input.length < 4) return;
-        length = this.#input.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (this.#input.length < 10) return;
-        length = Number(this.#input.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (this.#input.length < offset + length) return;
+      const header = completeFrameHeader(this.#input);
+      if (header === undefined) return;
+      const { first, length, offset } = header;
       this.frames.push({ rsv1: (first & 0x40) !== 0, opcode: first & 0x0f, length });
       this.#input = this.#input.subarray(offset + length);
     }

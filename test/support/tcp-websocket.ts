@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { RS } from './raw-client.js';
+import { completeFrameHeader } from './frame-header.js';
 import { within } from './wait.js';
 
 /** A client→server text frame, masked as clients must send it. */
@@ -102,20 +103,10 @@ export class TcpWebSocket {
 
   #readFrames(): void {
     for (;;) {
-      if (this.#input.length < 2) return;
-      const opcode = this.#input[0]! & 0x0f;
-      let length = this.#input[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (this.#input.length < 4) return;
-        length = this.#input.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (this.#input.length < 10) return;
-        length = Number(this.#input.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (this.#input.length < offset + length) return;
+      const header = completeFrameHeader(this.#input);
+      if (header === undefined) return;
+      const { length, offset } = header;
+      const opcode = header.first & 0x0f;
       const payload = this.#input.subarray(offset, offset + length);
       this.#input = this.#input.subarray(offset + length);
       // Text frames carry hub messages; close, ping and pong frames are not what tests read.
