@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerKind } from './commands.js';
 import type { BenchConfig } from './config.js';
 import type { MachineInfo } from './machine.js';
+import { perRoundCost } from './ratios.js';
 import { BUSY_PCT, fmt, type BenchResults } from './report.js';
 import { median, percentile } from './stats.js';
 import type { IdleResults } from '../scenarios/idle.js';
@@ -85,14 +86,7 @@ interface Slice {
 
 /** Server CPU per operation of each round, its slices summed, in round order. */
 function perRound(slices: readonly Slice[]): Map<number, number> {
-  const sums = new Map<number, { cpuUs: number; ops: number }>();
-  for (const slice of slices) {
-    const sum = sums.get(slice.round) ?? { cpuUs: 0, ops: 0 };
-    sum.cpuUs += slice.cpuUs;
-    sum.ops += slice.ops;
-    sums.set(slice.round, sum);
-  }
-  return new Map([...sums].sort(([a], [b]) => a - b).map(([round, sum]) => [round, sum.cpuUs / sum.ops]));
+  return new Map([...perRoundCost(slices)].sort(([a], [b]) => a - b));
 }
 
 function row(scenario: string, unit: MetricsCostRow['unit'], offSlices: Slice[], onSlices: Slice[], other: number[]): MetricsCostRow {
