@@ -44,7 +44,7 @@ export type { GroupManager } from './hubs/group-manager.js';
 export type { HubContext } from './hubs/hub-context.js';
 export { DEFAULT_HUB_OPTIONS } from './hubs/hub-options.js';
 export type { HubOptions, Authenticator } from './hubs/hub-options.js';
-export type { WebSocketCompression, WebSocketCompressionOptions } from './transports/websocket-compression.js';
+export type { WebSocketCompression, WebSocketCompressionOptions } from './transports/websocket-compression-options.js';
 
 export { HubError, HubwireError, ProtocolError, ErrorCodes } from './core/errors.js';
 export type { ErrorCode, ErrorCodeInfo } from './core/errors.js';

@@ -8,7 +8,7 @@ import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { TransportEvents, TransportKind } from '../transports/transport.js';
-import type { WebSocketCompression } from '../transports/websocket-compression.js';
+import type { WebSocketCompression } from '../transports/websocket-compression-options.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { EdgeLimitOptions } from './edge-limits.js';
 import type { ConnectionRequestInfo, HttpConnection, Principal } from './http-connection.js';

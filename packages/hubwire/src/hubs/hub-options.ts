@@ -6,7 +6,7 @@ import { HubwireError } from '../core/errors.js';
 import type { HubProtocol } from '../protocol/hub-protocol.js';
 import { jsonHubProtocol } from '../protocol/json/json-hub-protocol.js';
 import type { TransportKind } from '../transports/transport.js';
-import { resolveWebSocketCompression, type WebSocketCompression } from '../transports/websocket-compression.js';
+import { resolveWebSocketCompression, type WebSocketCompression } from '../transports/websocket-compression-options.js';
 import type { ConnectionRequestInfo, Principal } from '../connections/http-connection.js';
 import type { AuthorizationRequirement } from '../auth/authorization.js';
 import type { RateLimitOptions } from '../limits/rate-limits.js';
