@@ -6,7 +6,7 @@ import { parseRetryAfter, retryDelay } from './backoff.js';
 import { UpstreamFailure, type UpstreamResponse } from './upstream-client.js';
 import { UpstreamSettings } from './upstream-settings.js';
 import type { UpstreamEvent, UpstreamRequest } from './upstream-types.js';
-import { DEAD_LETTER_LIMIT, Dispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
+import { DEAD_LETTER_LIMIT, DEAD_LETTER_LOG_PER_SECOND, Dispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
 import { verifySignature } from './signature.js';
 
 const KEY = 'dispatcher-test-key';
@@ -129,6 +129,20 @@ test('the dead letters keep the latest 1000', () => {
   assert.equal(letters.length, DEAD_LETTER_LIMIT);
   assert.equal(letters[0]!.connectionId, 'c51');
   assert.equal(letters.at(-1)!.connectionId, `c${DEAD_LETTER_LIMIT + 50}`);
+  void instance.close(0);
+});
+
+test('a flood of dead letters logs DEAD_LETTER_LOG_PER_SECOND lines a second; the next line counts the ones not logged; the list keeps them all', () => {
+  const upstream = scripted(['hang']);
+  const { instance, clock, warnings } = dispatcher(upstream.post, { queueLimit: 1 });
+  for (let i = 0; i < 500; i++) instance.enqueue(connected(`c${i}`), {});
+  assert.equal(instance.deadLetters().length, 499);
+  assert.equal(warnings.length, DEAD_LETTER_LOG_PER_SECOND);
+  assert.ok(warnings.every((fields) => !('unlogged' in fields)));
+  clock.advance(1000);
+  instance.enqueue(connected('late'), {});
+  assert.equal(warnings.length, DEAD_LETTER_LOG_PER_SECOND + 1);
+  assert.deepEqual(warnings.at(-1), { webhook: instance.deadLetters().at(-1), unlogged: 499 - DEAD_LETTER_LOG_PER_SECOND });
   void instance.close(0);
 });
 

@@ -18,6 +18,12 @@ import type { DeadLetter, UpstreamCategory, UpstreamEvent, UpstreamRequest, Webh
 
 /** The dead letters kept (the oldest go first). */
 export const DEAD_LETTER_LIMIT = 1000;
+/**
+ * Dead letters logged one by one per second; past it they are counted and told in one line the
+ * next time one is logged, so a flood (mass disconnects against a hanging upstream) costs the
+ * log a line a second, not a line an event. The list keeps every one of them.
+ */
+export const DEAD_LETTER_LOG_PER_SECOND = 10;
 
 /** What the dispatcher logs with (pino's shape). */
 export interface DispatcherLogger {
@@ -83,6 +89,8 @@ export class Dispatcher implements WebhookDispatcher {
   readonly #inFlight = new Set<Job>();
   readonly #retrying = new Set<Job>();
   readonly #deadLetters: DeadLetter[] = [];
+  /** The second the log's count is for, how many were logged in it, and how many were not since the last line. */
+  #logWindow = { second: -1, logged: 0, unlogged: 0 };
   #closing = false;
   #idle: (() => void) | undefined;
 
@@ -223,7 +231,20 @@ export class Dispatcher implements WebhookDispatcher {
     const letter: DeadLetter = { ...describe(job), reason, at: new Date(this.#options.clock.now()).toISOString() };
     this.#deadLetters.push(letter);
     if (this.#deadLetters.length > DEAD_LETTER_LIMIT) this.#deadLetters.shift();
-    this.#options.logger.warn({ webhook: letter }, 'webhook dead-lettered');
+    const window = this.#logWindow;
+    const second = Math.floor(this.#options.clock.now() / 1000);
+    if (second !== window.second) {
+      window.second = second;
+      window.logged = 0;
+    }
+    if (window.logged >= DEAD_LETTER_LOG_PER_SECOND) {
+      window.unlogged += 1;
+      return;
+    }
+    window.logged += 1;
+    const unlogged = window.unlogged;
+    window.unlogged = 0;
+    this.#options.logger.warn(unlogged === 0 ? { webhook: letter } : { webhook: letter, unlogged }, 'webhook dead-lettered');
   }
 }
 
