@@ -126,6 +126,15 @@ export class Child<M extends CommandMap> {
 }
 
 /**
+ * Where the children load Hubwire from. By default its build (`packages/hubwire/dist`, which
+ * `npm run bench` builds first): what users run is what is measured, not the TypeScript as tsx
+ * transforms it. `BENCH_LIBRARY=source` loads the library's source instead (no build needed).
+ */
+export function libraryConditions(): string[] {
+  return process.env['BENCH_LIBRARY'] === 'source' ? ['--conditions=hubwire-source'] : [];
+}
+
+/**
  * Fork `entry` (a .ts file URL) under tsx and wait for
  * its hello. Resolves with the handle and the info the child announced.
  */
@@ -135,7 +144,7 @@ export async function spawnChild<M extends CommandMap, Info>(
 ): Promise<{ child: Child<M>; info: Info }> {
   installExitHooks();
   const proc = fork(fileURLToPath(entry), [], {
-    execArgv: ['--conditions=hubwire-source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
+    execArgv: [...libraryConditions(), '--import', 'tsx', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
   });

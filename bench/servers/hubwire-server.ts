@@ -54,10 +54,12 @@ async function metricsFromEnv(): Promise<{ metrics: Metrics; library: string; st
   const mode = process.env.BENCH_METRICS;
   if (mode === undefined || mode === '') return undefined;
   if (mode !== 'prometheus') throw new Error(`BENCH_METRICS: expected 'prometheus', got '${mode}'`);
+  // The app's build beside the library's (see libraryConditions in lib/children.ts), its source with BENCH_LIBRARY=source.
+  const app = process.env['BENCH_LIBRARY'] === 'source' ? '../../apps/server/src' : '../../apps/server/dist';
   const [{ MetricCells }, { allSpecs }, { exposeToPrometheus, processMetricsRegistry, prometheusText, Registry }, { pino }] = await Promise.all([
-    import('../../apps/server/src/observability/cells.js'),
-    import('../../apps/server/src/observability/specs.js'),
-    import('../../apps/server/src/observability/prometheus.js'),
+    import(`${app}/observability/cells.js`) as Promise<typeof import('../../apps/server/src/observability/cells.js')>,
+    import(`${app}/observability/specs.js`) as Promise<typeof import('../../apps/server/src/observability/specs.js')>,
+    import(`${app}/observability/prometheus.js`) as Promise<typeof import('../../apps/server/src/observability/prometheus.js')>,
     import('pino'),
   ]);
   const cells = new MetricCells(allSpecs());
