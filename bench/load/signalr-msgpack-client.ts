@@ -8,26 +8,11 @@ import { decode, encode } from '@msgpack/msgpack';
 import type { BroadcastPayload } from '../lib/commands.js';
 import { excerpt } from './connection.js';
 import { HubBenchConnection, JOIN_ID } from './hub-connection.js';
+import { frame } from '../lib/varint-frame.js';
 
 const RS = '\x1e';
 const HANDSHAKE = `{"protocol":"messagepack","version":1}${RS}`;
 const PING = frame(encode([6]));
-
-/** One message with its varint length prefix (7 bits a byte, low bits first). */
-export function frame(body: Uint8Array): Uint8Array {
-  const prefix: number[] = [];
-  let size = body.length;
-  do {
-    let byte = size & 0x7f;
-    size >>>= 7;
-    if (size > 0) byte |= 0x80;
-    prefix.push(byte);
-  } while (size > 0);
-  const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix, 0);
-  out.set(body, prefix.length);
-  return out;
-}
 
 /** The messages of one binary frame; throws on a truncated one. */
 export function* messages(data: Buffer): Generator<Uint8Array> {

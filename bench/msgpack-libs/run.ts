@@ -18,6 +18,7 @@ import { MessageType, NullLogger, type HubMessage as ClientMessage } from '@micr
 import msgpack5 from 'msgpack5';
 import { Packr, isNativeAccelerationEnabled } from 'msgpackr';
 import notepack from 'notepack.io';
+import { frame } from '../lib/varint-frame.js';
 
 interface Codec {
   readonly name: string;
@@ -46,22 +47,6 @@ function clientBody(message: ClientMessage): Buffer {
   let offset = 0;
   while ((framed[offset]! & 0x80) !== 0) offset++;
   return Buffer.from(framed.subarray(offset + 1));
-}
-
-/** Frames `body` with a VarInt prefix so the client's parser accepts it. */
-function frame(body: Uint8Array): ArrayBuffer {
-  const prefix: number[] = [];
-  let length = body.length;
-  do {
-    let byte = length & 0x7f;
-    length >>>= 7;
-    if (length > 0) byte |= 0x80;
-    prefix.push(byte);
-  } while (length > 0);
-  const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix);
-  out.set(body, prefix.length);
-  return out.buffer;
 }
 
 // ---- cases -----------------------------------------------------------------------------------
@@ -194,7 +179,7 @@ const CHECKS: [string, (codec: Codec) => string][] = [
   [
     'our broadcast, parsed by the official client',
     (c) => {
-      const parsed = client.parseMessages(frame(c.encode(broadcast)), NullLogger.instance)[0] as { arguments: unknown[] } | undefined;
+      const parsed = client.parseMessages(frame(c.encode(broadcast)).buffer as ArrayBuffer, NullLogger.instance)[0] as { arguments: unknown[] } | undefined;
       return sameJson(parsed?.arguments, broadcast[4]) ? 'identical' : `differs: ${JSON.stringify(parsed)}`;
     },
   ],

@@ -10,7 +10,8 @@ import { renderGrowthSvg } from '../../bench/lib/growth-report.js';
 import { soakVerdict } from '../../bench/lib/soak-report.js';
 import type { GrowthStep } from '../../bench/scenarios/growth.js';
 import type { SoakMetrics } from '../../bench/scenarios/soak.js';
-import { frame, messages } from '../../bench/load/signalr-msgpack-client.js';
+import { messages } from '../../bench/load/signalr-msgpack-client.js';
+import { frame } from '../../bench/lib/varint-frame.js';
 
 test('a round figure sums its slices: CPU over operations', () => {
   const cost = perRoundCost([
