@@ -1,5 +1,6 @@
 /** Command-line flags and the scenario parameters they select. */
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_SERVER_KINDS, SERVER_KINDS, type ServerKind } from './commands.js';
 
@@ -68,6 +69,12 @@ export interface BenchConfig {
   slices: number;
   /** `--round-scale=K`: echo and broadcast rounds K times their default length (1: as they are). */
   roundScale: number;
+  /**
+   * Server processes pinned to CPU 0 and load generators to CPU 1 (`taskset`), so that a
+   * comparison does not depend on where the scheduler put each pair. On by default where the
+   * machine has 2 or more CPUs and `taskset` runs; `--pin=off` leaves placement to the scheduler.
+   */
+  pin: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario=LIST] [--servers=LIST] [--rounds=N] [--cpu-prof] [--soak-minutes=N]
@@ -85,6 +92,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--scenario=LIST] [--ser
   --slices=N       each echo and broadcast round split into N slices, the servers alternating slice by slice
                    (A B B A ...; default 3, 1 with --quick); what metrics cost is measured with --rounds=6 --round-scale=4 --slices=12
   --soak-minutes=N the soak's length (default 10)
+  --pin=on|off     servers pinned to CPU 0, load generators to CPU 1 with taskset (default on where it works)
   --cpu-prof       the echo and broadcast server processes write V8 CPU profiles (.cpuprofile) to $TMPDIR/hubwire-bench-profiles/
 
   redis-broadcast needs Redis on REDIS_URL (default redis://127.0.0.1:6379, loopback).
@@ -110,6 +118,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
   let slicesFlag: number | undefined;
   let soakMinutes: number | undefined;
   let roundScale = 1;
+  let pin = pinningWorks();
   for (const arg of argv) {
     const [flag = '', value = ''] = arg.split('=', 2);
     if (flag === '--help' || flag === '-h') return 'help';
@@ -120,6 +129,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
     else if (flag === '--slices') slicesFlag = parseCount(flag, value, 50);
     else if (flag === '--soak-minutes') soakMinutes = parseCount(flag, value, 120);
     else if (flag === '--round-scale') roundScale = parseCount(flag, value, 20);
+    else if (flag === '--pin') pin = parseSwitch(flag, value) && pinningWorks();
     else if (flag === '--cpu-prof') cpuProfileDir = join(tmpdir(), 'hubwire-bench-profiles');
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
@@ -130,14 +140,31 @@ export function parseArgs(argv: readonly string[]): BenchConfig | 'help' {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   // Three slices a round by default: a burst of other work lands on every server's turns alike.
   const slices = slicesFlag ?? (quick ? 1 : DEFAULT_SLICES);
-  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000, cpuProfileDir, slices, roundScale };
+  const common = { quick, complete, scenarios, servers, openBatchSize: 250, connectTimeoutMs: 10_000, cpuProfileDir, slices, roundScale, pin };
   const config = withScale(withRounds(quick ? quickConfig(common, url) : fullConfig(common, url), rounds), roundScale);
   return soakMinutes === undefined ? config : { ...config, soak: { ...config.soak, minutes: soakMinutes } };
 }
 
 const DEFAULT_SLICES = 3;
 
-type Common = Pick<BenchConfig, 'quick' | 'complete' | 'scenarios' | 'servers' | 'openBatchSize' | 'connectTimeoutMs' | 'cpuProfileDir' | 'slices' | 'roundScale'>;
+type Common = Pick<BenchConfig, 'quick' | 'complete' | 'scenarios' | 'servers' | 'openBatchSize' | 'connectTimeoutMs' | 'cpuProfileDir' | 'slices' | 'roundScale' | 'pin'>;
+
+function parseSwitch(flag: string, value: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${flag}: expected on or off, got '${value}'`);
+}
+
+/** Whether processes can be pinned here: 2 or more CPUs and a working `taskset`. */
+function pinningWorks(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore', timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function parseCount(flag: string, value: string, max: number): number {
   const count = Number(value);

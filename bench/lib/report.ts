@@ -296,7 +296,10 @@ export function renderMarkdown(results: BenchResults): string {
       `in measured rounds${config.slices > 1 ? ` of ${config.slices} slices each` : ''}, rotating the order every turn, so that background load hits them alike; tables show medians, ` +
       'and each ratio its median over the round pairs with the smallest and largest in brackets. ' +
       '"Hubwire MessagePack" is the same Hubwire server in a process of its own, driven by clients of the MessagePack hub protocol. ' +
-      'Memory is measured on one fresh server at a time. Servers and clients share the same cores, ' +
+      'Memory is measured on one fresh server at a time. ' +
+      (config.pin
+        ? 'Every server process is pinned to CPU 0 and every load generator to CPU 1 (`taskset`), so a comparison does not depend on where the scheduler put each pair; the machine\'s other work still shares those cores, '
+        : 'Servers and clients share the same cores, ') +
       'so compare the columns rather than the absolute figures. "Other CPU load" is machine-wide busy CPU ' +
       '(/proc/stat, incl. steal) minus the measured server and its load generator: when it is high, the machine was busy.',
     '',

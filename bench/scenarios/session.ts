@@ -27,6 +27,10 @@ export function failure(error: unknown): { ok: false; error: string } {
   return { ok: false, error: error instanceof Error ? error.message : String(error) };
 }
 
+/** With `pin` (config.ts): every server on this CPU, every load generator on the other. */
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+
 export interface SessionOptions {
   exposeGc?: boolean;
   /** More node flags for the server process (`--cpu-prof`, see config.ts). */
@@ -50,10 +54,12 @@ export class Session {
         nodeFlags: [...(options.exposeGc ? ['--expose-gc'] : []), ...(options.nodeFlags ?? [])],
         env: SERVER_ENTRIES[kind].env,
         readyTimeoutMs: STARTUP_TIMEOUT_MS,
+        ...(config.pin ? { cpu: SERVER_CPU } : {}),
       }),
       spawnChild<LoaderCommands, unknown>(new URL('../load/loader.ts', import.meta.url), {
         name: `${kind}-load`,
         readyTimeoutMs: STARTUP_TIMEOUT_MS,
+        ...(config.pin ? { cpu: LOAD_CPU } : {}),
       }),
     ]);
     if (server.status === 'fulfilled' && loader.status === 'fulfilled') {
