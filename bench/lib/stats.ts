@@ -64,3 +64,21 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
+
+/** Student's t two-sided 95 % critical values by degrees of freedom 1–30 (beyond 30: ~1.96–2.04, use 2.042). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/**
+ * The geometric mean of ratios and its 95 % confidence interval (Student's t on their logarithms):
+ * what paired measurements say about a true ratio, with an interval that narrows as pairs are
+ * added — where a range (min–max) only widens. NaNs for fewer than 2 ratios.
+ */
+export function ratioInterval(ratios: readonly number[]): { mean: number; low: number; high: number } {
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  const n = logs.length;
+  if (n < 2) return { mean: NaN, low: NaN, high: NaN };
+  const mean = logs.reduce((a, b) => a + b, 0) / n;
+  const variance = logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
+  const half = T95[Math.min(n - 1, T95.length) - 1]! * Math.sqrt(variance / n);
+  return { mean: Math.exp(mean), low: Math.exp(mean - half), high: Math.exp(mean + half) };
+}

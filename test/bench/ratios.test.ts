@@ -12,6 +12,7 @@ import type { GrowthStep } from '../../bench/scenarios/growth.js';
 import type { SoakMetrics } from '../../bench/scenarios/soak.js';
 import { messages } from '../../bench/load/signalr-msgpack-client.js';
 import { frame } from '../../bench/lib/varint-frame.js';
+import { ratioInterval } from '../../bench/lib/stats.js';
 
 test('a round figure sums its slices: CPU over operations', () => {
   const cost = perRoundCost([
@@ -39,6 +40,20 @@ test('a target is met only when the whole range is at or below it', () => {
   assert.equal(targetVerdict(range(1.2, 1.4), 1.3), 'spans the target: not met');
   assert.equal(targetVerdict(range(1.31, 1.5), 1.3), 'not met');
   assert.equal(targetVerdict(undefined, 1.3), 'not measured');
+});
+
+test('a ratio interval: the geometric mean with a 95 % t interval that narrows with more pairs', () => {
+  // ln 1.1 and ln 0.9 around a mean of ~0.995; sd of the logs ≈ 0.1419, t(1) = 12.706.
+  const two = ratioInterval([1.1, 0.9]);
+  assert.ok(Math.abs(two.mean - Math.sqrt(1.1 * 0.9)) < 1e-12);
+  const half = 12.706 * Math.sqrt(((Math.log(1.1) - Math.log(two.mean)) ** 2 * 2) / 1 / 2);
+  assert.ok(Math.abs(Math.log(two.high) - Math.log(two.mean) - half) < 1e-9);
+  const many = ratioInterval(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 1.1 : 0.9)));
+  assert.ok(many.high - many.low < two.high - two.low, 'more pairs, narrower interval');
+  assert.ok(many.low < 1 && many.high > 1);
+  const same = ratioInterval([1.02, 1.02, 1.02]);
+  assert.ok(Math.abs(same.low - 1.02) < 1e-12 && Math.abs(same.high - 1.02) < 1e-12);
+  assert.ok(Number.isNaN(ratioInterval([1.1]).mean));
 });
 
 test('the growth plot has a line per server in each panel and the step ticks', () => {
