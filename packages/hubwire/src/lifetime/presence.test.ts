@@ -9,6 +9,8 @@ test('disabledPresence (exported for lifetime managers of one\'s own) rejects ev
     presence.groupConnectionCount('g'),
     presence.groupUsers('g'),
     presence.groupUserCount('g'),
+    presence.groups(),
+    presence.groupCount(),
     presence.userConnections('u'),
     presence.isUserOnline('u'),
     presence.connectionCount(),

@@ -24,6 +24,13 @@ export interface PresenceNode {
   readonly lastHeartbeat: number;
 }
 
+/** One group of the hub, with how many connections are in it. */
+export interface PresenceGroup {
+  readonly group: string;
+  /** Connections in the group (over every node); a listed group has at least one. */
+  readonly connections: number;
+}
+
 /** Where a page starts and how long it is. */
 export interface PageOptions {
   /** The `cursor` of the previous page; absent (or null, as a client may send it) for the first page. */
@@ -50,7 +57,7 @@ export const MAX_PAGE_LIMIT = 1000;
  * node; a node that dies without closing drops out of every answer within its node TTL
  * (6 s by default, see docs/operations.md).
  *
- * Pages are ordered by connection id (users by user id). Paging with the cursor returns every
+ * Pages are ordered by connection id (users by user id, groups by name). Paging with the cursor returns every
  * member that stays in the group for the whole walk exactly once; members that join or leave
  * meanwhile may or may not appear.
  *
@@ -81,6 +88,14 @@ export interface Presence {
   groupUsers(group: string, options?: PageOptions): Promise<Page<string>>;
   /** How many distinct users have a connection in `group`. */
   groupUserCount(group: string): Promise<number>;
+  /**
+   * The groups of the hub that have at least one connection, ordered by name, a page at a time,
+   * each with its connection count. A group exists while it has a member: the last one leaving
+   * (or disconnecting) takes it out of the list.
+   */
+  groups(options?: PageOptions): Promise<Page<PresenceGroup>>;
+  /** How many groups of the hub have at least one connection. */
+  groupCount(): Promise<number>;
   /** Every connection of `user`, on every node, ordered by connection id. */
   userConnections(user: string): Promise<readonly PresenceConnection[]>;
   /** Whether `user` has at least one connection to this hub. */
@@ -145,6 +160,8 @@ export function disabledPresence(why: string): Presence {
     groupConnectionCount: refuse,
     groupUsers: refuse,
     groupUserCount: refuse,
+    groups: refuse,
+    groupCount: refuse,
     userConnections: refuse,
     isUserOnline: refuse,
     connectionCount: refuse,

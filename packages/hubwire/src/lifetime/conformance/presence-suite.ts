@@ -135,6 +135,43 @@ export function presenceSuite(hooks: PresenceSuiteHooks): void {
       assert.equal(await manager.presence.isUserOnline('bob'), true);
     });
 
+    test("the hub's groups: listed by name with their connection counts, paged, gone with their last member", async () => {
+      const [node] = await nodes(1);
+      const { manager } = node!;
+      const a = await connect(node!, 'a', 'alice');
+      await connect(node!, 'b', 'bob');
+      assert.deepEqual(await manager.presence.groups(), { items: [], cursor: undefined }, 'no group before a join');
+      assert.equal(await manager.presence.groupCount(), 0);
+      await manager.addToGroup('a', 'room');
+      await manager.addToGroup('b', 'room');
+      await manager.addToGroup('a', 'lobby');
+      await manager.addToGroup('b', 'Room');
+      assert.deepEqual(await manager.presence.groups(), {
+        items: [
+          { group: 'Room', connections: 1 },
+          { group: 'lobby', connections: 1 },
+          { group: 'room', connections: 2 },
+        ],
+        cursor: undefined,
+      });
+      assert.equal(await manager.presence.groupCount(), 3);
+      for (let i = 0; i < 25; i++) await manager.addToGroup('b', `g-${pad(i)}`);
+      const walked = await walk((options) => manager.presence.groups(options), 10);
+      assert.deepEqual(walked.sizes, [10, 10, 8]);
+      assert.deepEqual(
+        walked.items.map((item) => item.group),
+        ['Room', ...Array.from({ length: 25 }, (_, i) => `g-${pad(i)}`), 'lobby', 'room'],
+      );
+      await manager.removeFromGroup('a', 'lobby');
+      await manager.onDisconnected(a);
+      const left = await walk((options) => manager.presence.groups(options));
+      assert.equal(left.items.some((item) => item.group === 'lobby'), false, 'the last member left it');
+      assert.deepEqual(left.items.find((item) => item.group === 'room'), { group: 'room', connections: 1 }, "a disconnect takes its member out of the count");
+      assert.equal(await manager.presence.groupCount(), 27);
+      await assert.rejects(manager.presence.groups({ limit: 0 }), { code: 'HUB_ERR_INVALID_OPTION' });
+      await assert.rejects(manager.presence.groups({ cursor: 'not a cursor!' }), { code: 'HUB_ERR_INVALID_OPTION' });
+    });
+
     test('group answers follow removes and disconnects; the hub counts its connections', async () => {
       const [node] = await nodes(1);
       const { manager } = node!;
@@ -188,6 +225,27 @@ export function presenceSuite(hooks: PresenceSuiteHooks): void {
       for (const node of [n1!, n2!, n3!]) assert.equal(await node.manager.presence.connectionCount(), 4);
       const figures = (await n1!.manager.presence.nodes()).map((node) => node.connections);
       assert.deepEqual(figures.sort(), [0, 2, 2]);
+    });
+
+    test("every node lists the groups of all nodes with their members counted over the nodes; a closing node's groups go with it", async () => {
+      const [n1, n2, n3] = await nodes(3);
+      await connect(n1!, 'a', 'alice');
+      await connect(n2!, 'b', 'bob');
+      await connect(n2!, 'c', 'carol');
+      await n1!.manager.addToGroup('a', 'shared');
+      await n2!.manager.addToGroup('b', 'shared');
+      await n2!.manager.addToGroup('c', 'only-on-2');
+      const expected = [
+        { group: 'only-on-2', connections: 1 },
+        { group: 'shared', connections: 2 },
+      ];
+      for (const node of [n1!, n2!, n3!]) {
+        assert.deepEqual(await node.manager.presence.groups(), { items: expected, cursor: undefined });
+        assert.equal(await node.manager.presence.groupCount(), 2);
+      }
+      await n2!.manager.close?.();
+      assert.deepEqual(await n1!.manager.presence.groups(), { items: [{ group: 'shared', connections: 1 }], cursor: undefined });
+      assert.equal(await n3!.manager.presence.groupCount(), 1);
     });
 
     test('paging through a group spread over nodes returns every member exactly once', async () => {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LifetimeConnection } from '../hub-lifetime-manager.js';
-import { cursorAfter, requireName, resolvePage, type Page, type PageOptions, type Presence, type PresenceConnection, type PresenceNode } from '../presence.js';
+import { cursorAfter, requireName, resolvePage, type Page, type PageOptions, type Presence, type PresenceConnection, type PresenceGroup, type PresenceNode } from '../presence.js';
 
 /** The node id of this process when no other is given: every memory manager of it shares it. */
 export const processNodeId: string = randomBytes(8).toString('hex');
@@ -46,6 +46,16 @@ export class MemoryPresence<E extends { readonly connection: LifetimeConnection 
 
   async groupUserCount(group: string): Promise<number> {
     return this.#usersOf(requireName(group, 'group')).length;
+  }
+
+  async groups(options?: PageOptions): Promise<Page<PresenceGroup>> {
+    const { after, limit } = resolvePage(options);
+    const page = pageOf([...this.index.groups.keys()], after, limit);
+    return { items: page.items.map((group) => ({ group, connections: this.index.groups.get(group)?.size ?? 0 })), cursor: page.cursor };
+  }
+
+  async groupCount(): Promise<number> {
+    return this.index.groups.size;
   }
 
   async userConnections(user: string): Promise<readonly PresenceConnection[]> {

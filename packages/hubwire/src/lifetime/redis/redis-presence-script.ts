@@ -16,6 +16,7 @@
  * | `T:group-users:<group>` | zset, all scores 0 | the group's distinct users, in order |
  * | `T:group-refs:<group>` | hash | user → how many of the user's connections are in the group |
  * | `T:user:<user>` | zset, all scores 0 | records of the user's connections |
+ * | `T:groups` | zset, all scores 0 | the names of the groups that have a member, in order |
  *
  * A record is `<connection id>\0<JSON [node] or [node, user]>`: it sorts by connection id (no id
  * contains NUL), so a group's zset pages by id with ZRANGE BYLEX.
@@ -43,13 +44,19 @@ local function live(id) return redis.call('EXISTS', nodeKey(id)) == 1 end
 -- A user argument is '-' for none, '+<user>' otherwise (an empty user id stays possible).
 local function userOf(arg) if string.sub(arg, 1, 1) == '+' then return string.sub(arg, 2) end return false end
 
+local groupsKey = T .. ':groups'
+
+-- A join always (re)indexes its group, so a group joined before the index existed is listed
+-- from its next join on; the last member leaving unlists it.
 local function joinGroup(g, record, user)
   redis.call('ZADD', groupKey(g), 0, record)
+  redis.call('ZADD', groupsKey, 0, g)
   if user and redis.call('HINCRBY', groupRefs(g), user, 1) == 1 then redis.call('ZADD', groupUsers(g), 0, user) end
 end
 
 local function leaveGroup(g, record, user)
   redis.call('ZREM', groupKey(g), record)
+  if redis.call('EXISTS', groupKey(g)) == 0 then redis.call('ZREM', groupsKey, g) end
   if user and redis.call('HINCRBY', groupRefs(g), user, -1) <= 0 then
     redis.call('HDEL', groupRefs(g), user)
     redis.call('ZREM', groupUsers(g), user)
@@ -168,6 +175,16 @@ elseif op == 'group-users' then
   answer = redis.call('ZRANGE', groupUsers(ARGV[4]), min, '+', 'BYLEX', 'LIMIT', 0, tonumber(ARGV[6]) + 1)
 elseif op == 'group-user-count' then
   answer = redis.call('ZCARD', groupUsers(ARGV[4]))
+elseif op == 'groups' then
+  local min = '-'
+  if ARGV[4] ~= '' then min = '(' .. ARGV[4] end
+  answer = {}
+  for _, g in ipairs(redis.call('ZRANGE', groupsKey, min, '+', 'BYLEX', 'LIMIT', 0, tonumber(ARGV[5]) + 1)) do
+    table.insert(answer, g)
+    table.insert(answer, redis.call('ZCARD', groupKey(g)))
+  end
+elseif op == 'groups-count' then
+  answer = redis.call('ZCARD', groupsKey)
 elseif op == 'user' then
   answer = redis.call('ZRANGE', userKey(ARGV[4]), 0, -1)
 elseif op == 'online' then

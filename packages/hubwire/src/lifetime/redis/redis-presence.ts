@@ -8,7 +8,7 @@ import { HubwireError } from '../../core/errors.js';
 import type { MetricLabels, Metrics } from '../../core/metrics.js';
 import type { LifetimeConnection } from '../hub-lifetime-manager.js';
 import type { MemoryLifetimeManager } from '../memory/memory-lifetime-manager.js';
-import { cursorAfter, requireName, resolvePage, type Page, type PageOptions, type Presence, type PresenceConnection, type PresenceNode } from '../presence.js';
+import { cursorAfter, requireName, resolvePage, type Page, type PageOptions, type Presence, type PresenceConnection, type PresenceGroup, type PresenceNode } from '../presence.js';
 import type { BackplaneConnections } from './redis-clients.js';
 import { PRESENCE_SCRIPT, PRESENCE_SCRIPT_SHA } from './redis-presence-script.js';
 import { errorText } from './remote-calls.js';
@@ -154,6 +154,19 @@ export class RedisPresence implements Presence {
 
   async groupUserCount(group: string): Promise<number> {
     return Number(await this.#ask(['group-user-count', requireName(group, 'group')]));
+  }
+
+  async groups(options?: PageOptions): Promise<Page<PresenceGroup>> {
+    const { after, limit } = resolvePage(options);
+    const flat = (await this.#ask(['groups', after ?? '', String(limit)])) as unknown[];
+    const groups: PresenceGroup[] = [];
+    for (let i = 0; i < flat.length; i += 2) groups.push({ group: String(flat[i]), connections: Number(flat[i + 1]) });
+    const items = groups.slice(0, limit);
+    return { items, cursor: groups.length > limit ? cursorAfter(items[items.length - 1]!.group) : undefined };
+  }
+
+  async groupCount(): Promise<number> {
+    return Number(await this.#ask(['groups-count']));
   }
 
   async userConnections(user: string): Promise<readonly PresenceConnection[]> {
