@@ -15,7 +15,7 @@
  * hubs mapped before it is installed are not seen.
  * @module
  */
-import type { HubCallerContext, HubFilter, HubLifetimeContext } from 'hubwire';
+import type { HubCallerContext, HubFilter, HubLifetimeContext, TransportKind } from 'hubwire';
 import type { Logger } from 'pino';
 import type { UserGroupStore } from './user-groups.js';
 
@@ -27,6 +27,8 @@ export interface LocalConnection {
 
 interface Entry extends LocalConnection {
   readonly context: HubCallerContext;
+  /** When it connected (epoch ms). */
+  readonly connectedAt: number;
   /** The groups it is in, as `onGroupChange` told them. */
   readonly groups: Set<string>;
 }
@@ -35,6 +37,10 @@ interface Entry extends LocalConnection {
 export interface ConnectionFacts {
   /** The hub protocol the client speaks (`json`, `messagepack`, …). */
   readonly protocol: string;
+  /** The transport it is connected over. */
+  readonly transport: TransportKind;
+  /** When it connected (epoch ms): its handshake completed. */
+  readonly connectedAt: number;
   readonly groups: readonly string[];
 }
 
@@ -55,24 +61,28 @@ export class ConnectionDirectory {
   readonly #hubs = new Map<string, Map<string, Entry>>();
   readonly #userGroups: UserGroupStore;
   readonly #logger: Logger | undefined;
+  readonly #now: () => number;
   #joinsFailing = false;
 
   /** The hub filter that records connections; install it server-wide. */
   readonly filter: HubFilter;
 
-  constructor(options: { readonly userGroups: UserGroupStore; readonly logger?: Logger }) {
+  /** `now` dates connections (epoch ms; default `Date.now`). */
+  constructor(options: { readonly userGroups: UserGroupStore; readonly logger?: Logger; readonly now?: () => number }) {
     this.#userGroups = options.userGroups;
     this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
     this.filter = {
       onConnected: (context, next) => this.#connected(context, next),
       onGroupChange: (change) => this.noteGroup(change.hubPath, [change.connectionId], change.group, change.change === 'joined'),
     };
   }
 
-  /** The protocol and groups of a connection of `hub` here; undefined when it is not here. */
+  /** The protocol, transport, start and groups of a connection of `hub` here; undefined when it is not here. */
   facts(hub: string, connectionId: string): ConnectionFacts | undefined {
     const entry = this.#hubs.get(hub.toLowerCase())?.get(connectionId);
-    return entry === undefined ? undefined : { protocol: entry.context.protocol, groups: [...entry.groups] };
+    if (entry === undefined) return undefined;
+    return { protocol: entry.context.protocol, transport: entry.context.transport, connectedAt: entry.connectedAt, groups: [...entry.groups] };
   }
 
   /** Records that connections of `hub` here joined or left `group`; others are ignored. */
@@ -138,7 +148,7 @@ export class ConnectionDirectory {
     if (!context.connectionAborted.aborted) {
       let entries = this.#hubs.get(hub);
       if (entries === undefined) this.#hubs.set(hub, (entries = new Map()));
-      entries.set(context.connectionId, { connectionId: context.connectionId, userId: context.userIdentifier, context, groups: new Set() });
+      entries.set(context.connectionId, { connectionId: context.connectionId, userId: context.userIdentifier, context, connectedAt: this.#now(), groups: new Set() });
       // Also when the hub's onConnected fails: the connection ends and this fires.
       context.connectionAborted.addEventListener('abort', () => this.#forget(hub, context.connectionId), { once: true });
     }

@@ -23,6 +23,24 @@ import { RedisUserGroupStore } from './redis-user-groups.js';
 import { DataPlaneError, OK, type DataPlaneResult } from './results.js';
 import { MemoryUserGroupStore, type UserGroupStore } from './user-groups.js';
 
+/** The data plane started on each hub server, for {@link dataPlaneOf}. */
+const started = new WeakMap<HubServer, DataPlane>();
+
+/**
+ * The data plane started on `hubwire` (app.ts starts one per server), for the app's own routes
+ * that run its operations under their own authentication — the operator API's admin JWT instead
+ * of an access key — through {@link DataPlane.target}. Undefined before `start`.
+ *
+ * @example
+ * ```ts
+ * const hub = dataPlaneOf(app.hubwire)!.target('/hubs/chat', requestUrl);
+ * await closeConnection(hub, connectionId, { reason: 'operator' });
+ * ```
+ */
+export function dataPlaneOf(hubwire: HubServer): DataPlane | undefined {
+  return started.get(hubwire);
+}
+
 /** What the data plane is built from. */
 export interface DataPlaneOptions {
   /** `ACCESS_KEYS`: the keys tokens are signed with (or sent as is); none refuses every call. */
@@ -82,7 +100,7 @@ export class DataPlane {
     this.#keys = new AccessKeys(options.accessKeys, now);
     this.#userGroups = options.cluster === undefined ? new MemoryUserGroupStore(now) : new RedisUserGroupStore(options.cluster, now);
     this.#idempotency = options.cluster === undefined ? new MemoryIdempotencyStore(now) : new RedisIdempotencyStore(options.cluster);
-    this.#directory = new ConnectionDirectory({ userGroups: this.#userGroups, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    this.#directory = new ConnectionDirectory({ userGroups: this.#userGroups, now, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     this.#connections = new ClusterConnections(this.#directory, this.#mesh);
   }
 
@@ -94,6 +112,7 @@ export class DataPlane {
   /** Binds the hub server and, on a cluster, joins the node mesh (subscribes on Redis). */
   async start(hubwire: HubServer): Promise<void> {
     this.#hubwire = hubwire;
+    started.set(hubwire, this);
     const { cluster, logger, meshTimeoutMs } = this.#options;
     if (cluster !== undefined) {
       this.#mesh = await RedisNodeMesh.start({
@@ -123,21 +142,32 @@ export class DataPlane {
       const hubwire = this.#hubwire;
       if (hubwire === undefined) throw new Error('DataPlane.start(hubwire) was not called.');
       const path = resolveHubPath(hubwire.hubPaths, target.hub, url.searchParams.get('application') ?? undefined);
-      return await operation({
-        path,
-        context: hubwire.hubContext(path),
-        connections: this.#connections,
-        userGroups: this.#userGroups,
-        idempotency: this.#idempotency,
-        requestUrl: request.url,
-        invokeTimeoutMs: this.#options.invokeTimeoutMs ?? 10_000,
-        accessKey: this.#options.accessKeys[0],
-        now: this.#options.now ?? Date.now,
-        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
-      });
+      return await operation(this.target(path, request.url));
     } catch (error) {
       return this.#failed(error, request);
     }
+  }
+
+  /**
+   * Hub `path` (a mapped path, e.g. from `resolveHubPath`) with the data plane's services, for a
+   * caller that authenticated the request itself: no api-version or credential is checked, and
+   * the operations' DataPlaneErrors reach the caller as they are, to answer in its own shape.
+   */
+  target(path: string, requestUrl: string): HubTarget {
+    const hubwire = this.#hubwire;
+    if (hubwire === undefined) throw new Error('DataPlane.start(hubwire) was not called.');
+    return {
+      path,
+      context: hubwire.hubContext(path),
+      connections: this.#connections,
+      userGroups: this.#userGroups,
+      idempotency: this.#idempotency,
+      requestUrl,
+      invokeTimeoutMs: this.#options.invokeTimeoutMs ?? 10_000,
+      accessKey: this.#options.accessKeys[0],
+      now: this.#options.now ?? Date.now,
+      ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+    };
   }
 
   /** `HEAD /api/health`: 200 for a served api-version; no credential needed. */

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-export { createDataPlane, DataPlane, type DataPlaneOptions, type DataPlaneRequest, type RouteTarget } from './data-plane.js';
+export { createDataPlane, dataPlaneOf, DataPlane, type DataPlaneOptions, type DataPlaneRequest, type RouteTarget } from './data-plane.js';
 export { API_VERSIONS, checkApiVersion, type ApiVersion } from './api-version.js';
 export { AccessKeys, audienceMatches, type Credential } from './access-keys.js';
 export { resolveHubPath, hubNameOf } from './hub-names.js';

@@ -31,7 +31,7 @@ export interface MeshAnswers {
   readonly close: number;
   readonly list: LocalConnection[];
   readonly users: string[];
-  /** The connection's protocol and groups, or null from a node that does not have it. */
+  /** The connection's protocol, transport, start and groups, or null from a node that does not have it. */
   readonly describe: ConnectionFacts | null;
 }
 
