@@ -1,6 +1,7 @@
 // Lint: the recommended JavaScript and TypeScript rules, plus the layer boundaries of
 // docs/architecture.md so that a wrong import fails CI instead of a review.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const layer = (files, forbidden, message) => ({
@@ -46,4 +47,23 @@ export default tseslint.config(
     },
   },
   layer(['apps/**/src/**'], ['hubwire/*', '**/packages/hubwire/**'], 'the server app uses only the public API of hubwire.'),
+  {
+    // The web app: React's rules of hooks, and it reaches the server only over HTTP and hubs (the
+    // patterns of the block above are repeated: a later no-restricted-imports replaces it).
+    files: ['apps/web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['hubwire', 'hubwire/*', '**/packages/hubwire/**'], message: 'the web app runs in the browser: no server library.' },
+            { group: ['**/apps/server/**', '**/server/src/**'], message: 'the web app talks to the server over HTTP and hubs; hub types are copied in src/hubs/contracts.ts and checked by test/web/contracts.typecheck.ts.' },
+          ],
+        },
+      ],
+    },
+  },
 );
