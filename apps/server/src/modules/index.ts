@@ -7,9 +7,9 @@ import type { AppModule } from '../app-context.js';
 import { adminModule } from './admin/index.js';
 import { campaignsModule } from './campaigns/index.js';
 import { chatModule } from './chat/index.js';
-import { demoPageModule } from './demo-page/index.js';
 import { eventsModule } from './events/index.js';
 import { synaxisModule } from './synaxis/index.js';
+import { webAppModule } from './web-app/index.js';
 
 /** Every module of the server. */
 export const modules: readonly AppModule[] = [
@@ -18,5 +18,5 @@ export const modules: readonly AppModule[] = [
   chatModule,
   campaignsModule,
   synaxisModule,
-  demoPageModule,
+  webAppModule,
 ];
