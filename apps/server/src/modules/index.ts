@@ -8,6 +8,7 @@ import { adminModule } from './admin/index.js';
 import { campaignsModule } from './campaigns/index.js';
 import { chatModule } from './chat/index.js';
 import { eventsModule } from './events/index.js';
+import { operatorModule } from './operator/index.js';
 import { synaxisModule } from './synaxis/index.js';
 import { webAppModule } from './web-app/index.js';
 
@@ -19,4 +20,5 @@ export const modules: readonly AppModule[] = [
   campaignsModule,
   synaxisModule,
   webAppModule,
+  operatorModule,
 ];
