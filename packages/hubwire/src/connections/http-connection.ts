@@ -39,7 +39,10 @@ export interface Principal {
  * it with other headers, query or cookies.
  */
 export interface ConnectionRequestInfo {
-  /** Header names in lower case, as `node:http` gives them. */
+  /**
+   * Header names in lower case, as `node:http` gives them. A WebSocket connection's lack the
+   * handshake's own (`Connection`, `Upgrade`, `Sec-WebSocket-Key`, `-Version`, `-Extensions`).
+   */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The query of the request URL (`id`, `access_token` and the client's own parameters). */
   readonly query: URLSearchParams;

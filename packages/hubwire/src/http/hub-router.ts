@@ -51,6 +51,8 @@ export class HubRouter {
     // maxPayload bounds a message after inflating too: ws stops inflating past it (close 1009).
     const wss = new WebSocketServer({
       noServer: true,
+      // Connections are tracked by the hub layer; ws' own set would cost every socket a 'close' listener (a closure) and an entry.
+      clientTracking: false,
       perMessageDeflate: compression === undefined ? false : perMessageDeflateOptions(compression),
       maxPayload: endpoint.options.maximumWebSocketFrameSize,
     });

@@ -29,17 +29,40 @@ export function queryValue(query: URLSearchParams, key: string): string | undefi
   return undefined;
 }
 
+/**
+ * The headers of a WebSocket upgrade that only concern the handshake itself: ws has read them,
+ * and a connection that kept them would hold ~150 bytes of strings no application reads for as
+ * long as it lives. (`Sec-WebSocket-Protocol` stays: it is the client's to choose.)
+ */
+const HANDSHAKE_ONLY = new Set(['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
+
+function withoutHandshakeHeaders(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const kept: IncomingMessage['headers'] = {};
+  for (const name in headers) if (!HANDSHAKE_ONLY.has(name)) kept[name] = headers[name];
+  return kept;
+}
+
 /** A request's headers, query, cookies and address; what authenticators and connections see. */
 class RequestInfo implements ConnectionRequestInfo {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly query: URLSearchParams;
   readonly remoteAddress: string | undefined;
+  /** The URL until the query is first read: a connection keeps its request, and most never read it again. */
+  #url: string | undefined;
+  #query: URLSearchParams | undefined;
   #cookies: Readonly<Record<string, string | undefined>> | undefined;
 
   constructor(req: IncomingMessage) {
-    this.headers = req.headers;
-    this.query = queryOf(req.url);
+    this.headers = req.headers.upgrade === undefined ? req.headers : withoutHandshakeHeaders(req.headers);
+    this.#url = req.url;
     this.remoteAddress = req.socket.remoteAddress;
+  }
+
+  get query(): URLSearchParams {
+    if (this.#query === undefined) {
+      this.#query = queryOf(this.#url);
+      this.#url = undefined;
+    }
+    return this.#query;
   }
 
   // Most hubs never read a cookie: parse only when asked, once.

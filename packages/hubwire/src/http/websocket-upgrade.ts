@@ -10,7 +10,7 @@ import { acceptedExtensionsOf, type ResolvedWebSocketCompression } from '../tran
 import { WebSocketTransport } from '../transports/websocket-transport.js';
 import { HttpConnection } from '../connections/http-connection.js';
 import { authenticateRequest } from './authenticate.js';
-import { requestInfo } from './request-info.js';
+import { queryOf, requestInfo } from './request-info.js';
 import { rejectUpgrade, rejectUpgradeTooMany } from './responses.js';
 import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-request.js';
 
@@ -34,7 +34,8 @@ export async function handleWebSocketUpgrade(
   }
   const info = requestInfo(req);
   // No id, or an empty one (ASP.NET's IsNullOrEmpty): skipNegotiation, a new connection.
-  const token = connectionTokenOf(info.query);
+  // From a query parsed for the purpose: the info's own is built only if someone reads it (kept with the connection).
+  const token = connectionTokenOf(queryOf(req.url));
   let connection = token === undefined ? undefined : endpoint.connections.get(token);
   if (token === undefined) {
     // It starts a connection as a negotiate does, so it counts as one.

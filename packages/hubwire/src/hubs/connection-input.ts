@@ -40,6 +40,12 @@ export interface InputHandler {
   resume(): void;
 }
 
+/**
+ * The queue of a connection that has never had to queue a message: shared, never written (an
+ * idle connection costs no array of its own).
+ */
+const NOTHING_QUEUED: HubMessage[] = [];
+
 /** Bytes in, messages out, in order, never more than {@link PARSE_BATCH} parsed ahead. */
 export class ConnectionInput {
   readonly #handler: InputHandler;
@@ -50,7 +56,7 @@ export class ConnectionInput {
   #offset = 0;
   /** True when what is left of `#bytes` is known to be the start of an incomplete message. */
   #tailIncomplete = false;
-  #queue: HubMessage[] = [];
+  #queue: HubMessage[] = NOTHING_QUEUED;
   #head = 0;
   #paused = false;
   #pumping = false;
@@ -130,7 +136,7 @@ export class ConnectionInput {
   stop(): void {
     this.#stopped = true;
     this.#bytes = undefined;
-    this.#queue = [];
+    this.#queue = NOTHING_QUEUED;
     this.#head = 0;
     if (this.#paused) {
       this.#paused = false;
@@ -172,6 +178,7 @@ export class ConnectionInput {
       // An intercepted message can end the connection (a bad Sequence): nothing after it counts.
       if (this.#stopped) return;
       if (!this.#handler.intercept(message)) {
+        if (this.#queue === NOTHING_QUEUED) this.#queue = [];
         this.#queue.push(message);
         queued = true;
       }

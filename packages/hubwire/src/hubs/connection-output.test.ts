@@ -44,7 +44,7 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('ConnectionOutput backlog', () => {
   it('counts the transport buffer and messages stalled behind a full replay buffer', () => {
     const transport = fakeTransport();
-    const output = new ConnectionOutput({ transport }, 1_000_000, () => assert.fail('no overflow'));
+    const output = new ConnectionOutput({ transport }, 1_000_000, { outputOverflowed: () => assert.fail('no overflow') });
     transport.bufferedAmount = 300;
     assert.equal(output.backlog, 300);
     output.enableReplay(10);
@@ -58,7 +58,7 @@ describe('ConnectionOutput backlog', () => {
   it('resolves a backlog wait at once when already below, else on the first poll that finds it below', async () => {
     const transport = fakeTransport();
     const timers = new ManualTimers();
-    const output = new ConnectionOutput({ transport }, 1_000_000, () => undefined, timers.schedule);
+    const output = new ConnectionOutput({ transport }, 1_000_000, { outputOverflowed: () => undefined }, timers.schedule);
     transport.bufferedAmount = 100;
     const immediate = settled(output.whenBacklogBelow(101));
     await flush();
@@ -86,7 +86,7 @@ describe('ConnectionOutput backlog', () => {
   it('lets every wait go on when the connection ends, and waits after it resolve at once', async () => {
     const transport = fakeTransport();
     const timers = new ManualTimers();
-    const output = new ConnectionOutput({ transport }, 8000, () => undefined, timers.schedule);
+    const output = new ConnectionOutput({ transport }, 8000, { outputOverflowed: () => undefined }, timers.schedule);
     transport.bufferedAmount = 5000;
     const waiting = settled(output.whenBacklogBelow(10));
     const stream = output.whenWritable({ state: 'connected' });
@@ -105,7 +105,7 @@ describe('ConnectionOutput backlog', () => {
 describe('ConnectionOutput holding the writes of one read', () => {
   it('sends what was written while held as one payload, in order, and nothing before release', () => {
     const transport = fakeTransport();
-    const output = new ConnectionOutput({ transport }, 1_000_000, () => assert.fail('no overflow'));
+    const output = new ConnectionOutput({ transport }, 1_000_000, { outputOverflowed: () => assert.fail('no overflow') });
     output.hold();
     output.send('{"type":3,"invocationId":"1","result":1}\u001e');
     output.sendTrackable('{"type":3,"invocationId":"2","result":2}\u001e');
@@ -120,7 +120,7 @@ describe('ConnectionOutput holding the writes of one read', () => {
 
   it('sends a single held message as it is, and several binary ones as one Buffer', () => {
     const transport = fakeTransport();
-    const output = new ConnectionOutput({ transport }, 1_000_000, () => assert.fail('no overflow'));
+    const output = new ConnectionOutput({ transport }, 1_000_000, { outputOverflowed: () => assert.fail('no overflow') });
     output.binary = true;
     const one = Buffer.from([1, 2]);
     output.hold();
@@ -139,7 +139,7 @@ describe('ConnectionOutput holding the writes of one read', () => {
   it('counts held bytes against the slow-consumer limit, and flush sends what was held before a Close', () => {
     const transport = fakeTransport();
     const overflows: number[] = [];
-    const output = new ConnectionOutput({ transport }, 25, (buffered) => overflows.push(buffered));
+    const output = new ConnectionOutput({ transport }, 25, { outputOverflowed: (buffered) => overflows.push(buffered) });
     transport.bufferedAmount = 5;
     output.hold();
     output.send('0123456789');

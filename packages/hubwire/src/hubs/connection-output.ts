@@ -42,11 +42,19 @@ function joinPayloads(first: Buffer | string, more: readonly (Buffer | string)[]
   return Buffer.concat(buffers);
 }
 
+/**
+ * Who is told when a client falls too far behind. An object with a method, not a callback: a
+ * closure would cost every connection, idle or not, a function and its context.
+ */
+export interface OverflowListener {
+  outputOverflowed(bufferedBytes: number): void;
+}
+
 /** The outbound side of one hub connection. */
 export class ConnectionOutput {
   readonly #http: Pick<HttpConnection, 'transport'>;
   readonly #limit: number;
-  readonly #onOverflow: (bufferedBytes: number) => void;
+  readonly #overflow: OverflowListener;
   readonly #schedule: BacklogScheduler;
   /** Binary frames (MessagePack) or text frames (JSON). */
   binary = false;
@@ -76,13 +84,13 @@ export class ConnectionOutput {
   #heldBytes = 0;
 
   /**
-   * `limit`: bytes that may wait for a slow client; past it `onOverflow` is called instead of
+   * `limit`: bytes that may wait for a slow client; past it `overflow` is told instead of
    * sending. `schedule`: the timer of the backlog polls (tests pass a fake one).
    */
-  constructor(http: Pick<HttpConnection, 'transport'>, limit: number, onOverflow: (bufferedBytes: number) => void, schedule: BacklogScheduler = realTimers) {
+  constructor(http: Pick<HttpConnection, 'transport'>, limit: number, overflow: OverflowListener, schedule: BacklogScheduler = realTimers) {
     this.#http = http;
     this.#limit = limit;
-    this.#onOverflow = onOverflow;
+    this.#overflow = overflow;
     this.#schedule = schedule;
   }
 
@@ -103,7 +111,7 @@ export class ConnectionOutput {
     const size = byteLength(payload);
     const buffered = transport.bufferedAmount + this.#heldBytes;
     if (buffered + size > this.#limit) {
-      this.#onOverflow(buffered);
+      this.#overflow.outputOverflowed(buffered);
       return;
     }
     if (this.#holding) this.#keep(payload, size);
@@ -163,7 +171,7 @@ export class ConnectionOutput {
     if ((this.#stalled !== undefined && this.#stalled.length > 0) || !replay.hasRoomFor(size)) {
       (this.#stalled ??= []).push({ payload, size });
       this.#stalledBytes += size;
-      if (replay.bufferedBytes + this.#stalledBytes > this.#limit) this.#onOverflow(replay.bufferedBytes + this.#stalledBytes);
+      if (replay.bufferedBytes + this.#stalledBytes > this.#limit) this.#overflow.outputOverflowed(replay.bufferedBytes + this.#stalledBytes);
       return;
     }
     replay.track(payload, size);

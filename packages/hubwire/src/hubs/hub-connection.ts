@@ -25,7 +25,7 @@ import type { DispatchTarget } from './hub-dispatcher.js';
 import type { StreamCancellation } from './stream-cancellation.js';
 import type { UploadStream } from './upload-stream.js';
 import { ConnectionInput, type InputHandler } from './connection-input.js';
-import { ConnectionOutput } from './connection-output.js';
+import { ConnectionOutput, type OverflowListener } from './connection-output.js';
 import { ConnectionCalls } from './connection-calls.js';
 import { createCallerClients, createCallerContext, createConnectingClients, type CallerContextSource } from './connection-context.js';
 import * as endings from './connection-endings.js';
@@ -84,17 +84,19 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
     this.connectionId = http.connectionId;
     this.userIdentifier = http.principal?.userIdentifier;
     this.#liveness = new Liveness(host.clock.now());
-    this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, (buffered) => this.#end(endings.slowConsumer(this.#host, this, buffered)));
-    this.#input = new ConnectionInput(new HubConnection.#InputPort(this), host.options.maximumReceiveMessageSize);
+    const port = new HubConnection.#Port(this);
+    this.#output = new ConnectionOutput(http, host.options.maximumOutboundBufferSize, port);
+    this.#input = new ConnectionInput(port, host.options.maximumReceiveMessageSize);
   }
 
   /**
-   * The connection's side of its input pipeline, one small object whose methods sit on a
-   * prototype: an object literal of arrows would cost every connection, idle or not, eight
-   * closures (and, with an accessor in it, a hidden class of its own, which made the pump's calls
-   * megamorphic). Defined inside the class so it may reach the connection's private state.
+   * The connection's side of its input pipeline and of its output's overflow, one small object
+   * whose methods sit on a prototype: an object literal of arrows would cost every connection,
+   * idle or not, nine closures (and, with an accessor in it, a hidden class of its own, which made
+   * the pump's calls megamorphic). Defined inside the class so it may reach the connection's
+   * private state.
    */
-  static readonly #InputPort = class InputPort implements InputHandler {
+  static readonly #Port = class Port implements InputHandler, OverflowListener {
     readonly #connection: HubConnection;
 
     constructor(connection: HubConnection) {
@@ -133,6 +135,11 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
 
     resume(): void {
       this.#connection.#http.transport?.resume?.();
+    }
+
+    outputOverflowed(bufferedBytes: number): void {
+      const connection = this.#connection;
+      connection.#end(endings.slowConsumer(connection.#host, connection, bufferedBytes));
     }
   };
 

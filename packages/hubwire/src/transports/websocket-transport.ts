@@ -24,8 +24,16 @@ const NORMAL_CLOSURE = 1000;
 const INTERNAL_ERROR = 1011;
 
 interface ReceiverInternals {
-  prependListener(event: 'conclude', listener: (code: number) => void): unknown;
+  prependListener(event: 'conclude', listener: (this: TaggedReceiver, code: number) => void): unknown;
 }
+
+// Idle connections are most of a server's memory: the listeners below are shared by every socket
+// (one function each, no closure per connection). They find their transport, or socket, through
+// these properties, set once per socket.
+const TRANSPORT = Symbol('hubwire.transport');
+const SOCKET = Symbol('hubwire.socket');
+type TaggedSocket = WebSocket & { [TRANSPORT]: WebSocketTransport };
+type TaggedReceiver = ReceiverInternals & { [SOCKET]: WebSocket };
 
 /**
  * `ws` answers a close frame by echoing its code, and an empty close frame with an empty one,
@@ -37,16 +45,24 @@ interface ReceiverInternals {
 function answerEmptyCloseWithNormal(socket: WebSocket): void {
   const receiver = (socket as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
   if (typeof receiver?.prependListener !== 'function') return;
-  (receiver as ReceiverInternals).prependListener('conclude', (code) => {
-    if (code === NO_STATUS_RECEIVED && socket.readyState === 1) socket.close(NORMAL_CLOSURE);
-  });
+  (receiver as TaggedReceiver)[SOCKET] = socket;
+  (receiver as TaggedReceiver).prependListener('conclude', answerWithNormal);
 }
+
+function answerWithNormal(this: TaggedReceiver, code: number): void {
+  const socket = this[SOCKET];
+  if (code === NO_STATUS_RECEIVED && socket.readyState === 1) socket.close(NORMAL_CLOSURE);
+}
+
+/** ws emits 'close' after 'error'; the connection learns of the end from there. */
+function ignoreError(): void {}
 
 /** A {@link Transport} over one `ws` socket. */
 export class WebSocketTransport implements Transport {
   readonly kind = 'WebSockets' as const;
   readonly inherentKeepAlive = false;
   readonly #socket: WebSocket;
+  readonly #events: TransportEvents;
   #closing = false;
   // Set only when the client negotiated permessage-deflate with a window we can deflate for.
   readonly #compression: ResolvedWebSocketCompression | undefined;
@@ -63,19 +79,23 @@ export class WebSocketTransport implements Transport {
     this.#compression = windowBits === undefined ? undefined : compression;
     this.#windowBits = windowBits ?? 0;
     this.#backlog = this.#compression === undefined ? undefined : new CompressedBacklog();
+    this.#events = events;
+    (socket as TaggedSocket)[TRANSPORT] = this;
     answerEmptyCloseWithNormal(socket);
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      events.onData(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary);
-    });
-    socket.on('close', (code: number) => {
-      // Any close frame from the client (1000, 1001, none at all: 1005, …) is an intentional end;
-      // 1006 means the socket died without one. A close we started is not the client's doing.
-      events.onClose(!this.#closing && code !== ABNORMAL_CLOSURE);
-    });
-    socket.on('error', (error: Error) => {
-      // ws emits 'close' after 'error'; the connection learns of the end from there.
-      void error;
-    });
+    socket.on('message', WebSocketTransport.#received);
+    socket.on('close', WebSocketTransport.#closed);
+    socket.on('error', ignoreError);
+  }
+
+  static #received(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    (this as TaggedSocket)[TRANSPORT].#events.onData(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary);
+  }
+
+  static #closed(this: WebSocket, code: number): void {
+    const transport = (this as TaggedSocket)[TRANSPORT];
+    // Any close frame from the client (1000, 1001, none at all: 1005, …) is an intentional end;
+    // 1006 means the socket died without one. A close we started is not the client's doing.
+    transport.#events.onClose(!transport.#closing && code !== ABNORMAL_CLOSURE);
   }
 
   get bufferedAmount(): number {
