@@ -97,6 +97,8 @@ function securityOf(auth: RouteAuth, schemes: Record<string, Json>): Json[] | un
 
 function operationId(route: RouteDefinition): string {
   const words = route.path.split(/[^A-Za-z0-9]+/).filter((word) => word.length > 0);
+  // A trailing `*` is the `{path}` of openApiPath: `/events/*` is not the operation of `/events`.
+  if (route.path.endsWith('/*')) words.push('path');
   return [route.method.toLowerCase(), ...words].join('_');
 }
 
