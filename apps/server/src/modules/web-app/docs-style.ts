@@ -6,7 +6,7 @@
 export const DOCS_CSS = `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --border: rgba(127,127,127,.3); --code: rgba(127,127,127,.12); --accent: #0b5cad; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --accent: #4493f8; } }
 * { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: anywhere; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: break-word; }
 a { color: var(--accent); }
 header, main, footer { max-width: 56rem; margin: 0 auto; padding: 0 1.25rem; }
 header { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; padding-top: .75rem; padding-bottom: .75rem; border-bottom: 1px solid var(--border); max-width: none; }
