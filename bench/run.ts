@@ -20,7 +20,7 @@ import { packageVersion, sourceRevision } from './lib/versions.js';
 import { measureBroadcast } from './scenarios/broadcast.js';
 import { measureEcho } from './scenarios/echo.js';
 import { measureIdle, type IdleResults } from './scenarios/idle.js';
-import { measureMemory } from './scenarios/memory.js';
+import { combineMemoryRuns, measureMemory, type MemoryMetrics } from './scenarios/memory.js';
 import { measureConnect } from './scenarios/connect.js';
 import { runScaleScenarios } from './scenarios/scale-runs.js';
 import { CLUSTER_LABELS, measureRedisBroadcast } from './scenarios/redis-broadcast.js';
@@ -100,12 +100,19 @@ async function runConnect(arena: Arena, config: BenchConfig): Promise<BenchResul
 async function runMemory(config: BenchConfig): Promise<BenchResults['memory']> {
   const results: NonNullable<BenchResults['memory']> = {};
   // A client variant is the same server as another kind: its idle connections cost the same.
-  for (const kind of config.servers.filter((k) => !CLIENT_VARIANTS.includes(k))) {
-    progress(`memory: ${SERVER_LABELS[kind]}, ${config.memory.connections} idle connections`);
-    const outcome = await measureMemory(kind, config);
-    results[kind] = outcome;
-    progress(`  ${describe(outcome, (m) => `${(m.rssPerConnection / 1024).toFixed(2)} KB RSS/connection`)}`);
+  const kinds = config.servers.filter((k) => !CLIENT_VARIANTS.includes(k));
+  const runs = new Map<ServerKind, Outcome<MemoryMetrics>[]>(kinds.map((kind) => [kind, []]));
+  for (let run = 0; run < config.memory.runs; run++) {
+    // Fresh servers in turn, the order rotated each run, so a drift of the machine's memory weighs on all.
+    for (const kind of [...kinds.slice(run % kinds.length), ...kinds.slice(0, run % kinds.length)]) {
+      const of = config.memory.runs > 1 ? ` (run ${run + 1} of ${config.memory.runs})` : '';
+      progress(`memory: ${SERVER_LABELS[kind]}, ${config.memory.connections} idle connections${of}`);
+      const outcome = await measureMemory(kind, config);
+      runs.get(kind)!.push(outcome);
+      progress(`  ${describe(outcome, (m) => `${(m.rssPerConnection / 1024).toFixed(2)} KB RSS, ${(m.heapPerConnection / 1024).toFixed(2)} KB heap per connection`)}`);
+    }
   }
+  for (const kind of kinds) results[kind] = combineMemoryRuns(runs.get(kind)!);
   return results;
 }
 

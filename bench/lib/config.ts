@@ -37,7 +37,8 @@ export interface BenchConfig {
     warmupBroadcasts: number;
     warmupDeliveries: number;
   };
-  memory: { connections: number; samples: number; settleMs: number };
+  /** `runs` fresh servers of each kind in turn (order rotated): RSS per connection moves with the heap's growth steps, so one each is not enough. */
+  memory: { connections: number; samples: number; settleMs: number; runs: number };
   /** Connect: each round opens `connections` (negotiate + WebSocket + handshake) per server, then closes them. */
   connect: { connections: number; rounds: number };
   /**
@@ -208,7 +209,7 @@ function quickConfig(common: Common, url: string): BenchConfig {
       warmupBroadcasts: 3,
       warmupDeliveries: 5_000,
     },
-    memory: { connections: 200, samples: 2, settleMs: 200 },
+    memory: { connections: 200, samples: 2, settleMs: 200, runs: 1 },
     connect: { connections: 100, rounds: 2 },
     growth: { steps: [100, 300], broadcasts: 10, rounds: 2, deliveriesPerSec: 10_000 },
     soak: { connections: 300, groups: 10, minutes: 1, intervalMs: 50, reconnectPctPerMinute: 1, sampleSeconds: 10 },
@@ -231,7 +232,7 @@ function fullConfig(common: Common, url: string): BenchConfig {
       warmupBroadcasts: 5,
       warmupDeliveries: 20_000,
     },
-    memory: { connections: 5_000, samples: 3, settleMs: 1_000 },
+    memory: { connections: 5_000, samples: 3, settleMs: 1_000, runs: 3 },
     connect: { connections: 500, rounds: 5 },
     // The same delivery rate at every size, so that only the connection count changes.
     growth: { steps: [1_000, 5_000, 15_000], broadcasts: 20, rounds: 3, deliveriesPerSec: 25_000 },

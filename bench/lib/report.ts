@@ -172,11 +172,14 @@ function memorySection(servers: readonly ServerKind[], results: PerServer<Memory
     `### Server memory per idle connection${any ? `, ${fmt(any.connections)} connections` : ''}`,
     '',
     'Delta between medians of `process.memoryUsage()` samples (each after `global.gc()`, server run with `--expose-gc`) ' +
-      'taken before and after opening the connections, divided by their number. ' +
+      'taken before and after opening the connections, divided by their number; each server is measured in fresh processes, the servers taking turns, ' +
+      'and the run with the median RSS stands for it (every run is listed). ' +
       '1 KB = 1,024 bytes; "external" counts Buffers and other memory held by C++ objects.',
     '',
     table<MemoryMetrics>(servers, results, [
       ['RSS per connection (KB)', (m) => kb(m.rssPerConnection)],
+      ['RSS per connection, each run (KB)', (m) => (m.runs ?? []).map((r) => kb(r.rssPerConnection)).join(', ') || '–'],
+      ['JS heap per connection, each run (KB)', (m) => (m.runs ?? []).map((r) => kb(r.heapPerConnection)).join(', ') || '–'],
       ['JS heap used per connection (KB)', (m) => kb(m.heapPerConnection)],
       ['external per connection (KB)', (m) => kb(m.externalPerConnection)],
       ['RSS before → after (MB)', (m) => `${mb(m.baseline.rss)} → ${mb(m.loaded.rss)}`],

@@ -37,13 +37,14 @@ export function connectSlices(results: BenchResults, kind: ServerKind): RoundSli
   return ok(results.connect?.[kind])?.perRound;
 }
 
-/** Memory has one measurement per server: its ratio is a point, no range. */
+/** Memory: run i of Hubwire against run i of raw ws (fresh servers each, taking turns). */
 function memoryRatio(results: BenchResults): RatioRange | undefined {
-  const hubwire = ok(results.memory?.hubwire)?.rssPerConnection;
-  const ws = ok(results.memory?.ws)?.rssPerConnection;
-  if (hubwire === undefined || ws === undefined) return undefined;
-  const r = hubwire / ws;
-  return { median: r, min: r, max: r, pairs: 1 };
+  const runs = (kind: ServerKind): RoundSlice[] | undefined => {
+    const metrics = ok(results.memory?.[kind]);
+    if (metrics === undefined) return undefined;
+    return (metrics.runs ?? [{ run: 0, rssPerConnection: metrics.rssPerConnection }]).map((r) => ({ round: r.run, cpuUs: r.rssPerConnection, ops: 1 }));
+  };
+  return ratioRange(runs('hubwire'), runs('ws'));
 }
 
 export function evaluateTargets(results: BenchResults): TargetRow[] {
@@ -62,7 +63,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
   add('echo, 1 client: CPU per round trip', 'raw ws', ratioRange(echo1('hubwire'), echo1('ws')), 1.3);
   add(`broadcast to ${fmt(wide)}: CPU per delivery`, 'raw ws', ratioRange(bcWide('hubwire'), bcWide('ws')), 0.75);
   add(`broadcast to ${fmt(wide)}: CPU per delivery`, 'uWebSockets.js', ratioRange(bcWide('hubwire'), bcWide('uws')), 1.05);
-  add('idle memory per connection (RSS)', 'raw ws (one measurement each)', memoryRatio(results), 1.05);
+  add('idle memory per connection (RSS)', `raw ws (${results.config.memory.runs} fresh server${results.config.memory.runs === 1 ? '' : 's'} each)`, memoryRatio(results), 1.05);
   add('connect: CPU per connection incl. negotiate', 'raw ws upgrade + a GET', ratioRange(connectSlices(results, 'hubwire'), connectSlices(results, 'ws')), 1.2);
   for (const { clients } of results.echo) {
     const e = (k: ServerKind): RoundSlice[] | undefined => echoSlices(results, clients, k);

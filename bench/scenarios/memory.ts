@@ -13,6 +13,28 @@ export interface MemoryMetrics {
   heapPerConnection: number;
   externalPerConnection: number;
   problems: string[];
+  /** Every run of this server (run number, RSS and heap per connection), when it was measured more than once. */
+  runs?: MemoryRun[];
+}
+
+export interface MemoryRun {
+  run: number;
+  rssPerConnection: number;
+  heapPerConnection: number;
+}
+
+/**
+ * One server's runs as one result: the run with the median RSS per connection stands for it
+ * (its samples are printed), with every run's figures beside it; the first failure if none worked.
+ */
+export function combineMemoryRuns(outcomes: readonly Outcome<MemoryMetrics>[]): Outcome<MemoryMetrics> {
+  const worked = outcomes.flatMap((outcome, run) => (outcome.ok ? [{ run, metrics: outcome.value }] : []));
+  if (worked.length === 0) return outcomes[0] ?? { ok: false, error: 'not measured' };
+  const byRss = [...worked].sort((a, b) => a.metrics.rssPerConnection - b.metrics.rssPerConnection);
+  const middle = byRss[Math.floor((byRss.length - 1) / 2)]!.metrics;
+  const runs = worked.map(({ run, metrics }) => ({ run, rssPerConnection: metrics.rssPerConnection, heapPerConnection: metrics.heapPerConnection }));
+  const problems = outcomes.flatMap((outcome, run) => (outcome.ok ? outcome.value.problems.map((p) => `run ${run + 1}: ${p}`) : [`run ${run + 1}: ${outcome.error}`]));
+  return { ok: true, value: { ...middle, problems, runs } };
 }
 
 /** Connections opened and closed before the baseline, so lazy initialisation is not counted per connection. */
