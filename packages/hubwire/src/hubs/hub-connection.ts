@@ -240,7 +240,9 @@ export class HubConnection implements LifetimeConnection, BacklogAware, Transpor
    * been replaced (stateful reconnect) are ignored.
    */
   transportEvents(): TransportEvents {
-    return new HubConnection.#EventsPort(this, ++this.#transportGeneration);
+    const generation = ++this.#transportGeneration;
+    // Only stateful reconnect replaces a transport; other connections take their events directly (one object less each).
+    return this.#http.statefulReconnect ? new HubConnection.#EventsPort(this, generation) : this;
   }
 
   /** Stateful reconnect: the client's new WebSocket takes over; it is sent Sequence, then the replay. */
