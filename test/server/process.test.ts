@@ -77,7 +77,7 @@ describe('the server process', () => {
     const { url, port } = await startupLine(server);
     assert.equal(url, `http://127.0.0.1:${port}`);
     const line = await stderrLine(server, /^Hubwire is running/);
-    assert.match(line, new RegExp(`^Hubwire is running: open http://127\\.0\\.0\\.1:${port}/ for the live event feed; log in as admin / demo `));
+    assert.match(line, new RegExp(`^Hubwire is running: open http://127\\.0\\.0\\.1:${port}/ for the web app \\(live events, the admin dashboard, chat, campaigns, organizations\\); log in as admin / demo `));
     assert.match(line, /jane\.smith, john\.doe/);
     for (const hub of ['/hubs/events', '/hubs/admin', '/hubs/chat', '/hubs/campaigns', '/hubs/synaxis']) assert.ok(line.includes(hub), hub);
     const page = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });

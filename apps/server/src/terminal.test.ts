@@ -9,7 +9,7 @@ describe('readyLine', () => {
   test('demo mode: the page to open and the demo log-in', () => {
     assert.equal(
       readyLine({ config: { demo: true }, url: 'http://127.0.0.1:5000', hubPaths: HUBS }),
-      'Hubwire is running: open http://127.0.0.1:5000/ for the live event feed; log in as admin / demo (or jane.smith, john.doe, same password) with POST http://127.0.0.1:5000/api/auth/token to try the other hubs (/hubs/events, /hubs/chat); what each hub does: http://127.0.0.1:5000/docs/hubs.md. Ctrl+C stops it.',
+      'Hubwire is running: open http://127.0.0.1:5000/ for the web app (live events, the admin dashboard, chat, campaigns, organizations); log in as admin / demo (or jane.smith, john.doe, same password) with POST http://127.0.0.1:5000/api/auth/token to try the other hubs (/hubs/events, /hubs/chat); what each hub does: http://127.0.0.1:5000/docs/hubs.md. Ctrl+C stops it.',
     );
   });
 

@@ -22,7 +22,7 @@ export interface ReadyApp {
  * @example
  * ```ts
  * process.stderr.write(`${readyLine(app)}\n`);
- * // Hubwire is running: open http://127.0.0.1:5000/ for the live event feed; log in as admin / demo …
+ * // Hubwire is running: open http://127.0.0.1:5000/ for the web app (live events, the admin dashboard, chat, campaigns, organizations); log in as admin / demo …
  * ```
  */
 export function readyLine(app: ReadyApp): string {
@@ -33,7 +33,7 @@ export function readyLine(app: ReadyApp): string {
   }
   const others = DEMO_USERS.filter((user) => user.username !== 'admin').map((user) => user.username);
   return (
-    `Hubwire is running: open ${base}/ for the live event feed; ` +
+    `Hubwire is running: open ${base}/ for the web app (live events, the admin dashboard, chat, campaigns, organizations); ` +
     `log in as admin / ${DEMO_PASSWORD} (or ${others.join(', ')}, same password) with POST ${base}/api/auth/token ` +
     `to try the other hubs (${hubs}); what each hub does: ${base}/docs/hubs.md. Ctrl+C stops it.`
   );

@@ -97,7 +97,7 @@ export type { AspNetLayoutOptions } from './lifetime/redis/aspnet-layout.js';
 export type { AnyRedisCluster, RedisClusterBackplaneOptions } from './lifetime/redis/redis-cluster-clients.js';
 export type { HubLifetimeManager, LifetimeConnection, Audience, ClientResultOptions, LocalGroupChange, GroupChangeListener } from './lifetime/hub-lifetime-manager.js';
 export { DEFAULT_PAGE_LIMIT, disabledPresence, MAX_PAGE_LIMIT } from './lifetime/presence.js';
-export type { Presence, PresenceConnection, PresenceNode, Page, PageOptions } from './lifetime/presence.js';
+export type { Presence, PresenceConnection, PresenceGroup, PresenceNode, Page, PageOptions } from './lifetime/presence.js';
 export type { RedisPresenceOptions } from './lifetime/redis/redis-presence.js';
 export type {
   StreamPosition,
