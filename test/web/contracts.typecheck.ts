@@ -47,3 +47,10 @@ export type ExtraMethodRefused = Expect<ServerMatches<EventsServer & { clearEven
 export type WrongResultRefused = Expect<ServerMatches<{ getRecentEvents(): Promise<number[]> }, EventsHub>>;
 // @ts-expect-error — ReceiveEvent takes one event
 export type WrongClientRefused = Expect<ClientMatches<{ Connected: EventsClient['Connected']; ReceiveEvent(event: string): void }, ServerEventsClient>>;
+
+// /hubs/admin
+import type { AdminClient as ServerAdminClient } from '../../apps/server/src/modules/admin/broadcaster.js';
+import type { AdminHub } from '../../apps/server/src/modules/admin/admin-hub.js';
+import type { AdminClient, AdminServer } from '../../apps/web/src/hubs/contracts.js';
+export type AdminServerChecked = Expect<ServerMatches<AdminServer, AdminHub>>;
+export type AdminClientChecked = Expect<ClientMatches<AdminClient, ServerAdminClient>>;

@@ -94,9 +94,167 @@ export interface EventsClient {
 }
 
 // ---------------------------------------------------------------------------------------------
-// /hubs/admin (apps/server/src/modules/admin/): role admin. Filled by the admin dashboard's
-// author (AdminServer, AdminClient), with its check in test/web/contracts.typecheck.ts.
+// /hubs/admin (apps/server/src/modules/admin/): role admin. Every connection is in `admins`;
+// the Subscribe… methods add `analytics`, `alerts` and `user-activity` (payloads.ts, broadcaster.ts).
 // ---------------------------------------------------------------------------------------------
+
+/** Severities of an admin alert. */
+export type AlertSeverity = 'info' | 'warning' | 'error' | 'success';
+
+/** Counters of one hub in the platform stats. */
+export interface AdminHubStats {
+  readonly path: string;
+  readonly connections: number;
+  readonly connectionsOpened: number;
+  readonly connectionsClosed: number;
+  readonly messagesReceived: number;
+  readonly messagesSent: number;
+  readonly invocations: number;
+  readonly invocationErrors: number;
+}
+
+/** The figures of one node. */
+export interface AdminNodeFigures {
+  readonly timestamp: string;
+  readonly startedAt: string;
+  readonly uptimeSeconds: number;
+  readonly connections: { readonly total: number; readonly byHub: Readonly<Record<string, number>> };
+  readonly messages: { readonly received: number; readonly sent: number };
+  readonly invocations: { readonly total: number; readonly errors: number };
+  readonly hubs: readonly AdminHubStats[];
+  readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly heapTotalBytes: number; readonly externalBytes: number };
+  readonly process: { readonly pid: number; readonly nodeVersion: string; readonly platform: string; readonly processUptimeSeconds: number };
+}
+
+/** One node of the per-node breakdown. */
+export type AdminNodeStats = AdminNodeFigures & { readonly nodeId: string; readonly url: string | null; readonly pid: number; readonly startedAt: string };
+
+/** `GetPlatformStats` / `ReceivePlatformStats`: the cluster's figures, with each node's. */
+export interface PlatformStats extends AdminNodeFigures {
+  readonly nodeId: string;
+  readonly nodes: readonly AdminNodeStats[];
+  /** The other nodes could not be read: the figures are the answering node's alone. */
+  readonly partial: boolean;
+}
+
+/** A JSON object as the payloads carry it (`components`, `details`). */
+export type JsonFields = Readonly<Record<string, unknown>>;
+
+export interface PlatformStatus {
+  readonly status: 'operational' | 'degraded' | 'maintenance' | 'outage';
+  readonly message: string | null;
+  readonly components: JsonFields | null;
+  readonly timestamp: string;
+}
+export interface AnalyticsUpdate {
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly period: string | null;
+  readonly timestamp: string;
+}
+export interface UserCountUpdate {
+  readonly total: number;
+  readonly active: number;
+  readonly newToday: number | null;
+  readonly timestamp: string;
+}
+export interface GenerationMetrics {
+  readonly totalGenerations: number;
+  readonly successRate: number;
+  readonly averageDurationMs: number;
+  readonly activeJobs: number | null;
+  readonly model: string | null;
+  readonly timestamp: string;
+}
+export interface RevenueUpdate {
+  readonly amount: number;
+  readonly currency: string;
+  readonly period: 'hour' | 'day' | 'week' | 'month' | 'year';
+  readonly changePercent: number | null;
+  readonly timestamp: string;
+}
+export interface UserAction {
+  readonly userId: string;
+  readonly userName: string | null;
+  readonly action: string;
+  readonly details: JsonFields | null;
+  readonly timestamp: string;
+}
+export interface RoleAssignment {
+  readonly userId: string;
+  readonly role: string;
+  readonly action: 'granted' | 'revoked';
+  readonly assignedBy: string | null;
+  readonly timestamp: string;
+}
+export interface SystemEvent {
+  readonly eventType: string;
+  readonly message: string;
+  readonly severity: 'info' | 'warning' | 'error';
+  readonly source: string | null;
+  readonly timestamp: string;
+}
+export interface Alert {
+  readonly alertId: string;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+  readonly message: string;
+  readonly source: string | null;
+  readonly timestamp: string;
+}
+export interface PerformanceAlert {
+  readonly alertId: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly threshold: number;
+  readonly unit: string | null;
+  readonly severity: 'warning' | 'error';
+  readonly message: string;
+  readonly timestamp: string;
+}
+export interface AdminTestMessage {
+  readonly message: string;
+  readonly from: string | null;
+  readonly timestamp: string;
+}
+
+/** Methods of /hubs/admin the app invokes (broadcasts take the REST body's fields; the server validates them). */
+export interface AdminServer {
+  subscribeToUserActivity(): Promise<void>;
+  unsubscribeFromUserActivity(): Promise<void>;
+  subscribeToAnalytics(): Promise<void>;
+  unsubscribeFromAnalytics(): Promise<void>;
+  subscribeToAlerts(): Promise<void>;
+  unsubscribeFromAlerts(): Promise<void>;
+  getPlatformStats(): Promise<PlatformStats>;
+  getConnectionCount(): Promise<number>;
+  broadcastPlatformStatus(status: unknown): Promise<PlatformStatus>;
+  broadcastAnalytics(update: unknown): Promise<AnalyticsUpdate>;
+  broadcastUserCount(update: unknown): Promise<UserCountUpdate>;
+  broadcastGenerationMetrics(metrics: unknown): Promise<GenerationMetrics>;
+  broadcastRevenue(update: unknown): Promise<RevenueUpdate>;
+  broadcastUserAction(action: unknown): Promise<UserAction>;
+  broadcastRoleAssignment(assignment: unknown): Promise<RoleAssignment>;
+  broadcastSystemEvent(event: unknown): Promise<SystemEvent>;
+  broadcastAlert(alert: unknown): Promise<Alert>;
+  broadcastPerformanceAlert(alert: unknown): Promise<PerformanceAlert>;
+  broadcastTestMessage(message: unknown): Promise<AdminTestMessage>;
+}
+
+/** Methods /hubs/admin calls on the app. */
+export interface AdminClient {
+  ReceivePlatformStatus(status: PlatformStatus): void;
+  ReceivePlatformStats(stats: PlatformStats): void;
+  ReceiveAnalytics(update: AnalyticsUpdate): void;
+  ReceiveUserCount(update: UserCountUpdate): void;
+  ReceiveGenerationMetrics(metrics: GenerationMetrics): void;
+  ReceiveRevenueUpdate(update: RevenueUpdate): void;
+  ReceiveUserAction(action: UserAction): void;
+  ReceiveRoleAssignment(assignment: RoleAssignment): void;
+  ReceiveSystemEvent(event: SystemEvent): void;
+  ReceiveAlert(alert: Alert): void;
+  ReceivePerformanceAlert(alert: PerformanceAlert): void;
+  ReceiveTestMessage(message: AdminTestMessage): void;
+}
 
 // ---------------------------------------------------------------------------------------------
 // /hubs/chat (apps/server/src/modules/chat/): any logged-in user. Filled by the chat page's
