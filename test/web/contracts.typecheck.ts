@@ -54,3 +54,23 @@ import type { AdminHub } from '../../apps/server/src/modules/admin/admin-hub.js'
 import type { AdminClient, AdminServer } from '../../apps/web/src/hubs/contracts.js';
 export type AdminServerChecked = Expect<ServerMatches<AdminServer, AdminHub>>;
 export type AdminClientChecked = Expect<ClientMatches<AdminClient, ServerAdminClient>>;
+
+// /hubs/chat
+import type { ChatClient as ServerChatClient, ChatHub } from '../../apps/server/src/modules/chat/chat-hub.js';
+import type { ChatClient, ChatServer } from '../../apps/web/src/hubs/contracts.js';
+export type ChatServerChecked = Expect<ServerMatches<ChatServer, ChatHub>>;
+export type ChatClientChecked = Expect<ClientMatches<ChatClient, ServerChatClient>>;
+
+// /hubs/campaigns
+import type { CampaignsHub } from '../../apps/server/src/modules/campaigns/campaigns-hub.js';
+import type { CampaignsClient as ServerCampaignsClient } from '../../apps/server/src/modules/campaigns/model.js';
+import type { CampaignsClient, CampaignsServer } from '../../apps/web/src/hubs/contracts.js';
+export type CampaignsServerChecked = Expect<ServerMatches<CampaignsServer, CampaignsHub>>;
+export type CampaignsClientChecked = Expect<ClientMatches<CampaignsClient, ServerCampaignsClient>>;
+
+// /hubs/synaxis
+import type { SynaxisClient as ServerSynaxisClient } from '../../apps/server/src/modules/synaxis/model.js';
+import type { SynaxisHub } from '../../apps/server/src/modules/synaxis/synaxis-hub.js';
+import type { SynaxisClient, SynaxisServer } from '../../apps/web/src/hubs/contracts.js';
+export type SynaxisServerChecked = Expect<ServerMatches<SynaxisServer, SynaxisHub>>;
+export type SynaxisClientChecked = Expect<ClientMatches<SynaxisClient, ServerSynaxisClient>>;

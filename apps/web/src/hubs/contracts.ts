@@ -257,17 +257,243 @@ export interface AdminClient {
 }
 
 // ---------------------------------------------------------------------------------------------
-// /hubs/chat (apps/server/src/modules/chat/): any logged-in user. Filled by the chat page's
-// author (ChatServer, ChatClient), with its check in test/web/contracts.typecheck.ts.
+// /hubs/chat (apps/server/src/modules/chat/): any logged-in user. Workflows are recoverable
+// groups (`workflow:<id>`): their messages carry a trailing position.
 // ---------------------------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------------------------
-// /hubs/campaigns (apps/server/src/modules/campaigns/). Filled by the campaigns page's author
-// (CampaignsServer, CampaignsClient), with its check in test/web/contracts.typecheck.ts.
-// ---------------------------------------------------------------------------------------------
+/**
+ * The trailing argument of each message of a recoverable group (workflows, campaigns,
+ * organizations): the group, the message's offset (1, 2, 3, … without gaps) and the history's epoch.
+ */
+export interface HubGroupPosition {
+  readonly group: string;
+  readonly offset: number;
+  readonly epoch: string;
+}
+
+/** What `ReceiveMessage` carries. `workflowId` is null for a message to everyone. */
+export interface ChatMessage {
+  readonly messageId: string;
+  readonly user: string;
+  readonly text: string;
+  readonly workflowId: string | null;
+  readonly timestamp: string;
+}
+
+/** What `SendMessage` answers. */
+export interface ChatMessageAck {
+  readonly messageId: string;
+  readonly receivedAt: string;
+}
+
+/** What `UserJoined` carries (and `UserLeft`, with its reason). */
+export interface ChatMembershipChange {
+  readonly workflowId: string;
+  readonly user: string;
+  readonly connectionId: string;
+  readonly timestamp: string;
+}
+
+/** What `JoinWorkflow` answers; `recovered` and `replayed` only when it was given a position. */
+export interface WorkflowJoin {
+  readonly workflowId: string;
+  readonly position: HubGroupPosition;
+  readonly recovered?: boolean;
+  readonly replayed?: number;
+}
+
+/**
+ * Methods of /hubs/chat the app invokes. The hub checks its arguments itself (hence `unknown`):
+ * `text` a non-empty string (≤ 2000 characters), `workflowId` 1–100 letters, digits and `. _ : -`,
+ * `fromPosition` the last position received from the workflow (or null).
+ */
+export interface ChatServer {
+  /** To every workflow the caller joined, or to everyone when it joined none. */
+  sendMessage(text: unknown): Promise<ChatMessageAck>;
+  /** Joins; with `fromPosition`, replays what the workflow sent after it first. */
+  joinWorkflow(workflowId: unknown, fromPosition?: unknown): Promise<WorkflowJoin>;
+  leaveWorkflow(workflowId: unknown): Promise<void>;
+  getWorkflows(): string[];
+}
+
+/** Methods /hubs/chat calls on the app. */
+export interface ChatClient {
+  ReceiveMessage(message: ChatMessage, position?: HubGroupPosition): void;
+  UserJoined(change: ChatMembershipChange, position?: HubGroupPosition): void;
+  UserLeft(change: ChatMembershipChange & { readonly reason: 'left' | 'disconnected' }, position?: HubGroupPosition): void;
+}
 
 // ---------------------------------------------------------------------------------------------
-// /hubs/synaxis (apps/server/src/modules/synaxis/): organization notifications. Filled by the
-// organizations page's author (SynaxisServer, SynaxisClient), with its check in
-// test/web/contracts.typecheck.ts.
+// /hubs/campaigns (apps/server/src/modules/campaigns/): anyone who knows a campaign id; the REST
+// API under /api/campaigns creates, lists and cancels (a user). Offsets are sequence numbers.
 // ---------------------------------------------------------------------------------------------
+
+export type CampaignState = 'created' | 'planning' | 'generating' | 'reviewing' | 'auditing' | 'completed' | 'cancelled';
+export type CampaignAuditStatus = 'not-started' | 'in-progress' | 'passed';
+export type ArtifactStatus = 'planned' | 'generating' | 'completed' | 'cancelled';
+export type OrchestrationEventType = 'CampaignCreated' | 'StateChanged' | 'AuditCompleted' | 'CampaignCompleted' | 'CampaignCancelled';
+
+export interface CampaignArtifact {
+  readonly artifactId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly status: ArtifactStatus;
+  /** 0 to 100. */
+  readonly progress: number;
+  readonly updatedAt: string;
+}
+
+/** `ReceiveOrchestrationEvent`: the run changed state or audit status (values after the event). */
+export interface OrchestrationEvent {
+  readonly campaignId: string;
+  readonly sequence: number;
+  readonly eventType: OrchestrationEventType;
+  readonly state: CampaignState;
+  readonly previousState: CampaignState | null;
+  readonly auditStatus: CampaignAuditStatus;
+  readonly message: string;
+  readonly timestamp: string;
+}
+
+/** `ReceiveArtifactUpdate`: the artifact as it is after the update. */
+export interface ArtifactUpdate {
+  readonly campaignId: string;
+  readonly sequence: number;
+  readonly artifact: CampaignArtifact;
+  readonly timestamp: string;
+}
+
+/** `ReceiveCampaignSnapshot` and the first `SubscribeToCampaign`'s answer. */
+export interface CampaignSnapshot {
+  readonly campaignId: string;
+  readonly currentState: CampaignState;
+  readonly completedArtifacts: readonly CampaignArtifact[];
+  readonly pendingArtifacts: readonly CampaignArtifact[];
+  readonly auditStatus: CampaignAuditStatus;
+  /** The sequence of the last event the snapshot includes (0: none). */
+  readonly lastEventSequence: number;
+  readonly timestamp: string;
+}
+
+/** `ReceiveCancellationAcknowledgement`: right behind its `CampaignCancelled` event. */
+export interface CancellationAcknowledgement {
+  readonly campaignId: string;
+  readonly cancellationSequence: number;
+  readonly state: 'cancelled';
+  readonly requestedBy: string;
+  readonly reason: string | null;
+  readonly acknowledgedAt: string;
+}
+
+/** The answer of `SubscribeToCampaign(id, fromSequence)`. */
+export interface CampaignRecovery {
+  readonly recovered: boolean;
+  readonly lastSequence: number;
+  readonly replayed: number;
+  readonly position: HubGroupPosition;
+}
+
+/** `GET /api/campaigns/{id}` (and `POST /api/campaigns`, which adds `hub`). */
+export interface CampaignDetails extends CampaignSnapshot {
+  readonly name: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly endedAt: string | null;
+}
+
+/** Methods of /hubs/campaigns the app invokes. */
+export interface CampaignsServer {
+  /** Without `fromSequence`: the snapshot; with it: replays what came after, or a snapshot first (`recovered: false`). */
+  subscribeToCampaign(campaignId: string, fromSequence?: number | null): Promise<CampaignSnapshot | CampaignRecovery>;
+  unsubscribeFromCampaign(campaignId: string): Promise<void>;
+  getCampaignSnapshot(campaignId: string): Promise<CampaignSnapshot>;
+}
+
+/** Methods /hubs/campaigns calls on the app. */
+export interface CampaignsClient {
+  ReceiveOrchestrationEvent(event: OrchestrationEvent, position?: HubGroupPosition): void;
+  ReceiveArtifactUpdate(update: ArtifactUpdate, position?: HubGroupPosition): void;
+  ReceiveCampaignSnapshot(snapshot: CampaignSnapshot): void;
+  ReceiveCancellationAcknowledgement(acknowledgement: CancellationAcknowledgement, position?: HubGroupPosition): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /hubs/synaxis (apps/server/src/modules/synaxis/): organization notifications, any logged-in
+// user; an organization (`org:<id>`, recoverable) to its members only.
+// ---------------------------------------------------------------------------------------------
+
+export type ProviderStatus = 'healthy' | 'degraded' | 'down';
+export type SecurityAlertSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+/** Each notification type's fields. */
+export interface SynaxisPayloads {
+  ProviderHealthChanged: {
+    readonly provider: string;
+    readonly status: ProviderStatus;
+    readonly previousStatus: ProviderStatus | null;
+    readonly latencyMs: number | null;
+    readonly errorRate: number | null;
+    readonly message: string | null;
+  };
+  CostOptimizationApplied: {
+    readonly policy: string;
+    readonly description: string;
+    readonly estimatedMonthlySavingsUsd: number;
+    readonly affectedRequestsPercent: number | null;
+  };
+  ModelDiscovered: {
+    readonly provider: string;
+    readonly modelId: string;
+    readonly contextWindow: number | null;
+    readonly capabilities: readonly string[];
+    readonly inputPricePerMillionTokensUsd: number | null;
+    readonly outputPricePerMillionTokensUsd: number | null;
+  };
+  SecurityAlert: {
+    readonly severity: SecurityAlertSeverity;
+    readonly category: string;
+    readonly message: string;
+    readonly sourceIp: string | null;
+  };
+  AuditEvent: {
+    readonly actor: string;
+    readonly action: string;
+    readonly resource: string;
+    readonly outcome: 'success' | 'failure';
+  };
+}
+
+export type SynaxisNotificationType = keyof SynaxisPayloads;
+
+/** A notification: the envelope and its type's fields, flat. */
+export type SynaxisNotification<T extends SynaxisNotificationType = SynaxisNotificationType> = {
+  readonly notificationId: string;
+  readonly organizationId: string;
+  readonly type: T;
+  readonly timestamp: string;
+} & SynaxisPayloads[T];
+
+/** What `JoinOrganization` answers; `recovered` and `replayed` only when given a position. */
+export interface OrganizationJoin {
+  readonly organizationId: string;
+  readonly joinedAt: string;
+  readonly position: HubGroupPosition;
+  readonly recovered?: boolean;
+  readonly replayed?: number;
+}
+
+/** Methods of /hubs/synaxis the app invokes. */
+export interface SynaxisServer {
+  /** Members only (`You are not a member of organization '<id>'.`); with `fromPosition`, replays what was missed. */
+  joinOrganization(organizationId: string, fromPosition?: { offset: number; epoch: string } | null): Promise<OrganizationJoin>;
+  leaveOrganization(organizationId: string): Promise<void>;
+}
+
+/** Methods /hubs/synaxis calls on the app. */
+export interface SynaxisClient {
+  ProviderHealthChanged(notification: SynaxisNotification<'ProviderHealthChanged'>, position?: HubGroupPosition): void;
+  CostOptimizationApplied(notification: SynaxisNotification<'CostOptimizationApplied'>, position?: HubGroupPosition): void;
+  ModelDiscovered(notification: SynaxisNotification<'ModelDiscovered'>, position?: HubGroupPosition): void;
+  SecurityAlert(notification: SynaxisNotification<'SecurityAlert'>, position?: HubGroupPosition): void;
+  AuditEvent(notification: SynaxisNotification<'AuditEvent'>, position?: HubGroupPosition): void;
+}

@@ -1,15 +1,19 @@
 /**
- * Campaigns (/hubs/campaigns). A placeholder of the web app's skeleton: the page's author replaces its
- * body (and may add files in this folder; the route is `/campaigns` and everything below it).
+ * Campaign runs (/hubs/campaigns and /api/campaigns): `/campaigns` creates a run and lists yours,
+ * `/campaigns/<id>` follows one — states, artifacts, the numbered event log — and cancels it.
  * @module
  */
-import { Page } from '../../components/Page';
+import { Route, Switch } from 'wouter';
+import { CampaignList } from './CampaignList';
+import { CampaignRunView } from './CampaignRunView';
+import './campaigns.css';
 
-/** The campaigns view. */
+/** The campaigns view: the list at `/campaigns`, one run at `/campaigns/<id>`. */
 export function CampaignsPage() {
   return (
-    <Page title="Campaigns" testId="page-campaigns">
-      <p className="muted">This view is not built yet.</p>
-    </Page>
+    <Switch>
+      <Route path="/" component={CampaignList} />
+      <Route path="/:id">{(params) => <CampaignRunView key={params.id} campaignId={params.id} />}</Route>
+    </Switch>
   );
 }
