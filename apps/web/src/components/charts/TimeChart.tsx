@@ -53,7 +53,8 @@ export function TimeChart({ title, window, styles = {}, format = defaultFormat, 
       height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      // One point (or all at one time) would make uPlot span years around it: show the minute before it.
+      scales: { x: { time: true, range: (_chart, min, max) => (min === max ? [min - 60, max] : [min, max]) } },
       axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.2)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.2)' }, size: 56 }],
       series: [{}, ...keys.map((key, index) => ({ label: styles[key]?.label ?? key, stroke: PALETTE[index % PALETTE.length]!, width: 2, spanGaps: false }))],
     };
@@ -78,7 +79,7 @@ export function TimeChart({ title, window, styles = {}, format = defaultFormat, 
     <figure className="time-chart" data-testid={testId} data-points={window.points.length}>
       <figcaption className="time-chart-title">{title}</figcaption>
       {hasPoints ? <div ref={host} className="time-chart-canvas" role="img" aria-label={`${title}: a line chart of the last ${window.points.length} points`} /> : <p className="muted time-chart-empty">{empty}</p>}
-      {window.keys.length > 0 ? (
+      {hasPoints && window.keys.length > 0 ? (
         <ul className="time-chart-legend">
           {window.keys.map((key, index) => {
             const value = latestValue(window, key);
