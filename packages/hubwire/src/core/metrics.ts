@@ -97,37 +97,72 @@ export interface CounterMetrics extends Metrics {
   byLabel(label: string, value: string): Partial<Record<MetricName, number>>;
 }
 
+/** The counters in a fixed order: counts live in typed arrays, one slot per name. */
+const COUNTER_NAMES = Object.keys(MetricNames) as MetricName[];
+const COUNTER_INDEX = new Map<string, number>(COUNTER_NAMES.map((name, index) => [name, index]));
+
+/** The counts of one label value (`hub=/chat`), and which counters were ever incremented there. */
+interface LabelSlot {
+  readonly counts: Float64Array;
+  readonly touched: Uint8Array;
+}
+
 /** Creates the default in-process counters. */
 export function createCounterMetrics(): CounterMetrics {
-  const totals = Object.fromEntries(Object.keys(MetricNames).map((k) => [k, 0])) as Record<MetricName, number>;
-  const labelled = new Map<string, Partial<Record<MetricName, number>>>();
-  // Hubwire passes the same label objects again and again (see MetricLabels): the count slots of
-  // one are looked up once, so an increment costs no string building after the first.
-  const slotsOf = new WeakMap<MetricLabels, Partial<Record<MetricName, number>>[]>();
-  const resolve = (labels: MetricLabels): Partial<Record<MetricName, number>>[] => {
-    const slots: Partial<Record<MetricName, number>>[] = [];
+  const totals = new Float64Array(COUNTER_NAMES.length);
+  const labelled = new Map<string, LabelSlot>();
+  // Hubwire passes the same label objects again and again (see MetricLabels): the slots of one
+  // are looked up once, and the last one used is compared by identity first, as most calls in a
+  // row carry the same labels. Counts are typed-array cells: no keyed property store per call.
+  const slotsOf = new WeakMap<MetricLabels, LabelSlot[]>();
+  let lastLabels: MetricLabels | undefined;
+  let lastSlots: LabelSlot[] = [];
+  const resolve = (labels: MetricLabels): LabelSlot[] => {
+    const slots: LabelSlot[] = [];
     for (const key in labels) {
       const slot = `${key}=${labels[key]}`;
       let counts = labelled.get(slot);
-      if (counts === undefined) labelled.set(slot, (counts = {}));
+      if (counts === undefined) labelled.set(slot, (counts = { counts: new Float64Array(COUNTER_NAMES.length), touched: new Uint8Array(COUNTER_NAMES.length) }));
       slots.push(counts);
     }
     // Frozen objects cannot change under the cache; others are resolved every time.
-    if (Object.isFrozen(labels)) slotsOf.set(labels, slots);
+    if (Object.isFrozen(labels)) {
+      slotsOf.set(labels, slots);
+      lastLabels = labels;
+      lastSlots = slots;
+    }
     return slots;
   };
   return {
     increment(name, labels, by = 1) {
-      totals[name] += by;
+      const index = COUNTER_INDEX.get(name);
+      // A name this build does not know (a custom caller's) is not counted rather than thrown on a hot path.
+      if (index === undefined) return;
+      totals[index]! += by;
       if (labels === undefined) return;
-      const slots = slotsOf.get(labels) ?? resolve(labels);
+      let slots = lastSlots;
+      if (labels !== lastLabels) {
+        const known = slotsOf.get(labels);
+        if (known === undefined) slots = resolve(labels);
+        else {
+          slots = known;
+          lastLabels = labels;
+          lastSlots = known;
+        }
+      }
       for (let i = 0; i < slots.length; i++) {
-        const counts = slots[i]!;
-        counts[name] = (counts[name] ?? 0) + by;
+        const slot = slots[i]!;
+        slot.counts[index]! += by;
+        slot.touched[index] = 1;
       }
     },
-    totals: () => ({ ...totals }),
-    byLabel: (label, value) => ({ ...labelled.get(`${label}=${value}`) }),
+    totals: () => Object.fromEntries(COUNTER_NAMES.map((name, index) => [name, totals[index]!])) as Record<MetricName, number>,
+    byLabel: (label, value) => {
+      const slot = labelled.get(`${label}=${value}`);
+      const counts: Partial<Record<MetricName, number>> = {};
+      if (slot !== undefined) for (let i = 0; i < COUNTER_NAMES.length; i++) if (slot.touched[i] === 1) counts[COUNTER_NAMES[i]!] = slot.counts[i]!;
+      return counts;
+    },
   };
 }
 
