@@ -111,7 +111,8 @@ export function OrganizationsPage() {
       </section>
       {refusal === undefined ? null : (
         <p className="notice notice-error" role="alert" data-testid="org-refusal">
-          {refusal} {active === undefined ? '' : `You are still following ${active}.`}
+          {refusal}
+          {active === undefined ? '' : ` You are still following ${active}.`}
         </p>
       )}
       <p aria-live="polite" data-testid="org-active" data-org={active ?? ''}>
