@@ -47,8 +47,8 @@ describe('campaign runs in Chromium', () => {
     }
   });
 
-  async function open(user: 'jane.smith' | 'john.doe', path = '/campaigns'): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl);
+  async function open(user: 'jane.smith' | 'john.doe', path = '/campaigns', viewport?: { width: number; height: number }): Promise<WebPage> {
+    const web = await openPage(browser!, baseUrl, viewport === undefined ? {} : { viewport });
     pages.push(web);
     await web.goto(path);
     await web.page.waitForURL(/\/login\?next=/);
@@ -124,6 +124,20 @@ describe('campaign runs in Chromium', () => {
     assert.ok(statuses.includes('cancelled') && !statuses.some((status) => status === 'planned' || status === 'generating'), statuses.join(', '));
     const sequences = await eventSequences(web.page);
     assert.deepEqual(sequences, range(2, sequences.at(-1)!));
+    web.assertNoConsoleErrors();
+  });
+
+  test('a phone width (390 px): the run, the chat and the organizations views scroll only downwards', async () => {
+    const web = await open('jane.smith', '/campaigns', { width: 390, height: 844 });
+    await create(web, 'A campaign with a rather long name for a phone', 12);
+    await web.page.locator('[data-testid="campaign-artifact"]').first().waitFor();
+    const overflow = () => web.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.equal(await overflow(), 0, 'the run view');
+    for (const path of ['/chat', '/organizations']) {
+      await web.page.getByTestId(`nav-${path.slice(1)}`).click();
+      await web.page.getByTestId(`page-${path.slice(1)}`).waitFor();
+      assert.equal(await overflow(), 0, path);
+    }
     web.assertNoConsoleErrors();
   });
 });
