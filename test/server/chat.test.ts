@@ -70,6 +70,17 @@ describe('/hubs/chat', () => {
     for (const connection of [jane, john, admin]) connection.off('ReceiveMessage');
   });
 
+  test('GetWorkflowMembers lists who is in a workflow the caller joined, itself included; another workflow is refused', async () => {
+    // jane and john joined wf-1 in the test before; admin joined none.
+    const answer = (await jane.invoke('GetWorkflowMembers', 'wf-1')) as { workflowId: string; members: { connectionId: string; user: string | null }[]; more: boolean };
+    assert.equal(answer.workflowId, 'wf-1');
+    assert.equal(answer.more, false);
+    const byConnection = (members: { connectionId: string; user: string | null }[]) => Object.fromEntries(members.map((member) => [member.connectionId, member.user]));
+    assert.deepEqual(byConnection(answer.members), { [jane.connectionId!]: 'jane.smith', [john.connectionId!]: 'john.doe' });
+    await assert.rejects(admin.invoke('GetWorkflowMembers', 'wf-1'), /Join the workflow first to see who is in it\./);
+    await assert.rejects(jane.invoke('GetWorkflowMembers', 'bad id!'), /HubException/);
+  });
+
   test('a member of several workflows sends to each, with its workflowId', async () => {
     await jane.invoke('JoinWorkflow', 'wf-2');
     const inbox = new Inbox(jane, 'ReceiveMessage');

@@ -96,11 +96,12 @@ describe('chat in Chromium', () => {
     await join(jane, 'launch');
     await join(john, 'launch');
 
-    // Jane was there first: she sees John join; he sees her once she writes.
+    // Jane was there first: she sees John join; he sees her from the member list the hub gives
+    // on joining, before anyone writes.
     await jane.page.locator('[data-testid="chat-member"]', { hasText: 'john.doe' }).waitFor();
+    await john.page.locator('[data-testid="chat-member"]', { hasText: 'jane.smith' }).waitFor();
     await send(jane, 'hello John');
     await waitForText(john.page, 'hello John');
-    await john.page.locator('[data-testid="chat-member"]', { hasText: 'jane.smith' }).waitFor();
     await send(john, 'hi Jane');
     await waitForText(jane.page, 'hi Jane');
     assert.equal(await john.page.locator('label[for="chat-text"]').textContent(), 'Message to launch');

@@ -313,7 +313,16 @@ export interface ChatServer {
   /** Joins; with `fromPosition`, replays what the workflow sent after it first. */
   joinWorkflow(workflowId: unknown, fromPosition?: unknown): Promise<WorkflowJoin>;
   leaveWorkflow(workflowId: unknown): Promise<void>;
+  /** Who is in a workflow the caller joined, over every node. */
+  getWorkflowMembers(workflowId: unknown): Promise<WorkflowMembers>;
   getWorkflows(): string[];
+}
+
+/** What `GetWorkflowMembers` answers. */
+export interface WorkflowMembers {
+  readonly workflowId: string;
+  readonly members: readonly { readonly connectionId: string; readonly user: string | null }[];
+  readonly more: boolean;
 }
 
 /** Methods /hubs/chat calls on the app. */

@@ -89,6 +89,17 @@ export const CHAT_RECOVERY: RecoveryOptions = { groups: [{ match: workflowGroup(
 
 const UNAVAILABLE = 'Workflow chat is unavailable right now (its history cannot be reached); try again shortly.';
 
+/** Who is in a workflow: its connections and their users, over every node (at most {@link MAX_LISTED_MEMBERS}). */
+export interface WorkflowMembers {
+  readonly workflowId: string;
+  readonly members: readonly { readonly connectionId: string; readonly user: string | null }[];
+  /** More connections are in it than were listed. */
+  readonly more: boolean;
+}
+
+/** Most members `GetWorkflowMembers` lists (presence's largest page). */
+export const MAX_LISTED_MEMBERS = 1000;
+
 /** Chat for authenticated users (the hub is mapped with `authorize: true`). */
 export class ChatHub extends Hub<ChatClient> {
   readonly #services: ChatServices;
@@ -148,6 +159,17 @@ export class ChatHub extends Hub<ChatClient> {
     await this.groups.remove(this.context.connectionId, workflowGroup(id));
     this.#services.logger.debug({ connectionId: this.context.connectionId, user: this.#user(), workflowId: id }, 'left workflow');
     await this.clients.group(workflowGroup(id)).UserLeft({ ...this.#change(id), reason: 'left' }).catch(unavailable);
+  }
+
+  /**
+   * Who is in a workflow the caller joined (asking about another one is refused: membership is
+   * the members' to see), from presence, so it covers every node; the caller is in the list.
+   */
+  async getWorkflowMembers(workflowId: unknown): Promise<WorkflowMembers> {
+    const id = checkWorkflowId(workflowId);
+    if (!this.#workflows().has(id)) throw new HubError('Join the workflow first to see who is in it.');
+    const page = await this.presence.groupConnections(workflowGroup(id), { limit: MAX_LISTED_MEMBERS }).catch(unavailable);
+    return { workflowId: id, members: page.items.map((item) => ({ connectionId: item.connectionId, user: item.userIdentifier ?? null })), more: page.cursor !== undefined };
   }
 
   /** The workflows this connection joined. */

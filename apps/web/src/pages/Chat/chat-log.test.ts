@@ -45,6 +45,27 @@ describe('the chat log', () => {
     expect(room(log, 'general').lines.map((line) => line.kind)).toEqual(['joined', 'message', 'joined', 'left', 'left', 'left']);
   });
 
+  it('the hub\'s member list at join seeds who is there, without this connection, and later changes keep it current', () => {
+    const log = run([
+      { kind: 'open', room: 'g' },
+      { kind: 'message', message: message('m1', 'g', 'early.writer') },
+      {
+        kind: 'members',
+        room: 'g',
+        self: 'c-me',
+        members: [
+          { connectionId: 'c-me', user: 'jane.smith' },
+          { connectionId: 'c-1', user: 'john.doe' },
+          { connectionId: 'c-2', user: 'early.writer' },
+          { connectionId: 'c-3', user: null },
+        ],
+      },
+    ]);
+    expect(room(log, 'g').members).toEqual({ 'c-1': 'john.doe', 'c-2': 'early.writer' });
+    const later = run([{ kind: 'left', change: { ...change('g', 'john.doe', 'c-1'), reason: 'left' } }], log);
+    expect(usersIn(room(later, 'g'))).toEqual(['early.writer']);
+  });
+
   it('a writer who then joins from another connection is listed once', () => {
     const log = run([{ kind: 'open', room: 'g' }, { kind: 'message', message: message('m1', 'g', 'john.doe') }, { kind: 'joined', change: change('g', 'john.doe', 'c-1') }]);
     expect(room(log, 'g').members).toEqual({ 'c-1': 'john.doe' });

@@ -43,6 +43,7 @@ export type ChatAction =
   | { readonly kind: 'open'; readonly room: string }
   | { readonly kind: 'close'; readonly room: string }
   | { readonly kind: 'recovery'; readonly room: string; readonly recovered: boolean; readonly replayed: number; readonly timestamp: string }
+  | { readonly kind: 'members'; readonly room: string; readonly members: readonly { readonly connectionId: string; readonly user: string | null }[]; readonly self: string | undefined }
   | { readonly kind: 'reset' };
 
 /** A log with only the everyone room. */
@@ -128,6 +129,14 @@ export function chatReducer(log: ChatLog, action: ChatAction): ChatLog {
       const line: ChatLine = { kind: 'notice', key: `notice:${action.room}:${action.timestamp}`, tone: action.recovered ? 'info' : 'warning', text, timestamp: action.timestamp };
       return updateRoom(log, action.room, undefined, (room) => ({ ...withLine(room, line), recovery: { recovered: action.recovered, replayed: action.replayed } }));
     }
+    case 'members':
+      // The hub's list at join time is who is there; joins and leaves seen later keep it current.
+      return updateRoom(log, action.room, undefined, (room) => {
+        const members: Record<string, string> = {};
+        for (const member of action.members) if (member.user !== null && member.connectionId !== action.self) members[member.connectionId] = member.user;
+        for (const [key, user] of Object.entries(room.members)) if (!(key in members) && !Object.values(members).includes(user)) members[key] = user;
+        return { ...room, members };
+      });
     case 'reset':
       return emptyChatLog();
   }

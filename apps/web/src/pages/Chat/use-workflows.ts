@@ -45,13 +45,27 @@ export function useWorkflows(hub: HubClient<ChatServer, ChatClient> | undefined,
       const known = subscriptions.current;
       if (known.has(id)) return;
       dispatch({ kind: 'open', room: id });
+      // Who was there before us: joins and leaves seen from now on keep the list current. Asked
+      // again after every re-join (a reconnect), since the hub may have lost members meanwhile.
+      const refreshMembers = (): void => {
+        hub.invoke
+          .getWorkflowMembers(id)
+          .then((answer) => dispatch({ kind: 'members', room: id, members: answer.members, self: hub.connection.connectionId ?? undefined }))
+          .catch(() => undefined);
+      };
       const subscription = hub.subscribe<WorkflowJoin>({
         group: workflowGroup(id),
         // `since` is where this client stands (undefined the first time): the hub replays what came after it.
         join: (since) => hub.invoke.joinWorkflow(id, since === undefined ? null : since),
         leave: () => hub.invoke.leaveWorkflow(id),
-        onRecovered: (_answer, info) => dispatch({ kind: 'recovery', room: id, recovered: true, replayed: info.replayed, timestamp: now() }),
-        onMissed: () => dispatch({ kind: 'recovery', room: id, recovered: false, replayed: 0, timestamp: now() }),
+        onRecovered: (_answer, info) => {
+          dispatch({ kind: 'recovery', room: id, recovered: true, replayed: info.replayed, timestamp: now() });
+          refreshMembers();
+        },
+        onMissed: () => {
+          dispatch({ kind: 'recovery', room: id, recovered: false, replayed: 0, timestamp: now() });
+          refreshMembers();
+        },
       });
       known.set(id, subscription);
       try {
@@ -63,6 +77,7 @@ export function useWorkflows(hub: HubClient<ChatServer, ChatClient> | undefined,
         throw error;
       }
       if (subscriptions.current === known) setJoined((ids) => (ids.includes(id) ? ids : [...ids, id]));
+      refreshMembers();
     },
     [hub, dispatch, now],
   );
