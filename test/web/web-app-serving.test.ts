@@ -16,6 +16,8 @@ import { createWebAppModule } from '../../apps/server/src/modules/web-app/index.
 import { testConfig } from '../server-modules/harness.js';
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
+/** The 8-byte PNG signature and a little more: what is served must be these bytes. */
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(4000))});`;
 
 function fixture(): { dist: string; docs: string; root: string } {
@@ -31,6 +33,8 @@ function fixture(): { dist: string; docs: string; root: string } {
   writeFileSync(join(docs, 'guide.md'), '# The guide\n\nSee [the other doc](other.md#a-section--here) and `code`.\n\n## A section & here\n\n```ts\nconst x = 1 < 2;\n```\n\n## A section & here\n');
   writeFileSync(join(docs, 'other.md'), '# Other\n\n## A section & here\n');
   writeFileSync(join(docs, 'example.ts'), 'export const answer = 1 < 2;\n');
+  mkdirSync(join(docs, 'screenshots'));
+  writeFileSync(join(docs, 'screenshots', 'view.png'), PNG);
   return { dist, docs: `${docs}/`, root };
 }
 
@@ -148,6 +152,14 @@ describe('the web app module, built', () => {
 
     const code = (await rawGet(app, '/docs/example.ts')).body.toString();
     assert.match(code, /<pre><code class="language-ts">export const answer = 1 &lt; 2;/);
+  });
+
+  test('the screenshots a doc shows are served as PNGs; nothing else of their folder', async () => {
+    const image = await rawGet(app, '/docs/screenshots/view.png');
+    assert.equal(image.status, 200);
+    assert.equal(image.headers['content-type'], 'image/png');
+    assert.deepEqual(image.body, PNG);
+    for (const path of ['/docs/screenshots/nope.png', '/docs/screenshots/..%2Fguide.md', '/docs/screenshots/view.PNG', '/docs/screenshots/guide.md']) assert.equal((await rawGet(app, path)).status, 404, path);
   });
 
   test('/docs/ lists the docs by title; unknown names and paths are 404', async () => {

@@ -14,6 +14,9 @@ import { sendBody, sendNotFound, styleHash } from './http-answers.js';
 /** File names served from docs/ (no paths: one segment of these characters). */
 export const DOC_NAME = /^[a-z0-9][a-z0-9-]*\.(md|ts|http|json|svg)$/;
 
+/** Pictures the docs show, in docs/screenshots/ (one segment, PNG only). */
+export const SCREENSHOT_NAME = /^[a-z0-9][a-z0-9-]*\.png$/;
+
 /** How each kind of doc is answered when not asked for `?raw`. */
 const RAW_TYPES: Readonly<Record<string, string>> = {
   md: 'text/markdown; charset=utf-8',
@@ -146,6 +149,21 @@ export class DocsPages {
     const source = text.toString('utf8');
     const body = extension === 'md' ? renderMarkdown(source) : `<h1><code>${escapeHtml(name)}</code></h1>\n<pre><code class="language-${extension}">${escapeHtml(source)}</code></pre>`;
     this.#html(req, res, docsPage(titleOf(name, source), body, `/docs/${name}?raw`));
+  }
+
+  /** `GET /docs/screenshots/:name`: a picture a doc shows (the web app's views). */
+  async screenshot(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (!SCREENSHOT_NAME.test(name)) return sendNotFound(req, res);
+    const dir = `${this.#dir}screenshots/`;
+    let image: Buffer;
+    try {
+      // As for docs: only a name listed in the folder is read.
+      if (!(await readdir(dir)).includes(name)) return sendNotFound(req, res);
+      image = await readFile(`${dir}${name}`);
+    } catch {
+      return sendNotFound(req, res);
+    }
+    sendBody(req, res, 200, 'image/png', image, { 'Cache-Control': 'no-cache' });
   }
 
   #html(req: IncomingMessage, res: ServerResponse, html: string): void {

@@ -94,6 +94,10 @@ export function createWebAppModule(options: WebAppModuleOptions = {}): AppModule
         summary: 'A doc rendered as HTML (`?raw`: the file itself).',
         tags: ['docs'],
       });
+      app.routes.addRaw('GET', '/docs/screenshots/:name', (req, res, params) => docs.screenshot(req, res, params['name'] ?? ''), {
+        summary: 'A screenshot the docs show (PNG).',
+        tags: ['docs'],
+      });
     },
   };
 }
