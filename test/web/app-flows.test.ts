@@ -111,6 +111,37 @@ describe('the web app in Chromium', () => {
     admin.assertNoConsoleErrors();
   });
 
+  test('keyboard only: log in with the form, reach a view through the navigation, log out', async () => {
+    const web = await open();
+    await web.goto('/login');
+    const focused = () => web.page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.textContent?.trim() ?? '');
+    /** Presses Tab until the element `matches` (bounded: a page has far fewer stops than this). */
+    const tabTo = async (matches: (current: string) => boolean, what: string): Promise<void> => {
+      for (let stops = 0; stops < 40; stops++) {
+        await web.page.keyboard.press('Tab');
+        if (matches(await focused())) return;
+      }
+      assert.fail(`no keyboard stop reached ${what}`);
+    };
+    await tabTo((current) => current === 'login-username', 'the user name field');
+    await web.page.keyboard.type('jane.smith');
+    await web.page.keyboard.press('Tab');
+    assert.equal(await focused(), 'login-password');
+    await web.page.keyboard.type('demo');
+    await web.page.keyboard.press('Enter');
+    await web.page.getByTestId('user-name').waitFor();
+    await tabTo((current) => current === 'Chat', 'the Chat link');
+    // Focus is drawn where it is (no outline removed without a replacement).
+    const outline = await web.page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link shows its focus');
+    await web.page.keyboard.press('Enter');
+    await web.page.waitForURL(/\/chat$/);
+    await tabTo((current) => current === 'logout', 'the Log out button');
+    await web.page.keyboard.press('Enter');
+    await web.page.waitForURL(/\/login/);
+    web.assertNoConsoleErrors();
+  });
+
   test('a docs link opens a rendered page', async () => {
     const web = await open();
     await web.login('john.doe');
