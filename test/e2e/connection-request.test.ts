@@ -18,6 +18,10 @@ class RequestHub extends Hub {
     const { headers, query, cookies } = this.context.request;
     return { transport: this.context.transport, header: headers['x-custom'], room: query.get('room'), cookie: cookies['flavour'] };
   }
+
+  headerNames(): string[] {
+    return Object.keys(this.context.request.headers).sort();
+  }
 }
 
 /** The stock HTTP client, except that negotiate goes out with other values. */
@@ -72,3 +76,16 @@ for (const [name, transport] of [
     }
   });
 }
+
+test('WebSockets: the request keeps its headers but the handshake\'s own (documented in docs/protocol.md)', async () => {
+  const connection = await connect(server.url('/req'), { transport: signalR.HttpTransportType.WebSockets, headers: { 'X-Custom': 'kept' } });
+  try {
+    const names = (await within(connection.invoke('headerNames'), 5000, 'headerNames')) as string[];
+    for (const kept of ['host', 'x-custom']) assert.ok(names.includes(kept), `${kept} is kept: ${names.join(', ')}`);
+    for (const dropped of ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']) {
+      assert.ok(!names.includes(dropped), `${dropped} is not kept: ${names.join(', ')}`);
+    }
+  } finally {
+    await connection.stop();
+  }
+});
