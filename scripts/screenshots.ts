@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startApp } from '../apps/server/src/app.js';
 import { loadConfig } from '../apps/server/src/config.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, type DemoUserName, type WebPage } from '../test/web/support.js';
+import { closeBrowser, demoToken, ensureWebBuild, launchBrowser, openPage, type DemoUserName, type WebPage } from '../test/web/support.js';
 
 const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 /** How long a view gets for its live data (charts, feeds) before the picture. */
@@ -41,8 +41,7 @@ const SHOTS: readonly Shot[] = [
 
 /** What an admin would send through the REST API, so the dashboard's picture has alerts, charts and a feed. */
 async function feedAdminDashboard(base: string): Promise<void> {
-  const login = await fetch(`${base}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });
-  const { accessToken } = (await login.json()) as { accessToken: string };
+  const accessToken = await demoToken(base, 'admin');
   const post = async (path: string, body: unknown): Promise<void> => {
     const answer = await fetch(`${base}/api/admin/realtime/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify(body) });
     if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${await answer.text()}`);

@@ -6,37 +6,17 @@
  * and one the server refuses shows its validation error. No console errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../apps/server/src/app.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, startWebApp, type WebPage } from './support.js';
+import { describe, test } from 'node:test';
+import { demoToken, webSuite, type WebPage } from './support.js';
 
 const ADMIN_STATUS = '[data-testid="connection-status"][data-hub="/hubs/admin"]';
 
 describe('the admin dashboard in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
-
-  before(async () => {
-    await ensureWebBuild();
-    app = await startWebApp({ env: { EVENTS_ENABLED: 'false', ADMIN_STATS_INTERVAL_MS: '300' } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
-  });
+  const suite = webSuite({ env: { EVENTS_ENABLED: 'false', ADMIN_STATS_INTERVAL_MS: '300' } });
+  const baseUrl = suite.baseUrl;
 
   async function adminPage(): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl);
-    pages.push(web);
+    const web = await suite.open();
     await web.goto('/admin');
     await web.page.waitForURL(/\/login\?next=%2Fadmin$/);
     await web.login('admin');
@@ -45,14 +25,8 @@ describe('the admin dashboard in Chromium', () => {
     return web;
   }
 
-  async function adminToken(): Promise<string> {
-    const response = await fetch(`${baseUrl()}/api/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { accessToken: string }).accessToken;
-  }
-
   async function post(path: string, body: unknown): Promise<Response> {
-    return fetch(`${baseUrl()}/api/admin/realtime/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify(body) });
+    return fetch(`${baseUrl()}/api/admin/realtime/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await demoToken(baseUrl(), 'admin')}` }, body: JSON.stringify(body) });
   }
 
   const count = async (web: WebPage, severity: string) => Number(await web.page.getByTestId(`alert-count-${severity}`).getAttribute('data-count'));

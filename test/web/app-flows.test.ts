@@ -6,39 +6,18 @@
  * following a server restart on the same port. Every page fails its test on a console error.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../apps/server/src/app.js';
+import { describe, test } from 'node:test';
 import { eventsModule } from '../../apps/server/src/modules/events/index.js';
 import { until } from '../support/wait.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, RESTART_NOISE, startWebApp, type WebPage } from './support.js';
+import { RESTART_NOISE, webSuite, type WebPage } from './support.js';
 
 const EVENTS_STATUS = '[data-testid="connection-status"][data-hub="/hubs/events"]';
 
 describe('the web app in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
-
-  before(async () => {
-    await ensureWebBuild();
-    app = await startWebApp();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
-  });
+  const suite = webSuite();
 
   async function open(viewport?: { width: number; height: number }): Promise<WebPage> {
-    const page = await openPage(browser!, baseUrl, viewport === undefined ? {} : { viewport });
-    pages.push(page);
+    const page = await suite.open(viewport === undefined ? {} : { viewport });
     return page;
   }
 
@@ -172,14 +151,11 @@ describe('the web app in Chromium', () => {
     await web.login('jane.smith');
     await web.page.getByTestId('nav-events').click();
     await web.page.locator(`${EVENTS_STATUS}[data-state="connected"]`).waitFor();
-    const { port } = app!.address;
-
-    await app!.stop();
-    app = undefined;
-    await web.page.locator(`${EVENTS_STATUS}[data-state="reconnecting"]`).waitFor();
-    const before = await web.page.locator('[data-testid="event"][data-source="live"]').count();
-
-    app = await startWebApp({ port });
+    let before = 0;
+    await suite.restart(async () => {
+      await web.page.locator(`${EVENTS_STATUS}[data-state="reconnecting"]`).waitFor();
+      before = await web.page.locator('[data-testid="event"][data-source="live"]').count();
+    });
     await web.page.locator(`${EVENTS_STATUS}[data-state="connected"]`).waitFor({ timeout: 20_000 });
     await web.page.waitForFunction((count) => document.querySelectorAll('[data-testid="event"][data-source="live"]').length > count, before, { timeout: 15_000 });
     assert.equal(await web.page.getByTestId('user-name').textContent(), 'Jane Smith', 'still logged in: the demo secret is the same');

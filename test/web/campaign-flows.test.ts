@@ -5,10 +5,9 @@
  * starting from a snapshot; a cancel. No console errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { App } from '../../apps/server/src/app.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, startWebApp, type WebPage } from './support.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { webSuite, type WebPage } from './support.js';
 
 const STEP_MS = 250;
 const CAMPAIGN_URL = /\/campaigns\/([0-9a-f-]{36})$/;
@@ -27,29 +26,10 @@ async function lastSequence(page: Page): Promise<number> {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
 
 describe('campaign runs in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
-
-  before(async () => {
-    await ensureWebBuild();
-    app = await startWebApp({ env: { CAMPAIGN_STEP_MS: String(STEP_MS) } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
-  });
+  const suite = webSuite({ env: { CAMPAIGN_STEP_MS: String(STEP_MS) } });
 
   async function open(user: 'jane.smith' | 'john.doe', path = '/campaigns', viewport?: { width: number; height: number }): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl, viewport === undefined ? {} : { viewport });
-    pages.push(web);
+    const web = await suite.open(viewport === undefined ? {} : { viewport });
     await web.goto(path);
     await web.page.waitForURL(/\/login\?next=/);
     await web.login(user);

@@ -6,10 +6,9 @@
  * that they were recovered. No console errors beyond the cut's own.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { App } from '../../apps/server/src/app.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, startWebApp, type WebPage } from './support.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { webSuite, type WebPage } from './support.js';
 
 const CHAT_STATUS = '[data-testid="connection-status"][data-hub="/hubs/chat"]';
 /** What the browser logs for the negotiates the test refuses while the connection is cut. */
@@ -44,29 +43,10 @@ async function waitForText(page: Page, text: string): Promise<void> {
 }
 
 describe('chat in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
-
-  before(async () => {
-    await ensureWebBuild();
-    app = await startWebApp();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
-  });
+  const suite = webSuite();
 
   async function openChat(user: 'jane.smith' | 'john.doe', init?: () => void): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl);
-    pages.push(web);
+    const web = await suite.open();
     if (init !== undefined) await web.context.addInitScript(init);
     await web.goto('/chat');
     await web.page.waitForURL(/\/login\?next=%2Fchat$/);

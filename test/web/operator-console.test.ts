@@ -7,41 +7,20 @@
  * both admin views, and the operator API refuses her token. No console errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../apps/server/src/app.js';
+import { describe, test } from 'node:test';
 import { modules } from '../../apps/server/src/modules/index.js';
 import { createOperatorModule, operatorModule } from '../../apps/server/src/modules/operator/index.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, startWebApp, type WebPage } from './support.js';
+import { webSuite, type WebPage } from './support.js';
 
 const EVENTS_STATUS = '[data-testid="connection-status"][data-hub="/hubs/events"]';
 
 describe('the operator console in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
-
-  before(async () => {
-    await ensureWebBuild();
-    // The event stream quiet (only the console's message shows there), the sampler fast.
-    const fast = modules.map((module) => (module === operatorModule ? createOperatorModule({ sampleIntervalMs: 250 }) : module));
-    app = await startWebApp({ modules: fast, env: { EVENTS_ENABLED: 'false' } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
-  });
+  // The event stream quiet (only the console's message shows there), the sampler fast.
+  const fast = modules.map((module) => (module === operatorModule ? createOperatorModule({ sampleIntervalMs: 250 }) : module));
+  const suite = webSuite({ modules: fast, env: { EVENTS_ENABLED: 'false' } });
 
   async function open(path: string, user: 'admin' | 'jane.smith' | 'john.doe'): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl);
-    pages.push(web);
+    const web = await suite.open();
     await web.goto(path);
     await web.page.waitForURL(new RegExp(`/login\\?next=${encodeURIComponent(path)}$`));
     await web.login(user);

@@ -8,14 +8,13 @@
  * real memberships can be tried with the demo users. No console errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { AppModule } from '../../apps/server/src/app-context.js';
-import type { App } from '../../apps/server/src/app.js';
 import { DEMO_USERS } from '../../apps/server/src/auth/demo-users.js';
 import { modules } from '../../apps/server/src/modules/index.js';
 import { createSynaxisModule, synaxisModule } from '../../apps/server/src/modules/synaxis/index.js';
-import { closeBrowser, ensureWebBuild, launchBrowser, openPage, startWebApp, type DemoUserName, type WebPage } from './support.js';
+import { demoToken, webSuite, type DemoUserName, type WebPage } from './support.js';
 
 const SYNAXIS_STATUS = '[data-testid="connection-status"][data-hub="/hubs/synaxis"]';
 const EXTRA_MEMBERSHIPS: Readonly<Record<string, readonly string[]>> = { 'jane.smith': ['initech'] };
@@ -34,27 +33,12 @@ async function shownMessages(page: Page): Promise<string[]> {
 }
 
 describe('organization notifications in Chromium', () => {
-  let app: App | undefined;
-  let browser: Browser | undefined;
+  const suite = webSuite({ modules: testModules });
+  const baseUrl = suite.baseUrl;
   let adminToken = '';
-  const pages: WebPage[] = [];
-  const baseUrl = () => app!.url!;
 
   before(async () => {
-    await ensureWebBuild();
-    app = await startWebApp({ modules: testModules });
-    browser = await launchBrowser();
-    const answer = await fetch(`${baseUrl()}/api/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });
-    adminToken = ((await answer.json()) as { accessToken: string }).accessToken;
-  });
-
-  after(async () => {
-    try {
-      for (const page of pages) await page.close();
-      await closeBrowser(browser);
-    } finally {
-      await app?.stop();
-    }
+    adminToken = await demoToken(baseUrl(), 'admin');
   });
 
   /** A security alert to `organizationId` by the admin REST endpoint; answers how many connections had joined it. */
@@ -69,8 +53,7 @@ describe('organization notifications in Chromium', () => {
   }
 
   async function open(user: DemoUserName): Promise<WebPage> {
-    const web = await openPage(browser!, baseUrl);
-    pages.push(web);
+    const web = await suite.open();
     await web.goto('/organizations');
     await web.page.waitForURL(/\/login\?next=/);
     await web.login(user);

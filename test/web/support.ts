@@ -10,6 +10,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -172,4 +173,66 @@ export async function openPage(browser: Browser, baseUrl: () => string, options:
 /** Closes the browser (bounded). */
 export async function closeBrowser(browser: Browser | undefined): Promise<void> {
   await within(browser?.close() ?? Promise.resolve(), 10_000, 'Chromium to close');
+}
+
+/** One browser suite's server, browser and pages, set up before its tests and closed after them. */
+export interface WebSuite {
+  /** The running app (fails when it is not running). */
+  readonly app: App;
+  /** The app's `http://host:port` (a function, so pages follow a restart). */
+  readonly baseUrl: () => string;
+  /** A new page on the app, closed with the suite. */
+  open(options?: PageOptions): Promise<WebPage>;
+  /** Stops the app, runs `whileDown`, and starts it again on the same port with the same options. */
+  restart(whileDown: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Registers a suite's `before` (the web build, the app with `options`, Chromium) and `after`
+ * (its pages, the browser, the app); call it inside `describe`.
+ */
+export function webSuite(options: WebAppOptions = {}): WebSuite {
+  let app: App | undefined;
+  let browser: Browser | undefined;
+  const pages: WebPage[] = [];
+  const baseUrl = (): string => app!.url;
+  before(async () => {
+    await ensureWebBuild();
+    app = await startWebApp(options);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    try {
+      for (const page of pages) await page.close();
+      await closeBrowser(browser);
+    } finally {
+      await app?.stop();
+    }
+  });
+  return {
+    get app() {
+      assert.ok(app !== undefined, 'the app is not running');
+      return app;
+    },
+    baseUrl,
+    async open(pageOptions) {
+      const page = await openPage(browser!, baseUrl, pageOptions);
+      pages.push(page);
+      return page;
+    },
+    async restart(whileDown) {
+      const { port } = this.app.address;
+      await app!.stop();
+      app = undefined;
+      await whileDown();
+      app = await startWebApp({ ...options, port });
+    },
+  };
+}
+
+/** A demo user's bearer token from the app's token endpoint. */
+export async function demoToken(baseUrl: string, user: DemoUserName): Promise<string> {
+  const answer = await fetch(`${baseUrl}/api/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password: 'demo' }) });
+  assert.equal(answer.status, 200, `a token for ${user}`);
+  return ((await answer.json()) as { accessToken: string }).accessToken;
 }
