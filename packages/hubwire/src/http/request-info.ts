@@ -51,10 +51,10 @@ class RequestInfo implements ConnectionRequestInfo {
   #query: URLSearchParams | undefined;
   #cookies: Readonly<Record<string, string | undefined>> | undefined;
 
-  constructor(req: IncomingMessage) {
-    this.headers = req.headers.upgrade === undefined ? req.headers : withoutHandshakeHeaders(req.headers);
-    this.#url = req.url;
-    this.remoteAddress = req.socket.remoteAddress;
+  constructor(headers: IncomingMessage['headers'], url: string | undefined, remoteAddress: string | undefined) {
+    this.headers = headers.upgrade === undefined ? headers : withoutHandshakeHeaders(headers);
+    this.#url = url;
+    this.remoteAddress = remoteAddress;
   }
 
   get query(): URLSearchParams {
@@ -91,7 +91,12 @@ class RequestInfo implements ConnectionRequestInfo {
  * ```
  */
 export function requestInfo(req: IncomingMessage): ConnectionRequestInfo {
-  return new RequestInfo(req);
+  return new RequestInfo(req.headers, req.url, req.socket.remoteAddress);
+}
+
+/** The same from the parts of a request that did not come through `node:http` (uWebSockets.js). */
+export function requestInfoOf(headers: IncomingMessage['headers'], url: string, remoteAddress: string | undefined): ConnectionRequestInfo {
+  return new RequestInfo(headers, url, remoteAddress);
 }
 
 /**

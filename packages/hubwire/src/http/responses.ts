@@ -19,11 +19,6 @@ export function sendTooManyRequests(res: ServerResponse, refusal: EdgeRefusal): 
   sendText(res, 429, refusal.text);
 }
 
-/** Refuses a WebSocket upgrade for a limit: 429 with `Retry-After` and the limit's text. */
-export function rejectUpgradeTooMany(socket: Duplex, refusal: EdgeRefusal): void {
-  rejectUpgrade(socket, 429, refusal.text, { 'Retry-After': String(refusal.retryAfterSeconds) });
-}
-
 /** Answers with a status alone: no body, no Content-Type (ASP.NET's 401 and 403). */
 export function sendStatus(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'Content-Length': 0 });

@@ -8,11 +8,50 @@ import type { WebSocketServer } from 'ws';
 import type { Endpoint } from '../connections/endpoint.js';
 import { acceptedExtensionsOf, type ResolvedWebSocketCompression } from '../transports/websocket-compression.js';
 import { WebSocketTransport } from '../transports/websocket-transport.js';
-import { HttpConnection } from '../connections/http-connection.js';
+import { HttpConnection, type ConnectionRequestInfo } from '../connections/http-connection.js';
+import type { EdgeRefusal } from '../connections/edge-limits.js';
+import type { Transport, TransportEvents } from '../transports/transport.js';
 import { authenticateRequest } from './authenticate.js';
 import { queryOf, requestInfo } from './request-info.js';
-import { rejectUpgrade, rejectUpgradeTooMany } from './responses.js';
+import { rejectUpgrade } from './responses.js';
 import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-request.js';
+
+/**
+ * How a WebSocket library completes or refuses one upgrade: `ws` on a Node HTTP server, or
+ * uWebSockets.js. The rules of which upgrade gets which answer are the same for both.
+ */
+export interface UpgradeAnswer {
+  /** Refuses with a plain HTTP answer before any 101; `text` undefined: the status alone. */
+  refuse(status: number, text: string | undefined, headers?: Record<string, string>): void;
+  /** Completes the handshake; `opened` runs once the socket is open. */
+  accept(opened: (socket: AcceptedSocket) => void): void;
+}
+
+/** A socket whose handshake completed, before the connection takes it. */
+export interface AcceptedSocket {
+  /** Makes the connection's transport over this socket, reporting to `events`. */
+  transport(events: TransportEvents): Transport;
+  /** Closes the socket with 1000: its connection is gone. */
+  close(): void;
+}
+
+function refuseTooMany(answer: UpgradeAnswer, refusal: EdgeRefusal): void {
+  answer.refuse(429, refusal.text, { 'Retry-After': String(refusal.retryAfterSeconds) });
+}
+
+/** The {@link UpgradeAnswer} of a `ws` server for one upgrade request of a Node HTTP server. */
+function wsAnswer(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, compression: ResolvedWebSocketCompression | undefined): UpgradeAnswer {
+  return {
+    refuse: (status, text, headers) => rejectUpgrade(socket, status, text, headers),
+    accept: (opened) =>
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        opened({
+          transport: (events) => new WebSocketTransport(ws, events, compression, acceptedExtensionsOf(req)),
+          close: () => ws.close(1000),
+        }),
+      ),
+  };
+}
 
 /**
  * Attaches a WebSocket to a negotiated connection, or creates one when no id is given. The
@@ -20,7 +59,7 @@ import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-req
  * the new upgrade's, as ASP.NET sets the connection's HttpContext on every WebSocket request.
  * `compression` applies to the sockets that negotiated permessage-deflate.
  */
-export async function handleWebSocketUpgrade(
+export function handleWebSocketUpgrade(
   endpoint: Endpoint,
   wss: WebSocketServer,
   req: IncomingMessage,
@@ -28,63 +67,70 @@ export async function handleWebSocketUpgrade(
   head: Buffer,
   compression?: ResolvedWebSocketCompression,
 ): Promise<void> {
+  return answerWebSocketUpgrade(endpoint, requestInfo(req), req.url, wsAnswer(wss, req, socket, head, compression));
+}
+
+/**
+ * The engine-neutral part of {@link handleWebSocketUpgrade}: `info` and `url` are the upgrade
+ * request's, `answer` completes or refuses it.
+ */
+export async function answerWebSocketUpgrade(endpoint: Endpoint, info: ConnectionRequestInfo, url: string | undefined, answer: UpgradeAnswer): Promise<void> {
   if (!endpoint.options.transports.includes('WebSockets')) {
-    rejectUpgrade(socket, 404, 'WebSockets transport not supported by this end point type');
+    answer.refuse(404, 'WebSockets transport not supported by this end point type');
     return;
   }
-  const info = requestInfo(req);
   // No id, or an empty one (ASP.NET's IsNullOrEmpty): skipNegotiation, a new connection.
   // From a query parsed for the purpose: the info's own is built only if someone reads it (kept with the connection).
-  const token = connectionTokenOf(queryOf(req.url));
+  const token = connectionTokenOf(queryOf(url));
   let connection = token === undefined ? undefined : endpoint.connections.get(token);
   if (token === undefined) {
     // It starts a connection as a negotiate does, so it counts as one.
     const limited = endpoint.connections.negotiate(endpoint.connections.clientAddressOf(info));
     if (limited !== undefined) {
-      rejectUpgradeTooMany(socket, limited);
+      refuseTooMany(answer, limited);
       return;
     }
   } else if (connection === undefined) {
-    rejectUpgrade(socket, 404, 'No Connection with that ID');
+    answer.refuse(404, 'No Connection with that ID');
     return;
   }
   if (connection !== undefined && connection.transportKind !== undefined && connection.transportKind !== 'WebSockets') {
-    rejectUpgrade(socket, 400, 'Cannot change transports mid-connection');
+    answer.refuse(400, 'Cannot change transports mid-connection');
     return;
   }
   // A second socket is refused, except for a stateful-reconnect connection, whose client resumes
   // on the same token (even while the old socket still looks open).
   if (connection !== undefined && connection.state !== 'negotiated' && connection.resumer === undefined) {
-    rejectUpgrade(socket, 409, '');
+    answer.refuse(409, '');
     return;
   }
   const auth = await authenticateRequest(endpoint, info);
   if (!auth.ok) {
-    rejectUpgrade(socket, auth.status, undefined);
+    answer.refuse(auth.status, undefined);
     return;
   }
   const resumed = connection;
   const resumer = resumed?.resumer;
   if (resumed !== undefined && resumer !== undefined) {
     if (!sameUser(endpoint, resumed, auth.principal)) {
-      rejectUpgrade(socket, 403, USER_MISMATCH_TEXT);
+      answer.refuse(403, USER_MISMATCH_TEXT);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (resumer.resume((events) => new WebSocketTransport(ws, events, compression, acceptedExtensionsOf(req)))) resumed.request = info;
-      else ws.close(1000);
+    answer.accept((socket) => {
+      if (resumer.resume((events) => socket.transport(events))) resumed.request = info;
+      else socket.close();
     });
     return;
   }
   // Authentication is async: another request may have claimed the connection meanwhile.
   if (connection !== undefined && connection.state !== 'negotiated') {
-    rejectUpgrade(socket, 409, '');
+    answer.refuse(409, '');
     return;
   }
   if (connection === undefined) {
     const created = endpoint.connections.create(0, auth.principal, endpoint.connections.clientAddressOf(info));
     if (!(created instanceof HttpConnection)) {
-      rejectUpgradeTooMany(socket, created);
+      refuseTooMany(answer, created);
       return;
     }
     connection = created;
@@ -92,16 +138,16 @@ export async function handleWebSocketUpgrade(
   const claimed = connection;
   const refused = endpoint.connections.claim(claimed, { kind: 'WebSockets', principal: auth.principal, request: info });
   if (refused !== undefined) {
-    rejectUpgradeTooMany(socket, refused);
+    refuseTooMany(answer, refused);
     return;
   }
   claimed.state = 'active';
-  wss.handleUpgrade(req, socket, head, (ws) => {
+  answer.accept((socket) => {
     if (endpoint.connections.get(claimed.token) !== claimed) {
       // Swept or shut down while the upgrade completed.
-      ws.close(1000);
+      socket.close();
       return;
     }
-    claimed.transport = new WebSocketTransport(ws, endpoint.open(claimed), compression, acceptedExtensionsOf(req));
+    claimed.transport = socket.transport(endpoint.open(claimed));
   });
 }
