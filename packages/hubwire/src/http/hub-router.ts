@@ -18,7 +18,8 @@ import { acceptsEventStream, pathOf, queryOf, queryValue } from './request-info.
 import { rejectUpgrade, sendText } from './responses.js';
 import { handleSend } from './send.js';
 import { handleServerSentEvents } from './server-sent-events.js';
-import { handleWebSocketUpgrade } from './websocket-upgrade.js';
+import { answerWebSocketUpgrade, handleWebSocketUpgrade, type AcceptedSocket, type UpgradeAnswer } from './websocket-upgrade.js';
+import type { ConnectionRequestInfo } from '../connections/http-connection.js';
 import { perMessageDeflateOptions, recordAcceptedExtensions, resolveWebSocketCompression, type ResolvedWebSocketCompression } from '../transports/websocket-compression.js';
 import { preframingAvailable } from '../transports/websocket-frames.js';
 
@@ -28,6 +29,20 @@ const NEGOTIATE_SUFFIX = '/negotiate';
 export function normalizeHubPath(path: string): string {
   const lower = path.toLowerCase();
   return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
+
+/**
+ * An {@link UpgradeAnswer} of a library with one message size limit for all routes: it is told
+ * the endpoint's own, to enforce itself.
+ */
+export interface ForeignUpgradeAnswer {
+  refuse(status: number, text: string | undefined, headers?: Record<string, string>): void;
+  accept(opened: (socket: AcceptedSocket) => void, maximumMessageSize: number): void;
+}
+
+/** Refusals written on a raw upgrade socket. */
+function rejecting(socket: Duplex): Pick<UpgradeAnswer, 'refuse'> {
+  return { refuse: (status, text) => rejectUpgrade(socket, status, text) };
 }
 
 /** Maps request paths to endpoints. */
@@ -77,6 +92,11 @@ export class HubRouter {
   /** The endpoint mapped on `path` (matched as requests are: any case, trailing slash or not). */
   endpoint(path: string): Endpoint | undefined {
     return this.#endpoints.get(normalizeHubPath(path));
+  }
+
+  /** Whether a request for `url` is for an endpoint (its own URL or its negotiate). */
+  matches(url: string): boolean {
+    return this.#match(url) !== undefined;
   }
 
   #match(url: string | undefined): { endpoint: Endpoint; negotiate: boolean } | undefined {
@@ -149,33 +169,53 @@ export class HubRouter {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const match = this.#match(req.url);
     if (match === undefined || match.negotiate) return false;
-    if (!this.#accepting) {
-      rejectUpgrade(socket, 503, 'The server is shutting down.');
-      return true;
-    }
     const { endpoint } = match;
     const server = this.#servers.get(endpoint)!;
-    this.#upgrade(endpoint, server, req, socket, head).catch((error: unknown) => {
+    this.#upgrade(endpoint, req.headers.origin, rejecting(socket), () => handleWebSocketUpgrade(endpoint, server.wss, req, socket, head, server.compression)).catch(
+      (error: unknown) => {
+        this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
+        socket.destroy();
+      },
+    );
+    return true;
+  }
+
+  /**
+   * The same for a WebSocket library other than `ws` (uWebSockets.js): `answer` completes or
+   * refuses the upgrade of `info`, whose URL is `url`. Returns false if no endpoint is on it.
+   */
+  handleForeignUpgrade(url: string, info: ConnectionRequestInfo, foreign: ForeignUpgradeAnswer): boolean {
+    const match = this.#match(url);
+    if (match === undefined || match.negotiate) return false;
+    const { endpoint } = match;
+    const limit = endpoint.options.maximumWebSocketFrameSize;
+    const answer: UpgradeAnswer = { refuse: (status, text, headers) => foreign.refuse(status, text, headers), accept: (opened) => foreign.accept(opened, limit) };
+    const origin = info.headers['origin'];
+    this.#upgrade(endpoint, typeof origin === 'string' ? origin : undefined, answer, () => answerWebSocketUpgrade(endpoint, info, url, answer)).catch((error: unknown) => {
       this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
-      socket.destroy();
+      answer.refuse(500, 'Internal Server Error');
     });
     return true;
   }
 
-  async #upgrade(
-    endpoint: Endpoint,
-    server: { wss: WebSocketServer; compression: ResolvedWebSocketCompression | undefined },
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ): Promise<void> {
-    const origin = req.headers.origin;
-    // Browsers let any page open a WebSocket anywhere; with CORS configured, hold WebSockets to it too.
-    if (this.#cors !== undefined && origin !== undefined && !(await isOriginAllowed(this.#cors, origin))) {
-      rejectUpgrade(socket, 403, `Origin '${origin}' is not allowed.`);
+  async #upgrade(endpoint: Endpoint, origin: string | undefined, refusal: Pick<UpgradeAnswer, 'refuse'>, proceed: () => Promise<void>): Promise<void> {
+    if (!this.#accepting) {
+      refusal.refuse(503, 'The server is shutting down.');
       return;
     }
-    await handleWebSocketUpgrade(endpoint, server.wss, req, socket, head, server.compression);
+    // Browsers let any page open a WebSocket anywhere; with CORS configured, hold WebSockets to it too.
+    if (this.#cors !== undefined && origin !== undefined && !(await isOriginAllowed(this.#cors, origin))) {
+      refusal.refuse(403, `Origin '${origin}' is not allowed.`);
+      return;
+    }
+    await proceed();
+  }
+
+  /** The largest WebSocket message any endpoint takes (one limit for all where a library has one per route). */
+  get maximumWebSocketFrameSize(): number {
+    let largest = 0;
+    for (const endpoint of this.#endpoints.values()) largest = Math.max(largest, endpoint.options.maximumWebSocketFrameSize);
+    return largest;
   }
 
   /** Closes the WebSocket servers (their clients are closed by the endpoints). */
