@@ -62,10 +62,11 @@ const PAIRS = [
   ['LongPolling', 'messagepack'],
 ] as const;
 
-describe('transport × protocol matrix with the official client', () => {
+// On node:http + ws, and on a uWebSockets.js app (attachUws): the same scenario, the same answers.
+for (const engine of ['node', 'uws'] as const) describe(`transport × protocol matrix with the official client (${engine})`, () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer((hw) => hw.mapHub('/matrix', MatrixHub), { protocols: [jsonHubProtocol, messagePackHubProtocol] });
+    server = await startTestServer((hw) => hw.mapHub('/matrix', MatrixHub), { protocols: [jsonHubProtocol, messagePackHubProtocol] }, engine);
   });
   after(() => server.close());
 

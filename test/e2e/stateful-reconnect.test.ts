@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Hub } from 'hubwire';
 import { UpgradedSockets } from '../support/e2e.js';
 import { clientFor, signalR } from '../support/signalr-client.js';
+import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { until, within } from '../support/wait.js';
 
@@ -33,22 +34,27 @@ class BurstHub extends Hub {
   }
 }
 
-describe('stateful reconnect (WebSockets)', () => {
+// On node:http + ws the server's own sockets are cut; on uWebSockets.js, a proxy's in front of it.
+for (const engine of ['node', 'uws'] as const) describe(`stateful reconnect (WebSockets, ${engine})`, () => {
   let server: TestServer;
-  let sockets: UpgradedSockets;
+  let sockets: { destroyAll(): void };
+  let proxy: CuttableProxy | undefined;
   const clients: signalR.HubConnection[] = [];
+  const url = (path: string): string => (proxy ?? server).url(path);
 
   before(async () => {
-    server = await startTestServer((hw) => hw.mapHub('/burst', BurstHub), { allowStatefulReconnects: true });
-    sockets = new UpgradedSockets(server.hubwire.httpServer!);
+    server = await startTestServer((hw) => hw.mapHub('/burst', BurstHub), { allowStatefulReconnects: true }, engine);
+    if (engine === 'node') sockets = new UpgradedSockets(server.hubwire.httpServer!);
+    else sockets = proxy = await startCuttableProxy(server.port);
   });
   after(async () => {
     await Promise.all(clients.map((client) => client.stop()));
+    await proxy?.close();
     await server.close();
   });
 
   async function start(): Promise<{ client: signalR.HubConnection; items: number[]; events: string[] }> {
-    const client = clientFor(server.url('/burst')).withStatefulReconnect().withAutomaticReconnect().build();
+    const client = clientFor(url('/burst')).withStatefulReconnect().withAutomaticReconnect().build();
     const items: number[] = [];
     const events: string[] = [];
     client.on('item', (i: number) => void items.push(i));
@@ -89,11 +95,11 @@ describe('stateful reconnect (WebSockets)', () => {
   });
 
   test('negotiate offers it only when asked, and only when allowed', async () => {
-    const asked = await fetch(server.url('/burst/negotiate?negotiateVersion=1&useStatefulReconnect=true'), { method: 'POST' });
+    const asked = await fetch(url('/burst/negotiate?negotiateVersion=1&useStatefulReconnect=true'), { method: 'POST' });
     assert.equal((await asked.json()).useStatefulReconnect, true);
-    const notAsked = await fetch(server.url('/burst/negotiate?negotiateVersion=1'), { method: 'POST' });
+    const notAsked = await fetch(url('/burst/negotiate?negotiateVersion=1'), { method: 'POST' });
     assert.equal('useStatefulReconnect' in (await notAsked.json()), false);
-    const other = await startTestServer((hw) => hw.mapHub('/burst', BurstHub));
+    const other = await startTestServer((hw) => hw.mapHub('/burst', BurstHub), {}, engine);
     try {
       const refused = await fetch(other.url('/burst/negotiate?negotiateVersion=1&useStatefulReconnect=true'), { method: 'POST' });
       assert.equal('useStatefulReconnect' in (await refused.json()), false);

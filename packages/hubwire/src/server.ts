@@ -203,6 +203,7 @@ export class HubServer {
   /** The recovery options each hub class's lifetime manager was built with (its first mapping's). */
   readonly #recoveryByClass = new Map<HubClass, RecoveryOptions | undefined>();
   readonly #attached = new Set<Server>();
+  readonly #uwsApps = new Set<UwsApp>();
   readonly #httpServerOptions: Required<HttpServerLimits>;
   #ownServer: Server | undefined;
   #heartbeat: TimerHandle | undefined;
@@ -460,6 +461,8 @@ export class HubServer {
    * ```
    */
   attachUws(app: UwsApp, options: UwsServeOptions = {}): this {
+    if (this.#uwsApps.has(app)) return this;
+    this.#uwsApps.add(app);
     serveOnUws(this.#router, app, this.#logger, options);
     return this;
   }

@@ -20,6 +20,14 @@ const NO_COMPRESSION = 0;
  */
 const UNBOUNDED_BACKPRESSURE = 2 ** 31 - 1;
 
+/**
+ * Every app served on, for as long as the process lives. uWebSockets.js frees an app whose
+ * JavaScript object is garbage, open sockets and all, and the process then crashes on their next
+ * event; an app can outlive the Hubwire server on it (kept-alive HTTP sockets), so neither may
+ * be what holds it.
+ */
+const SERVED_APPS = new Set<UwsApp>();
+
 /** Options of {@link serveOnUws}. */
 export interface UwsServeOptions {
   /** Answers the app's requests that are for no hub (default: 404). */
@@ -46,9 +54,12 @@ function firstProtocol(header: string | undefined): string {
  * working beside them; `fallback` answers what is for neither.
  */
 export function serveOnUws(router: HubRouter, app: UwsApp, logger: Logger, options: UwsServeOptions = {}): void {
+  SERVED_APPS.add(app);
   app.ws<UwsSocketData>('/*', {
-    // One limit for every route here; each socket enforces its endpoint's own (UwsTransport).
-    maxPayloadLength: router.maximumWebSocketFrameSize,
+    // One limit for every route here; each socket enforces its endpoint's own (UwsTransport) and
+    // answers with 1009 as ws does. uWebSockets.js drops a socket past its own limit without a
+    // close frame the client gets (its unread bytes reset the connection), so leave room above.
+    maxPayloadLength: 2 * router.maximumWebSocketFrameSize,
     // The hub layer runs keep-alive and client timeouts, as over ws.
     idleTimeout: 0,
     sendPingsAutomatically: false,

@@ -100,7 +100,12 @@ class UwsOutgoing extends EventEmitter {
     super();
     this.#res = res;
     this.#state = state;
-    res.onAborted(() => this.#gone());
+    res.onAborted(() => {
+      this.#state.done = true;
+      // As node:http reports a closed socket: after this turn's I/O. A client that posts a Close
+      // message and drops its event stream at once gets the Close read first, as on node:http.
+      setImmediate(() => this.#gone());
+    });
   }
 
   get writableLength(): number {
