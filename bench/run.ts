@@ -184,6 +184,7 @@ async function main(): Promise<void> {
   const library = (kind: ServerKind): string => {
     if (kind === 'socketio') return `socket.io ${packageVersion('socket.io')}`;
     if (kind === 'uws') return `uWebSockets.js ${packageVersion('@trufflesuite/uws-js-unofficial')} (@trufflesuite/uws-js-unofficial)`;
+    if (kind === 'hubwire+uws') return `hubwire ${packageVersion('hubwire')} on uWebSockets.js ${packageVersion('@trufflesuite/uws-js-unofficial')} (attachUws)`;
     if (kind === 'hubwire+msgpack') return `hubwire ${packageVersion('hubwire')}, MessagePack hub protocol clients`;
     if (kind === 'hubwire+metrics' && aaCheck) return `hubwire ${packageVersion('hubwire')} again, metrics off (A/A check: BENCH_METRICS_AA=1)`;
     if (kind === 'hubwire+metrics') return `hubwire ${packageVersion('hubwire')} with the app's metrics (prom-client ${packageVersion('prom-client')}, scraped every 15 s)`;

@@ -9,15 +9,16 @@ import type { LatencySummary } from './stats.js';
  * (its metric cells and Prometheus registry, scraped as Prometheus would): measured beside plain
  * `hubwire` for the cost of metrics (`--servers=hubwire,hubwire+metrics`), never by default.
  */
-export type ServerKind = 'hubwire' | 'ws' | 'socketio' | 'uws' | 'hubwire+msgpack' | 'hubwire+metrics';
+export type ServerKind = 'hubwire' | 'ws' | 'socketio' | 'uws' | 'hubwire+uws' | 'hubwire+msgpack' | 'hubwire+metrics';
 
 /**
  * The servers a run compares by default (and the ones a full run must have to rewrite the main
- * tables). `uws` is uWebSockets.js, the native anchor; `hubwire+msgpack` is the same Hubwire
+ * tables). `uws` is uWebSockets.js, the native anchor; `hubwire+uws` is Hubwire served on a
+ * uWebSockets.js app (`attachUws`) instead of `node:http` + ws; `hubwire+msgpack` is the same Hubwire
  * server driven by clients of the MessagePack hub protocol (a process of its own, so its CPU is
  * its own), compared with JSON.
  */
-export const SERVER_KINDS: readonly ServerKind[] = ['hubwire', 'ws', 'socketio', 'uws', 'hubwire+msgpack'];
+export const SERVER_KINDS: readonly ServerKind[] = ['hubwire', 'ws', 'socketio', 'uws', 'hubwire+uws', 'hubwire+msgpack'];
 
 /** Every server `--servers` accepts. */
 export const ALL_SERVER_KINDS: readonly ServerKind[] = [...SERVER_KINDS, 'hubwire+metrics'];
@@ -30,6 +31,7 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   ws: 'raw ws',
   socketio: 'Socket.IO 4',
   uws: 'uWebSockets.js',
+  'hubwire+uws': 'Hubwire on uWS',
   'hubwire+msgpack': 'Hubwire MessagePack',
   'hubwire+metrics': 'Hubwire + metrics',
 };

@@ -299,6 +299,7 @@ export function renderMarkdown(results: BenchResults): string {
       `in measured rounds${config.slices > 1 ? ` of ${config.slices} slices each` : ''}, rotating the order every turn, so that background load hits them alike; tables show medians, ` +
       'and each ratio its median over the round pairs with the smallest and largest in brackets. ' +
       '"Hubwire MessagePack" is the same Hubwire server in a process of its own, driven by clients of the MessagePack hub protocol. ' +
+      '"Hubwire on uWS" is the same hub served on a uWebSockets.js app (`hubwire.attachUws(app)`) instead of `node:http` + ws. ' +
       'Memory is measured on one fresh server at a time. ' +
       (config.pin
         ? 'Every server process is pinned to CPU 0 and every load generator to CPU 1 (`taskset`), so a comparison does not depend on where the scheduler put each pair; the machine\'s other work still shares those cores, '

@@ -21,6 +21,7 @@ const MAX_SAMPLES = 10;
 function createConnection(kind: ServerKind, port: number, events: ConnectionEvents, options: HubConnectOptions): BenchConnection {
   switch (kind) {
     case 'hubwire':
+    case 'hubwire+uws':
     case 'hubwire+metrics':
       return new SignalRConnection(port, events, options);
     case 'hubwire+msgpack':

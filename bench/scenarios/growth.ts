@@ -33,7 +33,7 @@ export interface GrowthMetrics {
 export type GrowthResults = Partial<Record<ServerKind, Outcome<GrowthMetrics>>>;
 
 /** The servers growth measures, of those the run has: the anchors and Hubwire. */
-export const GROWTH_SERVERS: readonly ServerKind[] = ['hubwire', 'ws', 'uws'];
+export const GROWTH_SERVERS: readonly ServerKind[] = ['hubwire', 'hubwire+uws', 'ws', 'uws'];
 
 export function measureGrowth(kind: ServerKind, config: BenchConfig, progress: (line: string) => void): Promise<Outcome<GrowthMetrics>> {
   const { steps, broadcasts, rounds, deliveriesPerSec } = config.growth;

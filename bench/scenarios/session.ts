@@ -11,6 +11,8 @@ const SERVER_ENTRIES: Record<ServerKind, { file: string; env?: Record<string, st
   ws: { file: '../servers/ws-server.ts' },
   socketio: { file: '../servers/socketio-server.ts' },
   uws: { file: '../servers/uws-server.ts' },
+  // Hubwire on a uWebSockets.js app (hubwire-server.ts reads BENCH_ENGINE).
+  'hubwire+uws': { file: '../servers/hubwire-server.ts', env: { BENCH_ENGINE: 'uws' } },
   // The same Hubwire server; its load generator speaks the MessagePack hub protocol (load/pool.ts).
   'hubwire+msgpack': { file: '../servers/hubwire-server.ts', env: { BENCH_MSGPACK: '1' } },
   // The same server with the app's metrics plugged in (hubwire-server.ts reads BENCH_METRICS);

@@ -14,7 +14,8 @@
  * runs on the Redis backplane, `redisLifetimeManager()`, and listens only once it is
  * subscribed, so a broadcast from another node reaches this node's connections from the start.
  */
-import { createHubServer, Hub, jsonHubProtocol, messagePackHubProtocol, redisLifetimeManager, type Metrics, type RedisLifetimeManagerFactory } from 'hubwire';
+import uws from '@trufflesuite/uws-js-unofficial';
+import { createHubServer, Hub, type HubServer, jsonHubProtocol, messagePackHubProtocol, redisLifetimeManager, type Metrics, type RedisLifetimeManagerFactory } from 'hubwire';
 import { withTimeout } from '../lib/clock.js';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
@@ -80,6 +81,24 @@ async function metricsFromEnv(): Promise<{ metrics: Metrics; library: string; st
   };
 }
 
+let uwsListening: uws.us_listen_socket | undefined;
+
+/** Serves `hubwire` on a uWebSockets.js app of its own on 127.0.0.1, a free port. */
+function listenOnUws(hubwire: HubServer): Promise<number> {
+  const app = uws.App();
+  hubwire.attachUws(app);
+  return new Promise((resolve, reject) => {
+    app.listen('127.0.0.1', 0, (listening) => {
+      if (!listening) {
+        reject(new Error('uWS could not listen on 127.0.0.1'));
+        return;
+      }
+      uwsListening = listening;
+      resolve(uws.us_socket_local_port(listening));
+    });
+  });
+}
+
 async function createHubwireServer(): Promise<BenchServer> {
   const backplane = backplaneFromEnv();
   const measured = await metricsFromEnv();
@@ -91,6 +110,9 @@ async function createHubwireServer(): Promise<BenchServer> {
   });
   // BENCH_MSGPACK=1 (the `hubwire+msgpack` server): the hub speaks MessagePack beside JSON.
   const msgpack = process.env.BENCH_MSGPACK === '1';
+  // BENCH_ENGINE=uws (the `hubwire+uws` server): served on a uWebSockets.js app, not node:http + ws.
+  const engine = process.env.BENCH_ENGINE ?? 'node';
+  if (engine !== 'node' && engine !== 'uws') throw new Error(`BENCH_ENGINE: expected 'node' or 'uws', got '${engine}'`);
   hubwire.mapHub('/bench', BenchHub, msgpack ? { protocols: [jsonHubProtocol, messagePackHubProtocol] } : {});
   const context = hubwire.hubContext(BenchHub);
   if (backplane) {
@@ -103,8 +125,9 @@ async function createHubwireServer(): Promise<BenchServer> {
   }
 
   return {
-    library: `hubwire ${packageVersion('hubwire')}${msgpack ? ' (JSON and MessagePack)' : ''}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}${measured?.library ?? ''}`,
+    library: `hubwire ${packageVersion('hubwire')}${engine === 'uws' ? ` on uWebSockets.js ${packageVersion('@trufflesuite/uws-js-unofficial')}` : ''}${msgpack ? ' (JSON and MessagePack)' : ''}${backplane ? ` on redisLifetimeManager() (@redis/client ${packageVersion('@redis/client')})` : ''}${measured?.library ?? ''}`,
     async listen() {
+      if (engine === 'uws') return listenOnUws(hubwire);
       const address = await hubwire.listen({ port: 0, host: '127.0.0.1' });
       return address.port;
     },
@@ -116,9 +139,10 @@ async function createHubwireServer(): Promise<BenchServer> {
     },
     // Only the backplane tells how many connections this node holds.
     connectionCount: () => (backplane ? backplane.managers.reduce((n, manager) => n + manager.localConnectionCount, 0) : null),
-    close: () => {
+    close: async () => {
       measured?.stop();
-      return hubwire.close();
+      await hubwire.close();
+      if (uwsListening !== undefined) uws.us_listen_socket_close(uwsListening);
     },
   };
 }
