@@ -211,7 +211,7 @@ export class HubRouter {
     await proceed();
   }
 
-  /** The largest WebSocket message any endpoint takes (one limit for all where a library has one per route). */
+  /** The largest WebSocket message any endpoint takes (for a library with one limit for all routes). */
   get maximumWebSocketFrameSize(): number {
     let largest = 0;
     for (const endpoint of this.#endpoints.values()) largest = Math.max(largest, endpoint.options.maximumWebSocketFrameSize);
