@@ -83,8 +83,7 @@ export type { ClientAddressResolver, TrustedProxies } from './limits/client-addr
 export type { Principal, ConnectionRequestInfo } from './connections/http-connection.js';
 export type { TransportKind } from './transports/transport.js';
 export { requestInfo } from './http/request-info.js';
-export type { UwsServeOptions } from './uws/uws-engine.js';
-export type { UwsApp, UwsHttpRequest, UwsHttpResponse, UwsWebSocket, UwsWebSocketBehavior, UwsData } from './uws/uws-types.js';
+export type { UwsApp, UwsHttpRequest, UwsHttpResponse, UwsWebSocket, UwsWebSocketBehavior, UwsData, UwsServeOptions } from './uws/uws-types.js';
 export { PAUSED_INPUT_LIMIT } from './uws/uws-transport.js';
 export type { RawConnection, ConnectionHandler } from './raw/raw-connection.js';
 export type { ConnectionData } from './raw/inbound-queue.js';

@@ -26,8 +26,8 @@ import { MemoryLifetimeManager } from './lifetime/memory/memory-lifetime-manager
 import { ConnectionEndpoint } from './raw/connection-endpoint.js';
 import { resolveConnectionOptions, type MapConnectionOptions } from './raw/connection-options.js';
 import type { ConnectionHandler } from './raw/raw-connection.js';
-import { serveOnUws, type UwsServeOptions } from './uws/uws-engine.js';
-import type { UwsApp } from './uws/uws-types.js';
+import { serveOnUws } from './uws/uws-engine.js';
+import type { UwsApp, UwsServeOptions } from './uws/uws-types.js';
 
 /**
  * What a lifetime-manager factory is given. It runs once per hub class: every path a class is

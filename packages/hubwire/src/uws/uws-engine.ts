@@ -10,7 +10,7 @@ import type { HubRouter } from '../http/hub-router.js';
 import { requestInfoOf } from '../http/request-info.js';
 import { addressText, headersOf, nodeRequestPair, urlOf } from './uws-http.js';
 import { UwsTransport, type UwsSession, type UwsSocketData } from './uws-transport.js';
-import type { UwsApp, UwsHttpRequest, UwsHttpResponse } from './uws-types.js';
+import type { UwsApp, UwsHttpResponse, UwsServeOptions } from './uws-types.js';
 
 /** uWebSockets.js' `DISABLED` compression: Hubwire's WebSocket compression is the `ws` engine's. */
 const NO_COMPRESSION = 0;
@@ -27,12 +27,6 @@ const UNBOUNDED_BACKPRESSURE = 2 ** 31 - 1;
  * be what holds it.
  */
 const SERVED_APPS = new Set<UwsApp>();
-
-/** Options of {@link serveOnUws}. */
-export interface UwsServeOptions {
-  /** Answers the app's requests that are for no hub (default: 404). */
-  fallback?: (res: UwsHttpResponse, req: UwsHttpRequest) => void;
-}
 
 function answerPlain(res: UwsHttpResponse, status: number, text: string | undefined, headers: Record<string, string> = {}): void {
   res.cork(() => {

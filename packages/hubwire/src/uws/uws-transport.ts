@@ -11,6 +11,8 @@ const ABNORMAL_CLOSURE = 1006;
 const POLICY_VIOLATION = 1008;
 const MESSAGE_TOO_BIG = 1009;
 const INTERNAL_ERROR = 1011;
+/** What `send` returns when the message went out whole (0: buffered under backpressure, 2: dropped). */
+const SENT = 1;
 
 /**
  * How many bytes of a paused connection's messages are held before it is closed. uWebSockets.js
@@ -45,6 +47,8 @@ export class UwsTransport implements Transport {
   readonly #maximumMessageSize: number;
   #closing = false;
   #closeReported = false;
+  /** Set when a send left bytes buffered (or was dropped); cleared once the buffer is empty. */
+  #backpressured = false;
   #paused = false;
   /** Messages that arrived while paused, delivered in order on resume. */
   #held: { chunk: Buffer; binary: boolean }[] | undefined;
@@ -89,12 +93,16 @@ export class UwsTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.#socket?.getBufferedAmount() ?? 0;
+    // The hub layer asks before every send; a socket whose sends all went out has nothing buffered.
+    if (!this.#backpressured || this.#socket === undefined) return 0;
+    const buffered = this.#socket.getBufferedAmount();
+    if (buffered === 0) this.#backpressured = false;
+    return buffered;
   }
 
   send(payload: Buffer | string, binary: boolean): void {
     if (this.#closing || this.#socket === undefined) return;
-    this.#socket.send(payload, binary, false);
+    if (this.#socket.send(payload, binary, false) !== SENT) this.#backpressured = true;
   }
 
   close(failed = false): void {

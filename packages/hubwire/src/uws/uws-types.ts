@@ -64,3 +64,9 @@ export interface UwsApp {
   ws<T>(pattern: string, behavior: UwsWebSocketBehavior<T>): UwsApp;
   any(pattern: string, handler: (res: UwsHttpResponse, req: UwsHttpRequest) => void): UwsApp;
 }
+
+/** Options of `HubServer.attachUws`. */
+export interface UwsServeOptions {
+  /** Answers the app's requests that are for no hub, synchronously (default: 404). */
+  fallback?: (res: UwsHttpResponse, req: UwsHttpRequest) => void;
+}
