@@ -204,7 +204,8 @@ async function main(temp) {
     assertNothingToLeanOn(project);
     cpSync(FIXTURE, project, { recursive: true });
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'hubwire-package-test', private: true, type: 'module' }, null, 2)}\n`);
-    const packages = [...tarballs, devRange('@microsoft/signalr'), devRange('typescript')];
+    // uWebSockets.js as a user brings it for attachUws (hubwire does not depend on it).
+    const packages = [...tarballs, devRange('@microsoft/signalr'), devRange('typescript'), devRange('@trufflesuite/uws-js-unofficial')];
     const result = await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages], project, 150 * SECOND);
     return result.ok ? { ...result, detail: `${project}: ${packages.map((spec) => (spec.startsWith(sep) ? basename(spec) : spec)).join(', ')}` } : result;
   });
@@ -223,6 +224,7 @@ async function main(temp) {
     bundler: tsc('tsconfig.bundler.json'),
     node10: tsc('tsconfig.node10.json'),
     server: node(['server.mjs'], project, 30 * SECOND),
+    uws: node(['uws.mjs'], project, 30 * SECOND),
     client: node(['client.mjs'], project, 30 * SECOND),
     clientNodenext: tsc('tsconfig.client.nodenext.json'),
     clientBrowser: tsc('tsconfig.client.bundler.json'),
@@ -237,6 +239,7 @@ async function main(temp) {
     if (result.ok && !/^listening on http:\/\/127\.0\.0\.1:\d+$/m.test(result.stdout)) return { ...result, ok: false, why: 'no "listening on" line' };
     return quiet(result);
   });
+  await check("attachUws on the user's own uWebSockets.js: the official client over WebSockets and long polling", async () => quiet(await runs.uws));
   await check('@hubwire/client from plain JavaScript ESM: a typed-proxy call and a recoverable subscription against the packed hubwire', async () => quiet(await runs.client));
   await check('@hubwire/client typed proxies, moduleResolution nodenext, skipLibCheck off', async () => quiet(await runs.clientNodenext, 'no errors'));
   await check('@hubwire/client in a browser app: moduleResolution bundler, DOM lib, no Node types, skipLibCheck off', async () => quiet(await runs.clientBrowser, 'no errors'));

@@ -16,8 +16,11 @@ let release: (() => void) | undefined;
 /** By the `name` in each connection's query: the error its disconnect carried ('' for none). */
 const disconnects = new Map<string, string>();
 
+let echoed = 0;
+
 class UwsHub extends Hub {
   echo(value: unknown) {
+    echoed++;
     return value;
   }
   /** Holds the connection's only invocation slot until the test lets go. */
@@ -104,12 +107,22 @@ describe('the uWebSockets.js engine', () => {
     const client = await RawClient.handshaken(`ws://${base}/hub`);
     client.send(`{"type":1,"invocationId":"b","target":"block","arguments":[]}${RS}`);
     await until(() => release !== undefined, 5000, 'the blocking call');
-    for (let i = 0; i < 40; i++) client.send(`{"type":1,"invocationId":"${i}","target":"echo","arguments":[${i}]}${RS}`);
+    for (let i = 0; i < 100; i++) client.send(`{"type":1,"invocationId":"${i}","target":"echo","arguments":[${i}]}${RS}`);
+    // A bystander's round trips let the server read what the client sent; none of it may run
+    // yet: 32 messages wait parsed, the rest as bytes and, once reading stopped, held frames.
+    const bystander = await RawClient.handshaken(`ws://${base}/hub`);
+    for (let i = 0; i < 3; i++) {
+      bystander.send(`{"type":1,"invocationId":"b${i}","target":"echo","arguments":[0]}${RS}`);
+      await bystander.nextMessages();
+    }
+    bystander.close();
+    const before = echoed;
     release!();
     release = undefined;
     const results: unknown[] = [];
-    while (results.length < 41) for (const message of await client.nextMessages()) if (message['type'] === 3) results.push(message['result'] ?? 'blocked');
-    assert.deepEqual(results, ['blocked', ...Array.from({ length: 40 }, (_, i) => i)]);
+    while (results.length < 101) for (const message of await client.nextMessages()) if (message['type'] === 3) results.push(message['result'] ?? 'blocked');
+    assert.deepEqual(results, ['blocked', ...Array.from({ length: 100 }, (_, i) => i)]);
+    assert.equal(echoed - before, 100, 'every echo ran after the release');
     client.close();
   });
 
@@ -122,6 +135,34 @@ describe('the uWebSockets.js engine', () => {
     await leaving.stop();
     await until(() => disconnects.has('leaving'), 5000, 'the second disconnect');
     assert.equal(disconnects.get('leaving'), '');
+  });
+
+  // The edges where uWebSockets.js answers otherwise than ws (docs/protocol.md lists them).
+  test('a text frame of invalid UTF-8 drops the socket without a close frame; others keep answering', async () => {
+    const bad = await RawClient.handshaken(`ws://${base}/hub`);
+    const bystander = await RawClient.handshaken(`ws://${base}/hub`);
+    const prefix = Buffer.from('{"type":1,"invocationId":"1","target":"echo","arguments":["');
+    bad.send(Buffer.concat([prefix, Buffer.from([0xff]), Buffer.from(`"]}${RS}`)]), false);
+    assert.equal((await within(bad.closed, 5000, 'close')).code, 1006);
+    assert.deepEqual(bad.buffered, [], 'no hub message answers a frame uWebSockets.js refused');
+    bystander.send(`{"type":1,"invocationId":"2","target":"echo","arguments":[2]}${RS}`);
+    assert.deepEqual(await bystander.nextMessages(), [{ type: 3, invocationId: '2', result: 2 }]);
+    bystander.close();
+  });
+
+  test('an empty close frame is echoed: the client reports 1005', async () => {
+    const client = await RawClient.handshaken(`ws://${base}/hub`);
+    client.socket.close();
+    assert.equal((await within(client.closed, 5000, 'close')).code, 1005);
+  });
+
+  test('permessage-deflate is not offered', async () => {
+    const client = await RawClient.connect(`ws://${base}/hub`, { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' });
+    try {
+      assert.equal(client.socket.extensions, '');
+    } finally {
+      client.close();
+    }
   });
 
   test('closing the server closes its WebSockets with 1000', async () => {
