@@ -2,7 +2,7 @@
  * Starts a real Hubwire server on 127.0.0.1, port 0, and tears it down.
  * @module
  */
-import uws from '@trufflesuite/uws-js-unofficial';
+import type uwsModule from '@trufflesuite/uws-js-unofficial';
 import { createHubServer, type HubServer, type HubServerOptions } from 'hubwire';
 
 /**
@@ -15,9 +15,11 @@ const DEFAULT_ENGINE: TestEngine = process.env['HUBWIRE_TEST_ENGINE'] === 'uws' 
 
 /** Listens on a uWebSockets.js app serving `hubwire`; resolves its port and how to stop listening. */
 async function listenOnUws(hubwire: HubServer): Promise<{ port: number; stop(): void }> {
+  // Loaded only when asked for: its binaries cover Node 18 and 20, and most tests run on node:http.
+  const uws = (await import('@trufflesuite/uws-js-unofficial')).default as typeof uwsModule;
   const app = uws.App();
   hubwire.attachUws(app);
-  const listening = await new Promise<uws.us_listen_socket>((resolve, reject) =>
+  const listening = await new Promise<uwsModule.us_listen_socket>((resolve, reject) =>
     app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(socket) : reject(new Error('uWS could not listen on 127.0.0.1')))),
   );
   let open = true;
