@@ -455,7 +455,7 @@ export class HubServer {
    *
    * const hubwire = createHubServer().mapHub('/chat', ChatHub);
    * const app = uWS.App();
-   * app.get('/healthz', (res) => res.end('ok'));
+   * app.get('/healthz', (res) => void res.end('ok'));
    * hubwire.attachUws(app);
    * app.listen('127.0.0.1', 5000, (listening) => console.log(listening ? 'listening' : 'port taken'));
    * ```
