@@ -5,6 +5,7 @@
  * both engines).
  */
 import assert from 'node:assert/strict';
+import { connect as connectTcp } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import uws from '@trufflesuite/uws-js-unofficial';
 import { createHubServer, Hub, PAUSED_INPUT_LIMIT, type HubServer } from 'hubwire';
@@ -75,6 +76,20 @@ describe('the uWebSockets.js engine', () => {
     await assert.rejects(RawClient.connect(`ws://${base}/hub?id=no-such-token`), /404/);
     await assert.rejects(RawClient.connect(`ws://${base}/hub?deny=1`), /401/);
     await assert.rejects(RawClient.connect(`ws://${base}/nohub`), /404/);
+  });
+
+  test('a POST body that goes on after its answer (404) is dropped; the server keeps serving', async () => {
+    const socket = connectTcp(Number(base.split(':')[1]), '127.0.0.1');
+    socket.on('error', () => undefined);
+    const answer = new Promise<string>((resolve) => socket.once('data', (data: Buffer) => resolve(data.toString().split('\r\n')[0]!)));
+    socket.write('POST /hub?id=no-such-token HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n');
+    assert.equal(await within(answer, 5000, 'the answer'), 'HTTP/1.1 404 Not Found');
+    for (let i = 0; i < 10 && !socket.destroyed; i++) {
+      socket.write(Buffer.alloc(100_000, 0x78));
+      const probe = await fetch(`http://${base}/hub/negotiate?negotiateVersion=1`, { method: 'POST' });
+      assert.equal(probe.status, 200);
+    }
+    socket.destroy();
   });
 
   test("a message over the endpoint's frame size closes the socket with 1009", async () => {

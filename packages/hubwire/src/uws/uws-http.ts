@@ -62,6 +62,9 @@ class UwsIncoming extends Readable {
       return;
     }
     res.onData((bytes, isLast) => {
+      // Answered already (a 404 before the body, say): the rest is dropped, and the response,
+      // which uWebSockets.js has discarded, is not touched again.
+      if (this.#state.done) return;
       // The chunk is uWebSockets.js' until the handler returns.
       if (bytes.byteLength > 0 && !this.push(Buffer.copyBytesFrom(new Uint8Array(bytes))) && !isLast) {
         this.#pausedSource = true;
