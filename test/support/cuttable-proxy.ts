@@ -10,8 +10,8 @@ export interface CuttableProxy {
   readonly port: number;
   /** `http://127.0.0.1:PORT` + path, through the proxy. */
   url(path: string): string;
-  /** Destroys every connection through the proxy, both ends. */
-  destroyAll(): void;
+  /** Destroys every connection through the proxy, both ends; returns how many there were. */
+  destroyAll(): number;
   close(): Promise<void>;
 }
 
@@ -33,12 +33,14 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const destroyAll = (): void => {
+  const destroyAll = (): number => {
+    const count = pairs.size;
     for (const [client, upstream] of [...pairs]) {
       client.destroy();
       upstream.destroy();
     }
     pairs.clear();
+    return count;
   };
   return {
     port,
@@ -46,7 +48,7 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     destroyAll,
     close: () => {
       destroyAll();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
