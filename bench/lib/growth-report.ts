@@ -11,7 +11,7 @@ import type { GrowthMetrics, GrowthResults } from '../scenarios/growth.js';
 export const GROWTH_HEADING = '## Growth: 1,000 to 15,000 connections';
 export const GROWTH_SVG = 'benchmarks-growth.svg';
 
-const COLORS: Partial<Record<ServerKind, string>> = { hubwire: '#1f77b4', ws: '#ff7f0e', uws: '#2ca02c', socketio: '#d62728' };
+const COLORS: Partial<Record<ServerKind, string>> = { hubwire: '#1f77b4', 'hubwire+uws': '#9467bd', ws: '#ff7f0e', uws: '#2ca02c', socketio: '#d62728' };
 
 function measured(results: GrowthResults): [ServerKind, GrowthMetrics][] {
   return Object.entries(results).flatMap(([kind, outcome]) => (outcome?.ok ? [[kind as ServerKind, outcome.value] as [ServerKind, GrowthMetrics]] : []));
