@@ -28,6 +28,8 @@ export interface NodeEntriesOptions<T> {
   /** How long an entry outlives its last write. Default 3 × `intervalMs`. */
   readonly ttlMs?: number;
   readonly logger?: Logger;
+  /** The clock that tells one outage from the next (default `Date.now`). */
+  readonly now?: () => number;
 }
 
 /**
@@ -46,9 +48,14 @@ export class NodeEntries<T> {
   #queued: Promise<void> | undefined;
   #stopped = false;
   #failing = false;
+  /** When a write last succeeded after failing ones (ms since the epoch). */
+  #recoveredAt = -Infinity;
+
+  readonly #now: () => number;
 
   constructor(options: NodeEntriesOptions<T>) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
     this.#ttl = options.ttlMs ?? options.intervalMs * 3;
   }
 
@@ -120,10 +127,16 @@ export class NodeEntries<T> {
       const json = JSON.stringify(this.#options.value());
       // Bounded: a Redis that stalls must not hold up what awaits a publish (a synaxis join).
       await withTimeout(redis.multi().set(`${key}:${nodeId}`, json, { expiration: { type: 'PX', value: this.#ttl } }).sAdd(key, nodeId).exec(), 1000);
-      if (this.#failing) logger?.info({ key }, 'node entry written again');
+      if (this.#failing) {
+        logger?.info({ key }, 'node entry written again');
+        this.#recoveredAt = this.#now();
+      }
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) logger?.warn({ key, err: { message: (error as Error).message } }, 'node entry not written; other nodes stop seeing this one once it expires');
+      // A write that fails again within one TTL of the last recovery (a Redis that is back but
+      // slow to answer, right after a restart) belongs to the same outage: warned about once.
+      const sameOutage = this.#now() - this.#recoveredAt < this.#ttl;
+      if (!this.#failing && !sameOutage) logger?.warn({ key, err: { message: (error as Error).message } }, 'node entry not written; other nodes stop seeing this one once it expires');
       this.#failing = true;
     }
   }
