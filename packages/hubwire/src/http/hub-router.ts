@@ -42,7 +42,7 @@ export interface ForeignUpgradeAnswer {
 
 /** Refusals written on a raw upgrade socket. */
 function rejecting(socket: Duplex): Pick<UpgradeAnswer, 'refuse'> {
-  return { refuse: (status, text) => rejectUpgrade(socket, status, text) };
+  return { refuse: (status, text, headers) => rejectUpgrade(socket, status, text, headers) };
 }
 
 /** Maps request paths to endpoints. */
