@@ -142,7 +142,9 @@ async function createHubwireServer(): Promise<BenchServer> {
     close: async () => {
       measured?.stop();
       await hubwire.close();
+      // Once only: a second close of one listen socket crashes the process.
       if (uwsListening !== undefined) uws.us_listen_socket_close(uwsListening);
+      uwsListening = undefined;
     },
   };
 }
