@@ -19,6 +19,7 @@ import { createHubServer, Hub, type HubServer, jsonHubProtocol, messagePackHubPr
 import { withTimeout } from '../lib/clock.js';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
+import { listenUws, type UwsListening } from './uws-listen.js';
 
 interface BenchClient {
   message(payload: unknown): void;
@@ -81,22 +82,14 @@ async function metricsFromEnv(): Promise<{ metrics: Metrics; library: string; st
   };
 }
 
-let uwsListening: uws.us_listen_socket | undefined;
+let uwsListening: UwsListening | undefined;
 
 /** Serves `hubwire` on a uWebSockets.js app of its own on 127.0.0.1, a free port. */
-function listenOnUws(hubwire: HubServer): Promise<number> {
+async function listenOnUws(hubwire: HubServer): Promise<number> {
   const app = uws.App();
   hubwire.attachUws(app);
-  return new Promise((resolve, reject) => {
-    app.listen('127.0.0.1', 0, (listening) => {
-      if (!listening) {
-        reject(new Error('uWS could not listen on 127.0.0.1'));
-        return;
-      }
-      uwsListening = listening;
-      resolve(uws.us_socket_local_port(listening));
-    });
-  });
+  uwsListening = await listenUws(app);
+  return uwsListening.port;
 }
 
 async function createHubwireServer(): Promise<BenchServer> {
@@ -142,9 +135,7 @@ async function createHubwireServer(): Promise<BenchServer> {
     close: async () => {
       measured?.stop();
       await hubwire.close();
-      // Once only: a second close of one listen socket crashes the process.
-      if (uwsListening !== undefined) uws.us_listen_socket_close(uwsListening);
-      uwsListening = undefined;
+      uwsListening?.close();
     },
   };
 }

@@ -12,6 +12,7 @@
 import uws from '@trufflesuite/uws-js-unofficial';
 import { packageVersion } from '../lib/versions.js';
 import { runServerChild, type BenchServer } from './server-child.js';
+import { listenUws, type UwsListening } from './uws-listen.js';
 
 const TOPIC = 'all';
 const INFO = JSON.stringify({ url: '/', protocol: 'websocket' });
@@ -19,7 +20,7 @@ const INFO = JSON.stringify({ url: '/', protocol: 'websocket' });
 function createUwsServer(): BenchServer {
   const app = uws.App();
   const sockets = new Set<uws.WebSocket<unknown>>();
-  let listenSocket: uws.us_listen_socket | undefined;
+  let listening: UwsListening | undefined;
   app.ws('/*', {
     idleTimeout: 0,
     maxBackpressure: 64 * 1024 * 1024,
@@ -42,23 +43,16 @@ function createUwsServer(): BenchServer {
 
   return {
     library: `uWebSockets.js ${packageVersion('@trufflesuite/uws-js-unofficial')}`,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        app.listen('127.0.0.1', 0, (token) => {
-          if (!token) {
-            reject(new Error('uWS could not listen on 127.0.0.1'));
-            return;
-          }
-          listenSocket = token;
-          resolve(uws.us_socket_local_port(token));
-        });
-      }),
+    listen: async () => {
+      listening = await listenUws(app);
+      return listening.port;
+    },
     broadcast(payload) {
       app.publish(TOPIC, JSON.stringify(payload));
     },
     connectionCount: () => sockets.size,
     close: async () => {
-      if (listenSocket) uws.us_listen_socket_close(listenSocket);
+      listening?.close();
       for (const socket of [...sockets]) socket.close();
       sockets.clear();
     },

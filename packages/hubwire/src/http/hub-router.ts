@@ -14,11 +14,11 @@ import type { Endpoint } from '../connections/endpoint.js';
 import { applyCors, isOriginAllowed, type CorsOptions } from './cors.js';
 import { handleDelete, handlePoll } from './long-polling.js';
 import { handleNegotiate } from './negotiate.js';
-import { acceptsEventStream, pathOf, queryOf, queryValue } from './request-info.js';
-import { rejectUpgrade, sendText } from './responses.js';
+import { acceptsEventStream, pathOf, queryOf, queryValue, requestInfo } from './request-info.js';
+import { sendText } from './responses.js';
 import { handleSend } from './send.js';
 import { handleServerSentEvents } from './server-sent-events.js';
-import { answerWebSocketUpgrade, handleWebSocketUpgrade, type AcceptedSocket, type UpgradeAnswer } from './websocket-upgrade.js';
+import { answerWebSocketUpgrade, wsUpgradeAnswer, type AcceptedSocket, type UpgradeAnswer } from './websocket-upgrade.js';
 import type { ConnectionRequestInfo } from '../connections/http-connection.js';
 import { perMessageDeflateOptions, recordAcceptedExtensions, resolveWebSocketCompression, type ResolvedWebSocketCompression } from '../transports/websocket-compression.js';
 import { preframingAvailable } from '../transports/websocket-frames.js';
@@ -38,11 +38,6 @@ export function normalizeHubPath(path: string): string {
 export interface ForeignUpgradeAnswer {
   refuse(status: number, text: string | undefined, headers?: Record<string, string>): void;
   accept(opened: (socket: AcceptedSocket) => void, maximumMessageSize: number): void;
-}
-
-/** Refusals written on a raw upgrade socket. */
-function rejecting(socket: Duplex): Pick<UpgradeAnswer, 'refuse'> {
-  return { refuse: (status, text, headers) => rejectUpgrade(socket, status, text, headers) };
 }
 
 /** Maps request paths to endpoints. */
@@ -171,12 +166,11 @@ export class HubRouter {
     if (match === undefined || match.negotiate) return false;
     const { endpoint } = match;
     const server = this.#servers.get(endpoint)!;
-    this.#upgrade(endpoint, req.headers.origin, rejecting(socket), () => handleWebSocketUpgrade(endpoint, server.wss, req, socket, head, server.compression)).catch(
-      (error: unknown) => {
-        this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
-        socket.destroy();
-      },
-    );
+    const answer = wsUpgradeAnswer(server.wss, req, socket, head, server.compression);
+    this.#upgrade(endpoint, requestInfo(req), req.url, answer).catch((error: unknown) => {
+      this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
+      socket.destroy();
+    });
     return true;
   }
 
@@ -190,25 +184,26 @@ export class HubRouter {
     const { endpoint } = match;
     const limit = endpoint.options.maximumWebSocketFrameSize;
     const answer: UpgradeAnswer = { refuse: (status, text, headers) => foreign.refuse(status, text, headers), accept: (opened) => foreign.accept(opened, limit) };
-    const origin = info.headers['origin'];
-    this.#upgrade(endpoint, typeof origin === 'string' ? origin : undefined, answer, () => answerWebSocketUpgrade(endpoint, info, url, answer)).catch((error: unknown) => {
+    this.#upgrade(endpoint, info, url, answer).catch((error: unknown) => {
       this.#logger.error({ hub: endpoint.path, err: error }, 'upgrade failed');
       answer.refuse(500, 'Internal Server Error');
     });
     return true;
   }
 
-  async #upgrade(endpoint: Endpoint, origin: string | undefined, refusal: Pick<UpgradeAnswer, 'refuse'>, proceed: () => Promise<void>): Promise<void> {
+  /** One upgrade, whichever library serves it: the server's own refusals, then the connection's rules. */
+  async #upgrade(endpoint: Endpoint, info: ConnectionRequestInfo, url: string | undefined, answer: UpgradeAnswer): Promise<void> {
     if (!this.#accepting) {
-      refusal.refuse(503, 'The server is shutting down.');
+      answer.refuse(503, 'The server is shutting down.');
       return;
     }
+    const origin = info.headers['origin'];
     // Browsers let any page open a WebSocket anywhere; with CORS configured, hold WebSockets to it too.
-    if (this.#cors !== undefined && origin !== undefined && !(await isOriginAllowed(this.#cors, origin))) {
-      refusal.refuse(403, `Origin '${origin}' is not allowed.`);
+    if (this.#cors !== undefined && typeof origin === 'string' && !(await isOriginAllowed(this.#cors, origin))) {
+      answer.refuse(403, `Origin '${origin}' is not allowed.`);
       return;
     }
-    await proceed();
+    await answerWebSocketUpgrade(endpoint, info, url, answer);
   }
 
   /** The largest WebSocket message any endpoint takes (for a library with one limit for all routes). */

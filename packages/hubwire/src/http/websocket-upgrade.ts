@@ -12,7 +12,7 @@ import { HttpConnection, type ConnectionRequestInfo } from '../connections/http-
 import type { EdgeRefusal } from '../connections/edge-limits.js';
 import type { Transport, TransportEvents } from '../transports/transport.js';
 import { authenticateRequest } from './authenticate.js';
-import { queryOf, requestInfo } from './request-info.js';
+import { queryOf } from './request-info.js';
 import { rejectUpgrade } from './responses.js';
 import { connectionTokenOf, sameUser, USER_MISMATCH_TEXT } from './transport-request.js';
 
@@ -39,8 +39,11 @@ function refuseTooMany(answer: UpgradeAnswer, refusal: EdgeRefusal): void {
   answer.refuse(429, refusal.text, { 'Retry-After': String(refusal.retryAfterSeconds) });
 }
 
-/** The {@link UpgradeAnswer} of a `ws` server for one upgrade request of a Node HTTP server. */
-function wsAnswer(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, compression: ResolvedWebSocketCompression | undefined): UpgradeAnswer {
+/**
+ * The {@link UpgradeAnswer} of a `ws` server for one upgrade request of a Node HTTP server.
+ * `compression` applies to the sockets that negotiated permessage-deflate.
+ */
+export function wsUpgradeAnswer(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, compression: ResolvedWebSocketCompression | undefined): UpgradeAnswer {
   return {
     refuse: (status, text, headers) => rejectUpgrade(socket, status, text, headers),
     accept: (opened) =>
@@ -54,25 +57,11 @@ function wsAnswer(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, he
 }
 
 /**
- * Attaches a WebSocket to a negotiated connection, or creates one when no id is given. The
- * upgrade request becomes the connection's request; a stateful-reconnect resume replaces it with
- * the new upgrade's, as ASP.NET sets the connection's HttpContext on every WebSocket request.
- * `compression` applies to the sockets that negotiated permessage-deflate.
- */
-export function handleWebSocketUpgrade(
-  endpoint: Endpoint,
-  wss: WebSocketServer,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  compression?: ResolvedWebSocketCompression,
-): Promise<void> {
-  return answerWebSocketUpgrade(endpoint, requestInfo(req), req.url, wsAnswer(wss, req, socket, head, compression));
-}
-
-/**
- * The engine-neutral part of {@link handleWebSocketUpgrade}: `info` and `url` are the upgrade
- * request's, `answer` completes or refuses it.
+ * Attaches a WebSocket to a negotiated connection, or creates one when no id is given; `info`
+ * and `url` are the upgrade request's, `answer` completes or refuses it (whichever library
+ * serves the socket). The upgrade request becomes the connection's request; a
+ * stateful-reconnect resume replaces it with the new upgrade's, as ASP.NET sets the
+ * connection's HttpContext on every WebSocket request.
  */
 export async function answerWebSocketUpgrade(endpoint: Endpoint, info: ConnectionRequestInfo, url: string | undefined, answer: UpgradeAnswer): Promise<void> {
   if (!endpoint.options.transports.includes('WebSockets')) {
